@@ -1,0 +1,10 @@
+"""Placeholder: `python -m muyun report` is being built (its owner replaces this file)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="(建设中)")
+    p.set_defaults(func=lambda args: 2)
