@@ -199,10 +199,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """How many migrations this database has applied (0 for a new file)."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    row = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
     return int(row[0] or 0)
 
 
@@ -233,7 +233,7 @@ def seed_reference(con: duckdb.DuckDBPyConnection) -> None:
     The importer checks every enterprise's town against this table, so it must exist before
     the first import; `data/reference/towns.csv` is the city's own list, kept as data.
     """
-    if con.execute("SELECT count(*) FROM towns").fetchone()[0]:
+    if con.execute("SELECT count(*) FROM towns").fetchall()[0][0]:
         return
     con.execute(
         "INSERT INTO towns SELECT name, lat, lon FROM read_csv(?, header = true)",
@@ -279,7 +279,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Exclusive, transactional write access: everything inside commits together or not at all."""
+        """Exclusive, transactional write access: all inside commits together or not at all."""
         with self._write_lock:
             cur = self._root.cursor()
             cur.execute("BEGIN TRANSACTION")

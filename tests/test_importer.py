@@ -1,0 +1,889 @@
+"""muyun.importer and `python -m muyun import`: data-dictionary §5 on small hand-made files.
+
+Every rejection test checks the reported row (as the spreadsheet numbers it), the column header as
+written in the file, the raw value, the reason, and that the store is byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from muyun import db, importer
+from muyun.cli import main as cli_main
+from muyun.export import to_excel_bytes
+from muyun.labels import TABLE_HEADERS, TEMPLATE_GUIDE_SHEET
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TABLES = (
+    "enterprises",
+    "leases",
+    "rectification_projects",
+    "rectification_targets",
+    "parks",
+    "funds",
+)
+
+# Real, published codes (see tests/test_creditcode.py) and a few more made valid for the tests.
+CODE_A = "91330784597215142M"
+CODE_B = "91330212MA281ATH4G"
+CODE_C = "91330000142916567N"
+CODE_D = "913302117532974515"
+CODE_E = "91330106MAEUDLLYXY"
+
+
+def firm(code: str, **overrides: object) -> dict[str, object]:
+    """A valid 规上 enterprise row (English keys, text values as an official would type them)."""
+    row: dict[str, object] = {
+        "year": "2024",
+        "credit_code": code,
+        "name": f"永康测试企业{code[-4:]}有限公司",
+        "industry": "车业",
+        "town": "东城街道",
+        "scale": "规上",
+        "land_own_mu": "20",
+        "tax": "300.5",
+        "value_added": "1500",
+        "revenue": "8000",
+        "employees": "120",
+        "energy_tce": "900",
+        "electricity_10k_kwh": "400",
+        "emission_t": "2.5",
+        "rd": "240",
+        "water_t": "12000",
+        "investment": "500",
+        "listing": "无",
+        "talents": "30",
+        "safety_incidents": "0",
+        "env_penalties": "0",
+        "veto": "否",
+        "exempt": "否",
+    }
+    row.update(overrides)
+    return row
+
+
+def lease(lessor: str, lessee: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "year": "2024",
+        "lessor_code": lessor,
+        "lessee_code": lessee,
+        "land_mu": "5",
+        "floor_area_m2": "3000",
+        "registered": "是",
+        "record_no": "YK-2024-001",
+    }
+    row.update(overrides)
+    return row
+
+
+def project(pid: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "year": "2022",
+        "project_id": pid,
+        "name": f"整治项目{pid}",
+        "town": "芝英镇",
+        "category": "集中连片拆除",
+        "area_mu": "120.5",
+        "path": "政府收储",
+        "status": "已完成",
+        "credit_code": "",
+    }
+    row.update(overrides)
+    return row
+
+
+def target(category: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {"year": "2022", "category": category, "target_mu": "2000"}
+    row.update(overrides)
+    return row
+
+
+def park(pid: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "park_id": pid,
+        "name": f"小微企业园{pid}",
+        "town": "经济开发区",
+        "land_mu": "80",
+        "planned_floor_area_m2": "120000",
+        "status": "已建成",
+        "on_cleared_land": "是",
+        "provincial_year": "2021",
+        "star_rating": "3",
+        "star_year": "2022",
+        "firms": "45",
+    }
+    row.update(overrides)
+    return row
+
+
+def fund(use: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "year": "2022",
+        "use": use,
+        "extracted_10k": "6000",
+        "spent_10k": "4700",
+    }
+    row.update(overrides)
+    return row
+
+
+def csv_bytes(
+    table: str,
+    rows: list[dict[str, object]],
+    *,
+    english: bool = False,
+    encoding: str = "utf-8",
+    columns: list[str] | None = None,
+) -> bytes:
+    """A CSV of `rows` with Chinese (or English) headers, in `columns` order if given."""
+    keys = columns or list(rows[0])
+    headers = keys if english else [TABLE_HEADERS[table].get(k, k) for k in keys]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(k, "") for k in keys])
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, header)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            if isinstance(value, str):
+                sheet.write_string(i, j, value)
+            elif value is not None:
+                sheet.write_number(i, j, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every importable table plus the import log, sorted, for before/after comparison."""
+    out = {}
+    for table in (*TABLES, "import_log"):
+        out[table] = sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+    return out
+
+
+@pytest.fixture
+def store():
+    con = db.connect(":memory:")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def store_with_firms(store):
+    """2024 enterprises A (20 亩), B (15 亩), C (10 亩), D (8 亩) already imported."""
+    rows = [
+        firm(CODE_A, land_own_mu="20"),
+        firm(CODE_B, land_own_mu="15"),
+        firm(CODE_C, land_own_mu="10"),
+        firm(CODE_D, land_own_mu="8", scale="规下", value_added="", employees=""),
+    ]
+    importer.import_file(store, csv_bytes("enterprises", rows), "enterprises", file_name="e.csv")
+    return store
+
+
+def rejected(
+    con: duckdb.DuckDBPyConnection, data: bytes, table: str, file_name: str = "bad.csv"
+) -> list[importer.ImportError_]:
+    """Import `data`, expect rejection, check nothing changed, return the errors."""
+    before = snapshot(con)
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_file(con, data, table, file_name=file_name)
+    assert snapshot(con) == before
+    assert failure.value.errors
+    return failure.value.errors
+
+
+# --- accepted input ----------------------------------------------------------------------------
+
+
+def test_valid_enterprises_are_stored_with_types_defaults_and_nulls(store):
+    rows = [
+        firm(CODE_A),
+        firm(
+            CODE_B,
+            scale="规下",
+            value_added="",
+            employees="-",
+            energy_tce="—",
+            emission_t="/",
+            listing="",
+            talents="",
+            safety_incidents="",
+            env_penalties="",
+            veto="",
+            exempt="是",
+        ),
+    ]
+    result = importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    assert (result.rows_added, result.rows_replaced, result.years) == (2, 0, (2024,))
+    stored = store.execute("SELECT * FROM enterprises ORDER BY credit_code").df()
+    b = stored.set_index("credit_code").loc[CODE_B]
+    assert pd.isna(b["value_added"]) and pd.isna(b["employees"]) and pd.isna(b["energy_tce"])
+    assert pd.isna(b["emission_t"]) and pd.isna(b["talents"])
+    assert b["listing"] == "无" and b["safety_incidents"] == 0 and b["env_penalties"] == 0
+    assert not b["veto"] and b["exempt"]
+    a = stored.set_index("credit_code").loc[CODE_A]
+    assert a["tax"] == 300.5 and a["employees"] == 120 and a["emission_t"] == 2.5
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings_are_detected(store, encoding):
+    rows = [firm(CODE_A, name="永康市桃花源农业开发有限公司", town="西城街道")]
+    data = csv_bytes("enterprises", rows, encoding=encoding)
+    if encoding == "utf-8-sig":
+        assert data.startswith(b"\xef\xbb\xbf")
+    importer.import_file(store, data, "enterprises", file_name="e.csv")
+    assert store.execute("SELECT name, town FROM enterprises").fetchall() == [
+        ("永康市桃花源农业开发有限公司", "西城街道")
+    ]
+
+
+def test_excel_unicode_text_export_utf16_tab_separated(store):
+    text = csv_bytes("enterprises", [firm(CODE_A), firm(CODE_B)]).decode().replace(",", "\t")
+    result = importer.import_file(store, text.encode("utf-16"), "enterprises", file_name="e.txt")
+    assert result.rows_added == 2
+
+
+def test_xlsx_with_excel_numbers_and_text_cells(store, tmp_path):
+    zh = TABLE_HEADERS["enterprises"]
+    keys = list(firm(CODE_A))
+    numeric = {"year", "land_own_mu", "tax", "value_added", "revenue", "employees", "talents"}
+    rows = []
+    for code, tax in ((CODE_A, -12.25), (CODE_B, 4567.5)):
+        row = firm(code, tax=str(tax))
+        rows.append([float(row[k]) if k in numeric else str(row[k]) for k in keys])
+    path = tmp_path / "企业.xlsx"
+    path.write_bytes(xlsx_bytes([zh[k] for k in keys], rows))
+    result = importer.import_file(store, path, "enterprises")
+    assert result.rows_added == 2 and result.file_name == "企业.xlsx"
+    stored = store.execute("SELECT credit_code, year, tax, employees FROM enterprises ORDER BY tax")
+    assert stored.fetchall() == [(CODE_A, 2024, -12.25, 120), (CODE_B, 2024, 4567.5, 120)]
+
+
+def test_english_and_chinese_headers_in_shuffled_order(store):
+    rows = [firm(CODE_A), firm(CODE_B)]
+    columns = list(reversed(list(rows[0])))
+    english = csv_bytes("enterprises", rows, english=True, columns=columns)
+    result = importer.import_file(store, english, "enterprises", file_name="e.csv")
+    assert result.rows_added == 2
+    # Mixed: Chinese with half-width parentheses and stray blanks, English upper-case.
+    zh = TABLE_HEADERS["enterprises"]
+    shuffled = columns[1::2] + columns[0::2]
+    header = [
+        zh[k].replace("（", "(").replace("）", ")") + " " if i % 2 else k.upper()
+        for i, k in enumerate(shuffled)
+    ]
+    text = ",".join(header) + "\n" + ",".join(str(firm(CODE_C)[k]) for k in shuffled) + "\n"
+    again = importer.import_file(store, text.encode(), "enterprises", file_name="e.csv")
+    assert again.rows_added == 1
+    assert store.execute(
+        "SELECT land_own_mu, revenue FROM enterprises WHERE credit_code = ?", [CODE_C]
+    ).fetchone() == (20.0, 8000.0)
+
+
+def test_full_width_digits_thousands_separators_and_blanks(store):
+    rows = [
+        firm(
+            CODE_A,
+            year="２０２４",
+            land_own_mu="１２３４．５",
+            tax="－１２．５",
+            revenue="1,234,567.8",
+            value_added=" 1 500 ",
+            employees="１，２００",
+            rd="−3",
+        )
+    ]
+    rows[0]["rd"] = "0"
+    importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    assert store.execute(
+        "SELECT year, land_own_mu, tax, revenue, value_added, employees FROM enterprises"
+    ).fetchone() == (2024, 1234.5, -12.5, 1234567.8, 1500.0, 1200)
+
+
+def test_lower_case_and_full_width_codes_are_upper_cased_before_check(store):
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in CODE_B)
+    rows = [firm(CODE_A.lower()), firm(full_width)]
+    importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    codes = [r[0] for r in store.execute("SELECT credit_code FROM enterprises").fetchall()]
+    assert sorted(codes) == sorted([CODE_A, CODE_B])
+
+
+def test_title_row_and_blank_lines_keep_spreadsheet_row_numbers(store):
+    body = csv_bytes("enterprises", [firm(CODE_A), firm(CODE_B, industry="汽车")]).decode()
+    header, first, second = body.strip().split("\r\n")
+    text = "2024年企业监测数据\n" + header + "\n" + first + "\n\n" + second + "\n"
+    errors = rejected(store, text.encode(), "enterprises")
+    assert [(e.row, e.column, e.value) for e in errors] == [(5, "行业", "汽车")]
+
+
+def test_extra_columns_are_ignored_with_a_warning(store):
+    text = csv_bytes("enterprises", [firm(CODE_A, 备注="新增企业")]).decode()
+    header, values = text.strip().split("\r\n")
+    text = f"{header},,\r\n{values},,见附件\r\n"  # X 备注, Y empty, Z unnamed with data
+    result = importer.import_file(store, text.encode(), "enterprises", file_name="e.csv")
+    assert result.rows_added == 1
+    assert result.warnings == [
+        "第1行 列「备注」 值「备注」：不是「企业年度监测数据」的字段，已忽略",
+        "第1行 列「Z」 值「」：不是「企业年度监测数据」的字段，已忽略",
+    ]
+
+
+def test_talents_above_employees_is_a_warning_not_an_error(store):
+    rows = [firm(CODE_A, employees="10", talents="12")]
+    result = importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    assert result.rows_added == 1
+    assert result.warnings == [
+        "第2行 列「大专及以上人才数（人）」 值「12」：人才数大于年平均职工人数（10人）"
+    ]
+
+
+def test_every_other_table_imports(store_with_firms):
+    con = store_with_firms
+    cases = {
+        "leases": [lease(CODE_A, CODE_B), lease(CODE_A, CODE_C, registered="否", record_no="")],
+        "rectification_projects": [project("P1"), project("P2", credit_code=CODE_A)],
+        "rectification_targets": [target("集中连片拆除"), target("临时改变用途整治")],
+        "parks": [park("Y01"), park("Y02", status="在建", provincial_year="", star_rating="")],
+        "funds": [fund("盘活工业用地"), fund("企业提升改造", spent_10k="7000")],
+    }
+    for table, rows in cases.items():
+        result = importer.import_file(con, csv_bytes(table, rows), table, file_name=f"{table}.csv")
+        assert result.rows_added == 2, table
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 2
+    assert con.execute("SELECT star_rating FROM parks WHERE park_id = 'Y02'").fetchone() == (None,)
+    assert con.execute("SELECT years FROM import_log WHERE table_name = 'parks'").fetchone() == (
+        "",
+    )
+    funds_warning = con.execute(
+        "SELECT warnings FROM import_log WHERE table_name = 'funds'"
+    ).fetchone()
+    assert funds_warning == (1,)
+
+
+# --- one bad file per rule ----------------------------------------------------------------------
+
+ENTERPRISE_RULES = [
+    # (id, overrides of the second firm, column key, value as written, reason fragment)
+    ("year-not-number", {"year": "2024年"}, "year", "2024年", "不是有效的数字"),
+    ("year-range", {"year": "1999"}, "year", "1999", "2000–2100"),
+    ("year-integer", {"year": "2024.5"}, "year", "2024.5", "应为整数"),
+    (
+        "code-check",
+        {"credit_code": "91330000142916567M"},
+        "credit_code",
+        "91330000142916567M",
+        "校验码错误（应为N）",
+    ),
+    (
+        "code-letter",
+        {"credit_code": "91330000142916567O"},
+        "credit_code",
+        "91330000142916567O",
+        "“O”",
+    ),
+    (
+        "code-length",
+        {"credit_code": "9133000014291656"},
+        "credit_code",
+        "9133000014291656",
+        "长度应为18位",
+    ),
+    ("code-empty", {"credit_code": ""}, "credit_code", "", "必填项不能为空"),
+    ("name-long", {"name": "企" * 101}, "name", "企" * 101, "实际为101个"),
+    ("name-empty", {"name": " "}, "name", "", "必填项不能为空"),
+    ("industry", {"industry": "汽车"}, "industry", "汽车", "应为以下之一：车业"),
+    ("town", {"town": "杭州市"}, "town", "杭州市", "不是已知的镇街"),
+    ("scale", {"scale": "规模以上"}, "scale", "规模以上", "规上、规下"),
+    ("land-negative", {"land_own_mu": "-1"}, "land_own_mu", "-1", "应大于或等于0"),
+    ("land-missing", {"land_own_mu": "—"}, "land_own_mu", "—", "必填项不能为空"),
+    ("tax-text", {"tax": "三百"}, "tax", "三百", "不是有效的数字"),
+    ("tax-bad-separator", {"tax": "1,23"}, "tax", "1,23", "不是有效的数字"),
+    ("revenue-negative", {"revenue": "-5"}, "revenue", "-5", "应大于或等于0"),
+    ("revenue-missing", {"revenue": "-"}, "revenue", "-", "必填项不能为空"),
+    ("va-above-scale", {"value_added": ""}, "value_added", "", "规上企业必须填写"),
+    ("employees-above-scale", {"employees": "/"}, "employees", "/", "规上企业必须填写"),
+    ("employees-integer", {"employees": "12.5"}, "employees", "12.5", "应为整数"),
+    ("energy-negative", {"energy_tce": "-0.1"}, "energy_tce", "-0.1", "应大于或等于0"),
+    ("water-text", {"water_t": "很多"}, "water_t", "很多", "不是有效的数字"),
+    ("listing", {"listing": "IPO"}, "listing", "IPO", "无、股改、新三板、上市"),
+    ("talents-negative", {"talents": "-3"}, "talents", "-3", "应大于或等于0"),
+    ("incidents-integer", {"safety_incidents": "0.5"}, "safety_incidents", "0.5", "应为整数"),
+    ("penalties-negative", {"env_penalties": "-1"}, "env_penalties", "-1", "应大于或等于0"),
+    ("veto", {"veto": "也许"}, "veto", "也许", "是”或“否"),
+    ("exempt", {"exempt": "不"}, "exempt", "不", "是”或“否"),
+    ("duplicate", {"credit_code": CODE_A}, "credit_code", CODE_A, "与第2行重复"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "value", "reason"),
+    [case[1:] for case in ENTERPRISE_RULES],
+    ids=[case[0] for case in ENTERPRISE_RULES],
+)
+def test_enterprise_rule_rejects_the_file(store_with_firms, overrides, key, value, reason):
+    rows = [firm(CODE_A), firm(CODE_E, **overrides)]
+    errors = rejected(store_with_firms, csv_bytes("enterprises", rows), "enterprises")
+    assert len(errors) == 1, errors
+    error = errors[0]
+    assert (error.row, error.column, error.value) == (3, TABLE_HEADERS["enterprises"][key], value)
+    assert reason in error.reason
+    assert str(error) == f"第3行 列「{error.column}」 值「{value}」：{error.reason}"
+
+
+OTHER_RULES = [
+    # (id, table, rows, column key, value, reason fragment)
+    (
+        "lease-lessor-unknown",
+        "leases",
+        [lease(CODE_E, CODE_B)],
+        "lessor_code",
+        CODE_E,
+        "2024年企业监测数据中没有该企业",
+    ),
+    (
+        "lease-lessee-unknown",
+        "leases",
+        [lease(CODE_A, CODE_E)],
+        "lessee_code",
+        CODE_E,
+        "没有该企业",
+    ),
+    (
+        "lease-year-without-firms",
+        "leases",
+        [lease(CODE_A, CODE_B, year="2023")],
+        "lessor_code",
+        CODE_A,
+        "2023年",
+    ),
+    ("lease-self", "leases", [lease(CODE_A, CODE_A)], "lessee_code", CODE_A, "承租方与出租方相同"),
+    (
+        "lease-record-no",
+        "leases",
+        [lease(CODE_A, CODE_B, record_no="")],
+        "record_no",
+        "",
+        "必须填写备案编号",
+    ),
+    ("lease-land-zero", "leases", [lease(CODE_A, CODE_B, land_mu="0")], "land_mu", "0", "应大于0"),
+    (
+        "lease-registered",
+        "leases",
+        [lease(CODE_A, CODE_B, registered="已备案")],
+        "registered",
+        "已备案",
+        "是”或“否",
+    ),
+    (
+        "lease-duplicate",
+        "leases",
+        [lease(CODE_A, CODE_B), lease(CODE_A, CODE_B)],
+        "lessee_code",
+        CODE_B,
+        "与第2行重复",
+    ),
+    (
+        "project-category",
+        "rectification_projects",
+        [project("P1", category="拆除")],
+        "category",
+        "拆除",
+        "集中连片拆除",
+    ),
+    (
+        "project-path",
+        "rectification_projects",
+        [project("P1", path="出售")],
+        "path",
+        "出售",
+        "政府收储",
+    ),
+    (
+        "project-status",
+        "rectification_projects",
+        [project("P1", status="完成")],
+        "status",
+        "完成",
+        "已完成",
+    ),
+    (
+        "project-code",
+        "rectification_projects",
+        [project("P1", credit_code="91330784MA29Q4QT4K")],
+        "credit_code",
+        "91330784MA29Q4QT4K",
+        "校验码错误（应为T）",
+    ),
+    (
+        "project-area",
+        "rectification_projects",
+        [project("P1", area_mu="-2")],
+        "area_mu",
+        "-2",
+        "应大于或等于0",
+    ),
+    (
+        "project-town",
+        "rectification_projects",
+        [project("P1", town="永康")],
+        "town",
+        "永康",
+        "不是已知的镇街",
+    ),
+    (
+        "target-category",
+        "rectification_targets",
+        [target("整治")],
+        "category",
+        "整治",
+        "应为以下之一",
+    ),
+    (
+        "target-duplicate",
+        "rectification_targets",
+        [target("集中连片拆除"), target("集中连片拆除")],
+        "category",
+        "集中连片拆除",
+        "与第2行重复",
+    ),
+    (
+        "target-missing",
+        "rectification_targets",
+        [target("集中连片拆除", target_mu="")],
+        "target_mu",
+        "",
+        "必填项不能为空",
+    ),
+    ("park-status", "parks", [park("Y1", status="建成")], "status", "建成", "已建成、在建、规划"),
+    ("park-star", "parks", [park("Y1", star_rating="6")], "star_rating", "6", "应在1–5之间"),
+    (
+        "park-cleared",
+        "parks",
+        [park("Y1", on_cleared_land="")],
+        "on_cleared_land",
+        "",
+        "必填项不能为空",
+    ),
+    (
+        "park-provincial-year",
+        "parks",
+        [park("Y1", provincial_year="1990")],
+        "provincial_year",
+        "1990",
+        "2000–2100",
+    ),
+    ("park-firms", "parks", [park("Y1", firms="4.5")], "firms", "4.5", "应为整数"),
+    (
+        "fund-negative",
+        "funds",
+        [fund("盘活工业用地", spent_10k="-1")],
+        "spent_10k",
+        "-1",
+        "应大于或等于0",
+    ),
+    (
+        "fund-duplicate",
+        "funds",
+        [fund("盘活工业用地"), fund("盘活工业用地")],
+        "use",
+        "盘活工业用地",
+        "与第2行重复",
+    ),
+    ("fund-use-empty", "funds", [fund("")], "use", "", "必填项不能为空"),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "rows", "key", "value", "reason"),
+    [case[1:] for case in OTHER_RULES],
+    ids=[case[0] for case in OTHER_RULES],
+)
+def test_other_table_rule_rejects_the_file(store_with_firms, table, rows, key, value, reason):
+    errors = rejected(store_with_firms, csv_bytes(table, rows), table)
+    assert {e.row for e in errors} == {len(rows) + 1}, errors
+    error = errors[0]
+    assert (error.row, error.column, error.value) == (
+        len(rows) + 1,
+        TABLE_HEADERS[table][key],
+        value,
+    )
+    assert reason in error.reason
+
+
+def test_registered_leases_may_not_exceed_the_lessors_own_land(store_with_firms):
+    con = store_with_firms
+    importer.import_file(con, csv_bytes("leases", [lease(CODE_C, CODE_A, land_mu="6")]), "leases")
+    # C owns 10 亩: 6 already registered to A, now 3 + 2 more in the file = 11 亩.
+    rows = [
+        lease(CODE_C, CODE_B, land_mu="3"),
+        lease(CODE_C, CODE_D, land_mu="2"),
+        lease(CODE_A, CODE_D, land_mu="50", registered="否", record_no=""),
+    ]
+    errors = rejected(con, csv_bytes("leases", rows), "leases")
+    assert [(e.row, e.column, e.value) for e in errors] == [(2, "出租方统一社会信用代码", CODE_C)]
+    assert "11亩" in errors[0].reason and "自有用地10亩" in errors[0].reason
+    assert "第2、3行" in errors[0].reason and "库中已有备案6亩" in errors[0].reason
+    # Re-filing the existing lease smaller brings the total within the lessor's land.
+    rows.append(lease(CODE_C, CODE_A, land_mu="5"))
+    result = importer.import_file(con, csv_bytes("leases", rows), "leases")
+    assert (result.rows_added, result.rows_replaced) == (3, 1)
+
+
+def test_missing_and_duplicate_columns_are_reported(store):
+    rows = [firm(CODE_A)]
+    keys = [k for k in rows[0] if k != "revenue"]
+    errors = rejected(store, csv_bytes("enterprises", rows, columns=keys), "enterprises")
+    assert [(e.row, e.column, e.value) for e in errors] == [(1, "营业收入（万元）", "")]
+    assert "缺少必填列" in errors[0].reason and "revenue" in errors[0].reason
+
+    text = csv_bytes("enterprises", rows).decode().replace("行业", "industry", 1)
+    header, values = text.strip().split("\r\n")
+    text = header + ",行业\r\n" + values + ",门业\r\n"
+    errors = rejected(store, text.encode(), "enterprises")
+    assert [(e.row, e.column) for e in errors] == [(1, "行业")]
+    assert "industry" in errors[0].reason
+
+
+def test_every_error_of_a_file_is_reported_in_row_order(store):
+    rows = [
+        firm(CODE_A, tax="x", industry="汽车"),
+        firm(CODE_B),
+        firm(CODE_C, year="3000"),
+        firm("123", revenue="-1"),
+    ]
+    errors = rejected(store, csv_bytes("enterprises", rows), "enterprises")
+    assert [(e.row, e.column) for e in errors] == [
+        (2, "行业"),
+        (2, "税收实际贡献（万元）"),
+        (4, "年度"),
+        (5, "统一社会信用代码"),
+        (5, "营业收入（万元）"),
+    ]
+    frame = importer.errors_frame(errors)
+    assert list(frame.columns) == ["行号", "列", "值", "原因"]
+    assert frame["行号"].tolist() == [2, 2, 4, 5, 5]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (b"", "empty.csv", "没有表头"),
+        (b"PK\x03\x04not really a workbook", "broken.xlsx", "不是有效的 Excel 文件"),
+        (b"year\n2024\n", "data.json", "不支持的文件类型"),
+    ],
+)
+def test_unreadable_files_are_rejected_whole(store, data, name, reason):
+    errors = rejected(store, data, "enterprises", file_name=name)
+    assert errors[0].row is None and reason in errors[0].reason
+    assert str(errors[0]).startswith(f"文件「{name}」")
+
+
+def test_header_only_file_has_no_rows(store, tmp_path):
+    path = importer.write_template("funds", tmp_path / "funds.xlsx")
+    errors = rejected(store, path.read_bytes(), "funds", file_name="funds.xlsx")
+    assert [e.reason for e in errors] == ["文件只有表头，没有数据行"]
+
+
+# --- all or nothing, upsert, log ---------------------------------------------------------------
+
+
+def test_a_failure_while_writing_rolls_everything_back(store_with_firms, monkeypatch):
+    before = snapshot(store_with_firms)
+    real = importer._upsert
+
+    def upsert_then_fail(con, spec, clean):
+        real(con, spec, clean)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "_upsert", upsert_then_fail)
+    rows = [firm(CODE_A, tax="1"), firm(CODE_E)]
+    with pytest.raises(RuntimeError):
+        importer.import_file(store_with_firms, csv_bytes("enterprises", rows), "enterprises")
+    assert snapshot(store_with_firms) == before
+
+
+def test_reimport_replaces_the_files_keys_and_leaves_other_years(store):
+    first = [firm(c, year=y) for y in ("2023", "2024") for c in (CODE_A, CODE_B, CODE_C)]
+    result = importer.import_file(store, csv_bytes("enterprises", first), "enterprises")
+    assert (result.rows_added, result.rows_replaced, result.years) == (6, 0, (2023, 2024))
+    before_2023 = store.execute("SELECT * FROM enterprises WHERE year = 2023 ORDER BY 2").fetchall()
+
+    again = [firm(CODE_A, tax="999"), firm(CODE_B, tax="888"), firm(CODE_E)]
+    result = importer.import_file(store, csv_bytes("enterprises", again), "enterprises")
+    assert (result.rows_added, result.rows_replaced, result.years) == (1, 2, (2024,))
+    assert "新增1行，替换2行" in result.summary()
+    assert store.execute("SELECT * FROM enterprises WHERE year = 2023 ORDER BY 2").fetchall() == (
+        before_2023
+    )
+    taxes = dict(
+        store.execute("SELECT credit_code, tax FROM enterprises WHERE year = 2024").fetchall()
+    )
+    assert taxes == {CODE_A: 999.0, CODE_B: 888.0, CODE_C: 300.5, CODE_E: 300.5}
+
+
+def test_each_import_is_logged_with_hash_years_and_counts(store, tmp_path):
+    path = tmp_path / "监测2024.csv"
+    path.write_bytes(csv_bytes("enterprises", [firm(CODE_A), firm(CODE_B, year="2023")]))
+    importer.import_file(store, path, "enterprises")
+    importer.import_file(store, path, "enterprises")
+    log = store.execute(
+        "SELECT file_name, sha256, table_name, years, rows_added, rows_replaced, warnings "
+        "FROM import_log ORDER BY id"
+    ).fetchall()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert log == [
+        ("监测2024.csv", digest, "enterprises", "2023,2024", 2, 0, 0),
+        ("监测2024.csv", digest, "enterprises", "2023,2024", 0, 2, 0),
+    ]
+
+
+def test_database_object_and_uploaded_bytes(tmp_path):
+    database = db.Database(tmp_path / "m.duckdb")
+    try:
+        data = csv_bytes("enterprises", [firm(CODE_A)], encoding="gbk")
+        result = importer.import_file(database, data, "enterprises", file_name="上传.csv")
+        assert result.rows_added == 1
+        assert database.reader().execute("SELECT count(*) FROM enterprises").fetchone() == (1,)
+        with pytest.raises(importer.ImportFailed):
+            importer.import_file(database, b"x,y\n1,2\n", "enterprises", file_name="bad.csv")
+        assert database.reader().execute("SELECT count(*) FROM import_log").fetchone() == (1,)
+    finally:
+        database.close()
+
+
+def test_validate_file_checks_without_writing(store_with_firms, tmp_path):
+    before = snapshot(store_with_firms)
+    path = tmp_path / "leases.csv"
+    path.write_bytes(csv_bytes("leases", [lease(CODE_A, CODE_B), lease(CODE_A, CODE_E)]))
+    frame, errors, warnings = importer.validate_file(path, "leases", store_with_firms)
+    assert [(e.row, e.value) for e in errors] == [(3, CODE_E)]
+    assert list(frame.index) == [2, 3] and frame.loc[2, "land_mu"] == 5.0
+    assert warnings == []
+    # Without a store the lease-to-enterprise rules cannot be checked; cell rules still are.
+    _, errors, _ = importer.validate_file(path.read_bytes(), "leases", file_name="l.csv")
+    assert errors == []
+    assert snapshot(store_with_firms) == before
+
+
+def test_import_frame_takes_a_dataframe_with_english_columns(store):
+    frame = pd.DataFrame([firm(CODE_A), firm(CODE_B, tax=-3.5)])
+    result = importer.import_frame(store, frame, "enterprises", file_name="编辑表")
+    assert result.rows_added == 2
+    assert store.execute("SELECT min(tax) FROM enterprises").fetchone() == (-3.5,)
+    bad = pd.DataFrame([firm(CODE_A, scale="大")])
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_frame(store, bad, "enterprises")
+    assert [(e.row, e.column) for e in failure.value.errors] == [(2, "scale")]
+
+
+def test_the_demo_city_round_trips_through_exported_files(demo_db_path, tmp_path):
+    """Every demo table, exported as officials would receive it, imports back identically."""
+    source = db.connect(demo_db_path, read_only=True)
+    target = db.connect(tmp_path / "copy.duckdb")
+    try:
+        for table in TABLES:
+            frame = source.execute(f"SELECT * FROM {table}").df()
+            for column in frame.select_dtypes("bool").columns:
+                frame[column] = frame[column].map({True: "是", False: "否"})
+            headers = TABLE_HEADERS[table]
+            if table in ("leases", "parks"):
+                data = to_excel_bytes(frame, header=headers.__getitem__)
+                name = f"{table}.xlsx"
+            else:
+                data = frame.rename(columns=headers).to_csv(index=False).encode("gb18030")
+                name = f"{table}.csv"
+            result = importer.import_file(target, data, table, file_name=name)
+            assert result.rows_added == len(frame) and result.warnings == [], table
+            query = f"SELECT * FROM {table} ORDER BY ALL"
+            assert target.execute(query).fetchall() == source.execute(query).fetchall(), table
+    finally:
+        source.close()
+        target.close()
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_shipped_templates_carry_the_chinese_headers_and_a_guide(table, tmp_path):
+    shipped = REPO_ROOT / "data" / "templates" / f"{table}.xlsx"
+    fresh = importer.write_template(table, tmp_path / f"{table}.xlsx")
+    for path in (shipped, fresh):
+        book = CalamineWorkbook.from_path(str(path))
+        assert book.sheet_names[1] == TEMPLATE_GUIDE_SHEET
+        header = book.get_sheet_by_index(0).to_python()[0]
+        assert header == list(TABLE_HEADERS[table].values())
+        guide = book.get_sheet_by_name(TEMPLATE_GUIDE_SHEET).to_python()
+        assert [row[1] for row in guide[1 : len(header) + 1]] == list(TABLE_HEADERS[table])
+    assert shipped.read_bytes() == fresh.read_bytes(), "regenerate: importer.write_templates()"
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def test_cli_imports_and_prints_a_summary(tmp_path, capsys):
+    path = tmp_path / "e.csv"
+    path.write_bytes(csv_bytes("enterprises", [firm(CODE_A, talents="500")], encoding="gbk"))
+    target = tmp_path / "m.duckdb"
+    code = cli_main(["import", str(path), "--table", "enterprises", "--db", str(target)])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "导入成功：企业年度监测数据（e.csv），共1行，新增1行，替换0行" in out.out
+    assert "警告：第2行" in out.out
+    con = db.connect(target)
+    assert con.execute("SELECT count(*) FROM enterprises").fetchone() == (1,)
+    con.close()
+
+
+def test_cli_failure_exits_1_lists_errors_and_leaves_the_database(tmp_path, capsys):
+    target = tmp_path / "m.duckdb"
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes("enterprises", [firm(CODE_A)]))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_bytes("enterprises", [firm(CODE_A, tax="999"), firm(CODE_B, scale="大"), firm("x")])
+    )
+    args = ["import", "--table", "enterprises", "--db", str(target)]
+    assert cli_main([*args, str(good)]) == 0
+    con = db.connect(target)
+    before = snapshot(con)
+    con.close()
+
+    # The real entry point, as an official's script would call it.
+    command = [sys.executable, "-m", "muyun", *args, str(bad)]
+    failed = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert failed.returncode == 1
+    assert failed.stdout == ""
+    lines = failed.stderr.strip().splitlines()
+    assert lines == [
+        "第3行 列「规模」 值「大」：应为以下之一：规上、规下",
+        "第4行 列「统一社会信用代码」 值「x」：统一社会信用代码无效：长度应为18位，实际为1位",
+        "导入失败：共2处错误，数据库未作任何修改。",
+    ]
+    con = db.connect(target)
+    assert snapshot(con) == before
+    con.close()
+
+    capsys.readouterr()
+    assert cli_main([*args, str(tmp_path / "nope.csv")]) == 1
+    assert "找不到文件" in capsys.readouterr().err
