@@ -1,5 +1,560 @@
-"""Placeholder page; its owner replaces this file."""
+"""权重模拟: live weight and band sliders, tier migration, saved scenarios, robustness analysis.
 
+The sliders are bound to the URL (`bind="query-params"`, key = the parameter name of
+`muyun.whatif`), so the address bar always carries the scenario and a copied link restores it;
+Streamlit reads only those keys, as numbers clamped to the slider ranges. The live panel is an
+`st.fragment`: a slider step reruns only that panel, which re-scores once through the engine.
+Scoring always covers the whole year (benchmarks are city-wide); the sidebar's industry and town
+filters only narrow the lists shown.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from urllib.parse import urlencode
+
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from muyun import labels, whatif
+from ui import cache, filters, fmt, whatif_cache
+
+T = labels.WHATIF_TEXT
+H = labels.WHATIF_HEADERS
+P = labels.WHATIF_PARAMS
+BIND = "query-params"
+CONTEXT_KEY = "wi_context"
+SETTINGS_KEY = "wi_settings"
+FLASH_KEY = "wi_flash"
+CELL_KEY = "wi_cell"
+MATRIX_KEY = "wi_matrix"
+ROBUST_KEY = "wi_rob_request"
+MATRIX_LABEL_PX = 130  # fixed widths: readable labels, and cells a browser test can click
+MATRIX_CELL_PX = 125
+CELLS: list[str] = ["", *(b + a for b in labels.TIERS for a in labels.TIERS if a != b)]
+MOVER_COLUMNS = [
+    "name",
+    "industry",
+    "town",
+    "tier_before",
+    "tier_after",
+    "rank_before",
+    "rank_after",
+    "total_before",
+    "total_after",
+    "credit_code",
+]
+
+f = filters.current()
+prof = cache.load_profile(f.profile)
+st.title(labels.PAGE_TITLES["whatif"])
+if f.scale not in prof.scales:
+    st.info(T["not_in_profile"].format(profile=prof.name, scale=f.scale))
+    st.stop()
+
+base = whatif.settings_from_profile(prof, f.scale)
+limits = whatif.bounds(prof, f.scale)
+
+
+def put(settings: whatif.Settings) -> None:
+    """Set every slider; call before the sliders are drawn or from a widget callback."""
+    for name, value in whatif.to_params(settings).items():
+        st.session_state[name] = value
+    st.session_state[SETTINGS_KEY] = settings
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def load(scenario: whatif.Scenario) -> None:
+    """Restore a saved scenario into the sliders (a button callback, so before they are drawn)."""
+    settings, problems = whatif.from_params(scenario.params, prof, f.scale)
+    put(settings)
+    message = T["loaded"].format(id=scenario.id, name=fmt.escape_markdown(scenario.name))
+    if problems:
+        message += " " + T["bad_params"].format(params=fmt.escape_markdown("、".join(problems)))
+    flash(message)
+
+
+def open_link() -> None:
+    """First visit: a `scenario=<id>` link loads that saved scenario (plain ids only)."""
+    raw = st.query_params.get(whatif.SCENARIO_PARAM)
+    if raw is None:
+        return
+    del st.query_params[whatif.SCENARIO_PARAM]
+    if not (raw.isdigit() and len(raw) <= 12):
+        flash(T["url_scenario_missing"].format(id=fmt.escape_markdown(raw[:20])))
+        return
+    scenario = whatif_cache.scenario(int(raw))
+    if scenario is None:
+        flash(T["url_scenario_missing"].format(id=raw))
+    elif (scenario.base_profile, scenario.scale) != (f.profile, f.scale):
+        flash(
+            T["url_scenario_other"].format(
+                id=scenario.id,
+                profile=fmt.escape_markdown(scenario.base_profile),
+                scale=fmt.escape_markdown(scenario.scale),
+            )
+        )
+    else:
+        load(scenario)
+
+
+def share_link(params: dict[str, str]) -> str:
+    """A link to this page with the filters and the scenario as plain query parameters."""
+    query = {"year": str(f.year), "scale": f.scale, "profile": f.profile, **params}
+    return f"{st.context.url or ''}?{urlencode(query)}"
+
+
+def tier_label(tier: str) -> str:
+    return f"{tier} {labels.TIER_CLASS[tier]}"
+
+
+def cell_label(cell: str) -> str:
+    if not cell:
+        return T["cell_all"]
+    return T["cell_option"].format(
+        before=cell[0],
+        before_name=labels.TIER_CLASS[cell[0]],
+        after=cell[1],
+        after_name=labels.TIER_CLASS[cell[1]],
+    )
+
+
+def pick_cell() -> None:
+    """A click on the migration matrix selects that cell's movers in the selectbox."""
+    cells = st.session_state[MATRIX_KEY]["selection"]["cells"]
+    if not cells:
+        return
+    row, column = cells[0]
+    if column in labels.TIERS and 0 <= row < len(labels.TIERS):
+        before = labels.TIERS[row]
+        st.session_state[CELL_KEY] = before + column if before != column else ""
+
+
+def column_config(columns: list[str]) -> dict[str, object]:
+    config: dict[str, object] = {}
+    for name in columns:
+        if name.startswith("total"):
+            config[name] = st.column_config.NumberColumn(H[name], format="%.2f")
+        elif name.startswith("rank"):
+            config[name] = st.column_config.NumberColumn(H[name], format="%d")
+        else:
+            config[name] = st.column_config.TextColumn(H.get(name, name))
+    return config
+
+
+def firm_table(frame: pd.DataFrame, columns: list[str], key: str) -> None:
+    st.dataframe(
+        frame[columns],
+        hide_index=True,
+        column_config=column_config(columns),
+        height=min(36 + 35 * max(len(frame), 1), 320),
+        key=key,
+    )
+
+
+def sliders() -> whatif.Settings:
+    """Draw the sliders (bound to the URL) and return the scenario they describe."""
+    st.subheader(T["weights"])
+    weights = []
+    for spec in prof.indicators(f.scale):
+        name = f"{whatif.WEIGHT_PREFIX}{spec.key}"
+        bound = limits[name]
+        indicator = labels.INDICATORS[spec.key]
+        value = st.slider(
+            f"{indicator.name}（{labels.UNIT_POINTS}）",
+            min_value=bound.low,
+            max_value=bound.high,
+            value=spec.weight,
+            step=bound.step,
+            key=name,
+            bind=BIND,
+            help=T["weight_help"].format(
+                name=indicator.name,
+                unit=indicator.unit,
+                benchmark=T["benchmark_average"]
+                if spec.benchmark == "average"
+                else f"{spec.benchmark:g}",
+                cap=T["no_cap"] if spec.cap is None else f"{spec.cap:g}",
+            ),
+        )
+        weights.append((spec.key, float(value)))
+    total = sum(w for _, w in weights)
+    if abs(total - 100.0) > 1e-9:
+        st.warning(T["weight_sum_note"].format(total=total), icon="⚖️")
+    else:
+        st.caption(T["weight_sum_ok"].format(total=total))
+
+    st.subheader(T["bands"])
+    pct = limits[whatif.PARAM_A]
+    a_pct, b_pct, d_pct = (
+        st.slider(
+            P[name],
+            min_value=int(pct.low),
+            max_value=int(pct.high),
+            value=default,
+            step=1,
+            key=name,
+            bind=BIND,
+        )
+        for name, default in (
+            (whatif.PARAM_A, base.a_pct),
+            (whatif.PARAM_B, base.b_pct),
+            (whatif.PARAM_D, base.d_pct),
+        )
+    )
+    tax = limits[whatif.PARAM_D_TAX]
+    d_tax = st.slider(
+        P[whatif.PARAM_D_TAX],
+        min_value=tax.low,
+        max_value=tax.high,
+        value=base.d_max_tax_per_mu,
+        step=tax.step,
+        key=whatif.PARAM_D_TAX,
+        bind=BIND,
+    )
+    st.subheader(T["bonus"])
+    cap = None
+    if base.bonus_cap is None:
+        st.caption(T["no_bonus_cap"])
+    else:
+        bound = limits[whatif.PARAM_BONUS_CAP]
+        cap = st.slider(
+            P[whatif.PARAM_BONUS_CAP],
+            min_value=bound.low,
+            max_value=bound.high,
+            value=base.bonus_cap,
+            step=bound.step,
+            key=whatif.PARAM_BONUS_CAP,
+            bind=BIND,
+        )
+    st.button(T["reset"], on_click=put, args=(base,), key="wi_reset", icon="↩️")
+    return whatif.Settings(
+        weights=tuple(weights),
+        a_pct=int(a_pct),
+        b_pct=int(b_pct),
+        d_pct=int(d_pct),
+        d_max_tax_per_mu=float(d_tax),
+        bonus_cap=None if cap is None else float(cap),
+    )
+
+
+def results(pairs: pd.DataFrame) -> int:
+    """Tier counts, migration matrix with its movers, D entries/exits, industries; returns moves."""
+    counts = whatif.tier_counts(pairs)
+    st.subheader(T["counts"])
+    for column, tier in zip(st.columns(len(labels.TIERS)), labels.TIERS, strict=True):
+        row = counts.loc[tier]
+        column.metric(
+            tier_label(tier),
+            fmt.number(row["after"], 0, labels.UNIT_FIRMS),
+            f"{row['change']:+,d} {labels.UNIT_FIRMS}" if row["change"] else None,
+            delta_color="inverse" if tier in ("C", "D") else "normal",
+            help=T["baseline_count"].format(n=row["before"]),
+        )
+
+    st.subheader(T["matrix"])
+    matrix = whatif.migration_matrix(pairs).rename(index=tier_label)
+    st.dataframe(
+        matrix,
+        key=MATRIX_KEY,
+        on_select=pick_cell,
+        selection_mode="single-cell",
+        column_config={
+            "_index": st.column_config.TextColumn(T["matrix_corner"], width=MATRIX_LABEL_PX),
+            **{
+                t: st.column_config.NumberColumn(
+                    f"→ {tier_label(t)}", format=f"%d {labels.UNIT_FIRMS}", width=MATRIX_CELL_PX
+                )
+                for t in labels.TIERS
+            },
+        },
+    )
+    st.caption(T["matrix_help"])
+    if st.session_state.get(CELL_KEY) not in CELLS:
+        st.session_state[CELL_KEY] = ""
+    cell = st.selectbox(T["cell"], CELLS, format_func=cell_label, key=CELL_KEY)
+    moved = whatif.narrow(
+        whatif.movers(pairs, cell[:1] or None, cell[1:] or None), f.industries, f.towns
+    )
+    st.markdown(f"**{T['movers'].format(n=len(moved))}**")
+    if moved.empty:
+        st.caption(T["no_movers"])
+    else:
+        firm_table(moved, MOVER_COLUMNS, "wi_movers")
+
+    into, out_of = (
+        whatif.narrow(frame, f.industries, f.towns) for frame in whatif.d_changes(pairs)
+    )
+    left, right = st.columns(2)
+    with left:
+        st.error(T["into_d"].format(n=len(into)), icon="🔻")
+        if not into.empty:
+            firm_table(into, MOVER_COLUMNS[:7], "wi_into_d")
+    with right:
+        st.success(T["out_of_d"].format(n=len(out_of)), icon="🔺")
+        if not out_of.empty:
+            firm_table(out_of, MOVER_COLUMNS[:7], "wi_out_of_d")
+
+    st.subheader(T["industries"])
+    industries = whatif.industry_changes(whatif.narrow(pairs, f.industries, f.towns))
+    st.dataframe(
+        industries,
+        hide_index=True,
+        column_config={
+            name: st.column_config.TextColumn(H[name])
+            if name == "industry"
+            else st.column_config.NumberColumn(H[name], format="%d")
+            for name in industries.columns
+        },
+        key="wi_industries",
+    )
+    return int((pairs["move"] != 0).sum())
+
+
+def save_export_share(settings: whatif.Settings) -> None:
+    with st.expander(T["save_share"], icon="💾"):
+        name_col, author_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+        name = name_col.text_input(T["name"], key="wi_name", max_chars=whatif.NAME_MAX)
+        author = author_col.text_input(T["author"], key="wi_author", max_chars=whatif.NAME_MAX)
+        if button_col.button(T["save"], key="wi_save", type="primary"):
+            try:
+                new_id = whatif_cache.save(
+                    name=name,
+                    author=author,
+                    profile_name=f.profile,
+                    year=f.year,
+                    scale=f.scale,
+                    settings=settings,
+                )
+            except whatif.SettingsError as exc:
+                st.error(str(exc))
+            else:
+                flash(T["saved"].format(id=new_id, name=fmt.escape_markdown(name.strip())))
+                st.rerun()
+        st.download_button(
+            T["export"],
+            data=partial(
+                lambda title: (
+                    whatif.scenario_profile(prof, f.scale, settings, title)
+                    .to_toml()
+                    .encode("utf-8")
+                ),
+                name,
+            ),
+            file_name=f"{f.profile}-{f.scale}-scenario.toml",
+            mime="application/toml",
+            on_click="ignore",
+            key="wi_export",
+            icon="📄",
+        )
+        st.caption(T["share"])
+        st.code(share_link(whatif.to_query(settings)), language=None)
+
+
+@st.fragment
+def live_panel() -> None:
+    """Sliders and their result: the only part that reruns on a slider step."""
+    started = time.perf_counter()
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        settings = sliders()
+    st.session_state[SETTINGS_KEY] = settings
+    with right:
+        try:
+            pairs = whatif_cache.pairs(f.year, f.profile, f.scale, base.key(), settings.key())
+        except whatif.SettingsError as exc:
+            st.error(str(exc))
+            return
+        moved = results(pairs)
+    save_export_share(settings)
+    st.caption(
+        T["done"].format(
+            total=settings.weight_sum(),
+            firms=len(pairs),
+            moved=moved,
+            ms=(time.perf_counter() - started) * 1000,
+        )
+    )
+
+
+def scenario_label(scenario: whatif.Scenario) -> str:
+    return T["scenario_option"].format(
+        id=scenario.id,
+        name=scenario.name,
+        author=scenario.author or T["anonymous"],
+        created=f"{scenario.created_at:%Y-%m-%d %H:%M}",
+    )
+
+
+def saved_scenarios() -> None:
+    """Load, share and compare the saved scenarios of this profile and scale."""
+    st.subheader(T["scenarios"].format(scale=f.scale))
+    saved = {s.id: s for s in whatif_cache.scenarios(f.profile, f.scale)}
+    if not saved:
+        st.caption(T["no_scenarios"])
+        return
+    pick_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick_col.selectbox(
+        T["load"], list(saved), format_func=lambda i: scenario_label(saved[i]), key="wi_load_id"
+    )
+    button_col.button(
+        T["load_button"], on_click=load, args=(saved[chosen],), key="wi_load", icon="📂"
+    )
+    st.caption(T["share_scenario"].format(id=chosen))
+    st.code(share_link({whatif.SCENARIO_PARAM: str(chosen)}), language=None)
+
+    st.markdown(f"**{T['compare']}**")
+    options = [0, *saved]
+
+    def option_label(i: int) -> str:
+        return T["baseline_option"] if i == 0 else scenario_label(saved[i])
+
+    first_col, second_col = st.columns(2)
+    first = first_col.selectbox(
+        T["compare_first"], options, format_func=option_label, key="wi_cmp_a"
+    )
+    second = second_col.selectbox(
+        T["compare_second"],
+        options,
+        index=1,
+        format_func=option_label,
+        key="wi_cmp_b",
+    )
+
+    def key_of(i: int) -> tuple:
+        return base.key() if i == 0 else whatif.from_params(saved[i].params, prof, f.scale)[0].key()
+
+    pairs = whatif_cache.pairs(f.year, f.profile, f.scale, key_of(first), key_of(second))
+    counts = whatif.tier_counts(pairs).rename(index=tier_label)
+    counts.columns = [T["compare_first"], T["compare_second"], H["change"]]
+    st.dataframe(
+        counts,
+        column_config={
+            "_index": st.column_config.TextColumn(H["tier"]),
+            **{
+                c: st.column_config.NumberColumn(c, format=f"%d {labels.UNIT_FIRMS}")
+                for c in counts.columns
+            },
+        },
+        key="wi_cmp_counts",
+    )
+    differing = whatif.narrow(whatif.movers(pairs), f.industries, f.towns)
+    st.markdown(f"**{T['compare_diff'].format(n=len(differing))}**")
+    if not differing.empty:
+        firm_table(differing, MOVER_COLUMNS, "wi_cmp_diff")
+
+
+@st.fragment
+def robustness_panel() -> None:
+    """Random re-weighting of the current scenario, on request; cached per weight set."""
+    st.subheader(T["robustness"])
+    runs_col, spread_col, button_col = st.columns([1, 2, 1], vertical_alignment="bottom")
+    runs = runs_col.number_input(
+        T["runs"],
+        min_value=100,
+        max_value=5000,
+        value=whatif.ROBUSTNESS_RUNS,
+        step=100,
+        key="wi_rob_runs",
+    )
+    spread = spread_col.slider(
+        T["spread"],
+        min_value=1,
+        max_value=50,
+        value=round(whatif.ROBUSTNESS_SPREAD * 100),
+        key="wi_rob_spread",
+    )
+    st.caption(T["robustness_intro"].format(runs=int(runs), spread=spread))
+    current: whatif.Settings = st.session_state.get(SETTINGS_KEY, base)
+    if button_col.button(T["run"], key="wi_rob_run", type="primary", icon="🎲"):
+        st.session_state[ROBUST_KEY] = (
+            f.year,
+            f.profile,
+            f.scale,
+            current.key(),
+            int(runs),
+            int(spread),
+        )
+    request = st.session_state.get(ROBUST_KEY)
+    if request is None or request[:3] != (f.year, f.profile, f.scale):
+        return
+    if request[3] != current.key():
+        st.info(T["stale"])
+    started = time.perf_counter()
+    try:
+        result = whatif_cache.robustness(*request, whatif.ROBUSTNESS_SEED)
+    except whatif.SettingsError as exc:
+        st.error(str(exc))
+        return
+    seconds = time.perf_counter() - started
+
+    st.markdown(f"**{T['summary'].format(share=whatif.STABLE_SHARE)}**")
+    summary = result.summary.rename(index=tier_label)
+    st.dataframe(
+        summary,
+        column_config={
+            "_index": st.column_config.TextColumn(H["tier"]),
+            **{
+                c: st.column_config.NumberColumn(H[c], format="%d")
+                for c in ("firms", "stable", "unstable")
+            },
+        },
+        key="wi_rob_summary",
+    )
+    firms = whatif.narrow(result.firms, f.industries, f.towns)
+    if f.tiers:
+        firms = firms[firms["tier"].isin(f.tiers)]
+    borderline = firms[firms["borderline"]].sort_values("share_current", kind="stable")
+    st.markdown(f"**{T['borderline'].format(share=whatif.STABLE_SHARE, n=len(borderline))}**")
+    if borderline.empty:
+        st.caption(T["no_borderline"])
+    else:
+        columns = [
+            "name",
+            "industry",
+            "tier",
+            "share_current",
+            *(f"share_{t}" for t in labels.TIERS),
+            "rank",
+            "rank_p5",
+            "rank_p95",
+            "total",
+            "town",
+            "credit_code",
+        ]
+        config = column_config(columns)
+        for name in columns:
+            if name.startswith("share_"):
+                config[name] = st.column_config.ProgressColumn(
+                    H[name], format="percent", min_value=0.0, max_value=1.0
+                )
+        st.dataframe(
+            borderline[columns],
+            hide_index=True,
+            column_config=config,
+            height=min(36 + 35 * len(borderline), 420),
+            key="wi_rob_borderline",
+        )
+    st.caption(T["robust_done"].format(runs=result.runs, firms=len(result.firms), seconds=seconds))
+
+
+context = (f.profile, f.scale)
+if st.session_state.get(CONTEXT_KEY) is None:
+    open_link()
+elif st.session_state[CONTEXT_KEY] != context:
+    put(base)
+st.session_state[CONTEXT_KEY] = context
+
+st.caption(T["intro"].format(scale=f.scale, profile=prof.name, year=f.year))
+st.caption(T["scope_note"])
+if message := st.session_state.pop(FLASH_KEY, None):
+    st.info(message)
+live_panel()
+st.divider()
+saved_scenarios()
+st.divider()
+robustness_panel()

@@ -1,0 +1,274 @@
+"""What-if speed, printed with a same-run baseline.
+
+1. Browser: a slider step on the demo city's 权重模拟 page, from the key press on the slider to the
+   updated result text, against the same step on a trivial Streamlit page (one slider, one
+   text) served and driven the same way in the same run; the issue asks for ≤ 3×.
+2. Engine: one slider step's re-score (`score_prepared`) of the demo city; robustness with
+   N = 1,000 random weight sets for the demo city (the issue asks for < 2 s).
+3. Province scale: one slider step (`score_prepared`) on a 200,000-firm year.
+
+    python benchmarks/bench_whatif.py [--steps 15] [--no-browser] [--no-200k]
+
+The browser helpers are also used by tests/test_browser_whatif.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+APP = REPO / "app.py"
+TRIVIAL_APP = REPO / "benchmarks" / "trivial_slider_app.py"
+DONE = "计算完成 · 权重合计 "
+WHATIF_SLIDER = "亩均税收（分）"
+TRIVIAL_SLIDER = "权重（分）"
+
+# Arms a listener for the next key press and a MutationObserver that stamps the moment the
+# expected text is in the page; both in page time, so Python-side latency does not count.
+_ARM_JS = """
+(target) => {
+  window.__muyunStep = null;
+  window.__muyunStart = null;
+  document.addEventListener('keydown', () => { window.__muyunStart = performance.now(); },
+                            {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (window.__muyunStart !== null && document.body.textContent.includes(target)) {
+      window.__muyunStep = performance.now() - window.__muyunStart;
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(app: Path, db: Path | None = None, timeout: float = 90) -> Iterator[str]:
+    """Serve `app` on a free port (MUYUN_DB = `db`); yields the base URL, stops it after."""
+    port = free_port()
+    env = os.environ.copy()
+    if db is not None:
+        env["MUYUN_DB"] = str(db)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+        "--global.developmentMode=false",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(process, log, url, timeout)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(process: subprocess.Popen, log, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"streamlit exited: {log.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"streamlit did not start on {url}")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Chromium (Debian's) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def slider_steps(page, label: str, start_total: float, steps: int, warmup: int = 2) -> list[float]:
+    """Press → on the slider labelled `label` `warmup + steps` times; ms per measured step.
+
+    Each step raises the slider by its step (0.5), so the page's `DONE` text must show the new
+    total; every step is a new setting (no cache hit on the page being measured).
+    """
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    thumb.scroll_into_view_if_needed()
+    times = []
+    total = start_total
+    for i in range(warmup + steps):
+        total += 0.5
+        target = f"{DONE}{total:g} 分"
+        page.evaluate(_ARM_JS, target)
+        thumb.press("ArrowRight")
+        page.wait_for_function("window.__muyunStep !== null", timeout=60_000)
+        if i >= warmup:
+            times.append(page.evaluate("window.__muyunStep"))
+    return times
+
+
+def open_page(browser, url: str, width: int = 1500, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.get_by_text(DONE).first.wait_for(timeout=120_000)
+    return page
+
+
+def browser_step_ratio(db: Path, steps: int) -> dict[str, float]:
+    """Median ms of a slider step: what-if page on `db` vs the trivial page, same run."""
+    with chromium() as browser:
+        with streamlit_server(TRIVIAL_APP) as url:
+            page = open_page(browser, url)
+            trivial = slider_steps(page, TRIVIAL_SLIDER, 30.0, steps)
+            page.close()
+        with streamlit_server(APP, db) as url:
+            page = open_page(browser, f"{url}/whatif")
+            whatif_times = slider_steps(page, WHATIF_SLIDER, 100.0, steps)
+            page.close()
+    out = {"trivial_ms": statistics.median(trivial), "whatif_ms": statistics.median(whatif_times)}
+    out["ratio"] = out["whatif_ms"] / out["trivial_ms"]
+    return out
+
+
+def engine_numbers(db: Path) -> dict[str, float]:
+    """Slider-step re-score and N = 1,000 robustness on the demo city (latest year)."""
+    from muyun import db as store
+    from muyun import profile, scoring, whatif
+
+    con = store.connect(db, read_only=True)
+    year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+    prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
+    data = scoring.load_year(con, year)
+    steps = []
+    for i in range(21):
+        settings = whatif.from_params({"w_tax_per_mu": 30.0 + 0.5 * i}, prof, "规上")[0]
+        started = time.perf_counter()
+        whatif.rescore(data, prof, "规上", settings)
+        steps.append(time.perf_counter() - started)
+    out = {"firms": float(len(data)), "step_ms": statistics.median(steps[1:]) * 1000}
+    for scale in ("规上", "规下"):
+        scored = scoring.score_prepared(data, prof)
+        started = time.perf_counter()
+        result = whatif.robustness(scored, prof, scale, runs=whatif.ROBUSTNESS_RUNS)
+        out[f"robust_{scale}_s"] = time.perf_counter() - started
+        out[f"robust_{scale}_firms"] = float(len(result.firms))
+    con.close()
+    return out
+
+
+def province_step(enterprises: int = 200_000) -> dict[str, float]:
+    """One slider step (`score_prepared`) on a year of a province-size demo database."""
+    from muyun import db as store
+    from muyun import demo, profile, scoring, whatif
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "province.duckdb"
+        started = time.perf_counter()
+        demo.build_demo_database(path, enterprises=enterprises)
+        built = time.perf_counter() - started
+        con = store.connect(path, read_only=True)
+        year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+        data = scoring.load_year(con, year)
+        prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
+        steps = []
+        for i in range(4):
+            settings = whatif.from_params({"w_tax_per_mu": 31.0 + i}, prof, "规上")[0]
+            started = time.perf_counter()
+            whatif.rescore(data, prof, "规上", settings)
+            steps.append(time.perf_counter() - started)
+        con.close()
+    return {"firms": float(len(data)), "build_s": built, "step_s": statistics.median(steps)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=15, help="measured slider steps per page")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser comparison")
+    parser.add_argument("--no-200k", action="store_true", help="skip the 200,000-firm step")
+    args = parser.parse_args()
+
+    from muyun import demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.duckdb"
+        demo.build_demo_database(db)
+        engine = engine_numbers(db)
+        print(f"demo city: {engine['firms']:,.0f} firms in the latest year")
+        print(f"  slider step, score_prepared (median): {engine['step_ms']:.1f} ms")
+        for scale in ("规上", "规下"):
+            print(
+                f"  robustness N=1,000, {scale} ({engine[f'robust_{scale}_firms']:,.0f} ranked): "
+                f"{engine[f'robust_{scale}_s']:.2f} s (target < 2 s)"
+            )
+        if not args.no_browser:
+            if not Path(CHROMIUM).exists():
+                print(f"browser comparison skipped: {CHROMIUM} not found")
+            else:
+                ratio = browser_step_ratio(db, args.steps)
+                print(f"browser slider step (median of {args.steps}, key press → updated text):")
+                print(f"  trivial Streamlit page: {ratio['trivial_ms']:.0f} ms")
+                print(f"  what-if page, demo city: {ratio['whatif_ms']:.0f} ms")
+                print(f"  ratio: {ratio['ratio']:.2f}× (target ≤ 3×)")
+    if not args.no_200k:
+        big = province_step()
+        print(
+            f"province scale: {big['firms']:,.0f} firms in one year "
+            f"(database built in {big['build_s']:.1f} s)"
+        )
+        print(f"  slider step, score_prepared (median of 4): {big['step_s'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

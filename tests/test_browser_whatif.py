@@ -1,0 +1,114 @@
+"""权重模拟 in headless Chromium: renders, a slider step updates the result, robustness runs.
+
+Prints the slider-step time (key press → updated result text) beside the same step on a
+trivial Streamlit page measured in the same run, and the robustness time; saves
+tests/artifacts/whatif.png. Skipped without /usr/bin/chromium, except in CI (env CI), where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import statistics
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from muyun import profile, scoring, whatif
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+_spec = importlib.util.spec_from_file_location("bench_whatif", REPO / "benchmarks/bench_whatif.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+pytestmark = pytest.mark.browser
+STEPS = 5
+MATRIX_LABEL_PX, MATRIX_CELL_PX = 130, 125  # the matrix column widths set in pages/whatif.py
+
+
+@pytest.fixture
+def browser():
+    if not Path(bench.CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{bench.CHROMIUM} is missing in CI (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{bench.CHROMIUM} not installed")
+    with bench.chromium() as launched:
+        yield launched
+
+
+def no_exception_box(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.all_inner_texts()
+
+
+def moves(path: Path, tax_weight: float, before: str, after: str) -> int:
+    """How many ranked 规上 firms the engine moves from `before` to `after` at this weight."""
+    prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
+    settings = whatif.from_params({"w_tax_per_mu": tax_weight}, prof, "规上")[0]
+    with duckdb.connect(str(path), read_only=True) as con:
+        year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+        data = scoring.load_year(con, year)
+    pairs = whatif.paired(
+        scoring.score_prepared(data, prof), whatif.rescore(data, prof, "规上", settings), "规上"
+    )
+    return int(whatif.migration_matrix(pairs).loc[before, after])
+
+
+def click_matrix_cell(page, row: int, column: int) -> None:
+    """Click a cell of the migration matrix (a canvas grid: fixed 35 px rows, fixed widths)."""
+    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    x = box["x"] + MATRIX_LABEL_PX + MATRIX_CELL_PX * column + 40
+    y = box["y"] + 35 * (row + 1) + 17
+    page.mouse.click(x, y)
+
+
+def test_whatif_page_in_browser(browser, demo_db_copy: Path, capsys) -> None:
+    tax_weight = 30 + 0.5 * (STEPS + 2)  # where the slider ends after the warm-up and steps
+    expected = moves(demo_db_copy, tax_weight, "B", "A")  # before the server locks the file
+    assert expected > 0
+    with bench.streamlit_server(bench.TRIVIAL_APP) as url:
+        page = bench.open_page(browser, url)
+        trivial = bench.slider_steps(page, bench.TRIVIAL_SLIDER, 30.0, STEPS)
+        page.close()
+
+    with bench.streamlit_server(bench.APP, demo_db_copy) as url:
+        page = bench.open_page(browser, f"{url}/whatif", height=2600)
+        no_exception_box(page)
+        assert page.get_by_text(f"{bench.DONE}100 分").count() == 1
+        steps = bench.slider_steps(page, bench.WHATIF_SLIDER, 100.0, STEPS)
+        total = 100.0 + 0.5 * (STEPS + 2)
+        assert page.get_by_text(f"{bench.DONE}{total:g} 分").count() == 1
+        assert f"w_tax_per_mu={tax_weight:g}" in page.url, "the URL carries the scenario"
+        no_exception_box(page)
+
+        # A click on the matrix cell B → A lists exactly the firms that move from B to A.
+        click_matrix_cell(page, row=1, column=0)
+        page.get_by_text(f"分类变动企业（{expected} 家）").wait_for(timeout=30_000)
+
+        started = time.perf_counter()
+        page.get_by_role("button", name="运行稳健性分析").click()
+        page.get_by_text("稳健性分析完成").wait_for(timeout=120_000)
+        robust_s = time.perf_counter() - started
+        no_exception_box(page)
+        assert page.get_by_text("临界企业").count() >= 1
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
+
+        page.goto(page.url)  # the shared address restores the scenario in a new session
+        page.get_by_text(f"{bench.DONE}{total:g} 分").wait_for(timeout=120_000)
+        no_exception_box(page)
+        page.close()
+
+    trivial_ms, whatif_ms = statistics.median(trivial), statistics.median(steps)
+    with capsys.disabled():
+        print(
+            f"\n[whatif browser] slider step, key press → updated result (median of {STEPS}): "
+            f"what-if {whatif_ms:.0f} ms, trivial page {trivial_ms:.0f} ms, "
+            f"ratio {whatif_ms / trivial_ms:.2f}× (target ≤ 3×); "
+            f"robustness N=1,000 click → result {robust_s:.2f} s"
+        )

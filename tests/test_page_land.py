@@ -1,0 +1,234 @@
+"""The land rectification page in AppTest on the demo city: the published 2022 figures appear
+verbatim, every number comes from DuckDB, the list follows the engine and stored edits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from muyun import auth, db, importer, land, queries
+from muyun.profile import load_profile, profile_path
+from muyun.scoring import score_year
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PASSWORD = "land-admin-test"
+
+
+def _open(path: Path, monkeypatch: pytest.MonkeyPatch, year: int = 2022) -> AppTest:
+    """The app on `path`, showing the land page for `year` (fresh caches: new file each test)."""
+    monkeypatch.setenv("MUYUN_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["year"] = str(year)
+    at.run()
+    at.switch_page("pages/land.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> list[str]:
+    """Every visible string of the page: metric values and deltas, text, progress labels."""
+    texts = [m.value for m in at.metric] + [m.label for m in at.metric]
+    texts += [m.proto.delta for m in at.metric if m.proto.delta]
+    for kind in ("markdown", "caption", "success", "info", "subheader"):
+        texts += [e.value for e in getattr(at, kind)]
+    texts += [p.text for p in at.get("progress")]
+    return texts
+
+
+def _metric(at: AppTest, label: str):
+    matches = [m for m in at.metric if m.label == label]
+    assert matches, f"no metric {label!r}"
+    return matches[0]
+
+
+def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
+    con = db.connect(demo_db_copy)
+    highlights = land.year_view(con, 2022).facts.query("highlight")
+    firms = land.parks_view(con).total_firms
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2022)
+    texts = _texts(at)
+    assert _metric(at, "整治总面积（2022年）").value == "11,628 亩"
+    assert _metric(at, "折合公顷").value == "775.2 公顷"
+    categories = "2,600 亩 + 7,155 亩 + 132 亩（8.8 万平方米） + 856 亩 + 885 亩 = 11,628 亩"
+    assert any(categories in t for t in texts), "the five categories must add up to the total"
+    progress = [p.text for p in at.get("progress")]
+    for part in ("2,600 亩", "7,155 亩", "132 亩（8.8 万平方米）", "856 亩", "885 亩"):
+        assert any(part in t for t in progress), part
+
+    assert _metric(at, "小微企业园").value == "35 个"
+    assert _metric(at, "规划建筑面积").value == "325 万平方米"
+    assert _metric(at, "已建成").value == "26 个 · 214 万平方米"
+    assert _metric(at, "在建").value == "9 个 · 111 万平方米"
+    provincial = _metric(at, "累计省级认定（截至2022年）")
+    star = _metric(at, "累计星级园区（截至2022年）")
+    assert (provincial.value, provincial.proto.delta) == ("14 个", "2022年新增 1 个")
+    assert (star.value, star.proto.delta) == ("6 个", "2022年新增 3 个")
+    assert firms > 0 and _metric(at, "入驻企业").value == f"{firms} 家"
+
+    assert _metric(at, "累计提取").value == "1.2 亿元（12,000 万元）"
+    assert _metric(at, "累计使用").value == "0.94 亿元（9,400 万元）"
+    case = [s.value for s in at.success if "公开案例" in s.value]
+    assert case and "4.75 万平方米 → 9.9 万平方米" in case[0] and "来源：" in case[0]
+
+    assert len(highlights) >= 2, "rankings and the early tasks are published facts"
+    markdown = [m.value for m in at.markdown]
+    for fact in highlights.itertuples(index=False):
+        line = [t for t in markdown if fact.label in t]
+        assert line and fact.text in line[0] and f"来源：{fact.source}" in line[0]
+    facts = [d.value for d in at.dataframe if "来源" in d.value.columns]
+    assert facts and len(facts[0]) > 0
+    assert (facts[0]["来源"].str.len() > 0).all()
+
+
+def test_page_reads_imported_rows(demo_db_copy, monkeypatch):
+    """No hard-coded figures: an imported project changes the total, its category and hectares."""
+    con = db.connect(demo_db_copy)
+    importer.import_frame(
+        con,
+        pd.DataFrame(
+            {
+                "年度": [2022],
+                "项目编号": ["TEST-0001"],
+                "项目名称": ["测试地块"],
+                "镇街": ["芝英镇"],
+                "整治类别": ["集中连片拆除"],
+                "整治面积（亩）": [12],
+                "处置路径": ["政府收储"],
+                "进度状态": ["已完成"],
+            }
+        ),
+        "rectification_projects",
+        file_name="test.csv",
+    )
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2022)
+    assert _metric(at, "整治总面积（2022年）").value == "11,640 亩"
+    assert _metric(at, "折合公顷").value == "776 公顷"
+    assert any("2,612 亩 + 7,155 亩" in t for t in _texts(at))
+
+
+def test_own_year_selector_when_land_years_differ(demo_db_copy, monkeypatch):
+    con = db.connect(demo_db_copy)
+    for table in ("rectification_projects", "rectification_targets", "published_facts"):
+        con.execute(f"DELETE FROM {table} WHERE year = 2020")
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2020)
+    selector = at.selectbox(key="land_year_2020")
+    assert selector.value == 2021 and selector.options == ["2021", "2022", "2023", "2024"]
+    assert _metric(at, "整治总面积（2021年）")
+    selector.set_value(2022).run()
+    assert not at.exception, at.exception
+    assert _metric(at, "整治总面积（2022年）").value == "11,628 亩"
+
+
+def test_page_without_land_data(demo_db_copy, monkeypatch):
+    con = db.connect(demo_db_copy)
+    for table in (
+        "rectification_projects",
+        "rectification_targets",
+        "published_facts",
+        "parks",
+        "funds",
+        "plot_ratio_upgrades",
+    ):
+        con.execute(f"DELETE FROM {table}")
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2024)
+    infos = [i.value for i in at.info]
+    assert any("尚无低效用地整治数据" in t for t in infos)
+    assert any("尚无小微企业园数据" in t for t in infos)
+    assert any("尚无专项经费数据" in t for t in infos)
+    assert _list_frame(at) is not None
+
+
+def _members(path: Path, year: int, scale: str) -> pd.DataFrame:
+    store = db.Database(path)
+    profile = load_profile(profile_path("yongkang-default"))
+    scored = score_year(store.reader(), year, profile)
+    store.close()
+    members = land.low_efficiency_members(scored, profile)
+    return queries.filter_scored(members, scale=scale)
+
+
+def _list_frame(at: AppTest) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if "reasons" in d.value.columns]
+    assert len(frames) == 1
+    return frames[0]
+
+
+def test_list_follows_the_engine(demo_db_copy, monkeypatch):
+    expected = _members(demo_db_copy, 2022, "规上")
+    at = _open(demo_db_copy, monkeypatch, 2022)
+    shown = _list_frame(at)
+    assert len(expected) > 0
+    assert sorted(shown["credit_code"]) == sorted(expected["credit_code"])
+    assert _metric(at, "在列企业（当前筛选）").value == f"{len(expected)} 家"
+    assert (shown["path"] == "提升发展").all() and (shown["status"] == "排摸").all()
+    assert [b.label for b in at.get("download_button")] == ["导出清单（Excel）"]
+
+
+def test_stored_edit_is_shown_after_restart(demo_db_copy, monkeypatch):
+    profile = load_profile(profile_path("yongkang-default"))
+    store = db.Database(demo_db_copy)
+    before = land.low_efficiency_list(
+        store.reader(), score_year(store.reader(), 2022, profile), profile
+    )
+    before = before[before["scale"] == "规上"]
+    code = before["credit_code"].iloc[0]
+    after = before.copy()
+    after.loc[after["credit_code"] == code, ["path", "notes"]] = ["兼并重组", "意向收购方已对接"]
+    land.save_list_edits(store, 2022, before, after, "王主任", at=datetime(2024, 6, 1, 9, 30))
+    store.close()
+
+    at = _open(demo_db_copy, monkeypatch, 2022)
+    row = _list_frame(at).set_index("credit_code").loc[code]
+    assert (row["path"], row["notes"]) == ("兼并重组", "意向收购方已对接")
+    history = [d.value for d in at.dataframe if "原值" in d.value.columns]
+    assert history, "the edit history is shown"
+    edits = set(zip(history[0]["修改项"], history[0]["原值"], history[0]["新值"], strict=True))
+    assert ("处置路径（四个一批）", "提升发展", "兼并重组") in edits
+    assert set(history[0]["修改人"]) == {"王主任"}
+
+
+def test_only_administrators_edit_the_list(demo_db_copy, monkeypatch):
+    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(PASSWORD))
+    at = _open(demo_db_copy, monkeypatch, 2022)
+    assert not at.data_editor and "保存修改" not in [b.label for b in at.button]
+    at.text_input(key="land_admin_password").input("wrong")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.data_editor and "保存修改" not in [b.label for b in at.button]
+
+    at.text_input(key="land_admin_password").input(PASSWORD)
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception, at.exception
+    assert len(at.data_editor) == 1
+    code = at.data_editor[0].value["credit_code"].iloc[0]
+    at.session_state["land_list_editor_2022_yongkang-default_规上_"] = {
+        "edited_rows": {0: {"status": "整治中", "notes": "已约谈"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.text_input(key="land_editor").input("赵科员")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast] == ["已保存 2 项修改。"]
+    row = at.data_editor[0].value.set_index("credit_code").loc[code]
+    assert (row["status"], row["notes"]) == ("整治中", "已约谈")
+
+    store = db.Database(demo_db_copy)
+    history = land.list_history(store.reader(), 2022)
+    store.close()
+    assert set(zip(history["field"], history["old_value"], history["new_value"], strict=True)) == {
+        ("status", "排摸", "整治中"),
+        ("notes", "", "已约谈"),
+    }
+    assert set(history["edited_by"]) == {"赵科员"} and set(history["credit_code"]) == {code}

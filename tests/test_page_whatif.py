@@ -1,0 +1,267 @@
+"""AppTest of the 权重模拟 page on a copy of the demo city: live re-score, scenarios, URLs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from muyun import labels, scoring, whatif
+from muyun.profile import load_profile, profile_path
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/whatif.py"
+TIMEOUT = 120
+PROFILE = load_profile(profile_path("yongkang-default"))
+SCALE = "规上"
+
+
+@pytest.fixture
+def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield demo_db_copy
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(**query: str) -> AppTest:
+    """Run app.py as a browser would, with a URL query, then open the what-if page."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def sliders(at: AppTest) -> dict[str, float]:
+    """The scenario sliders (named by their URL parameter) and their values."""
+    return {s.key: s.value for s in at.slider if whatif.is_param(s.key)}
+
+
+def done_caption(at: AppTest) -> str:
+    captions = [c.value for c in at.caption if c.value.startswith("计算完成")]
+    assert len(captions) == 1
+    return captions[0]
+
+
+def tier_counts(at: AppTest) -> dict[str, int]:
+    out = {}
+    for metric in at.metric:
+        tier = metric.label.split()[0]
+        if tier in labels.TIERS:
+            out[tier] = int(re.match(r"[\d,]+", metric.value).group(0).replace(",", ""))
+    return out
+
+
+def tables(at: AppTest, *columns: str) -> list:
+    """The shown tables (as frames) that have all these columns; st.dataframe has no test key."""
+    return [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+
+
+def latest_year(path: Path) -> int:
+    with duckdb.connect(str(path)) as con:
+        return con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+
+
+def engine(path: Path, settings: whatif.Settings):
+    with duckdb.connect(str(path)) as con:
+        return scoring.score_year(con, latest_year(path), whatif.apply(PROFILE, SCALE, settings))
+
+
+def test_page_starts_from_the_profile_and_matches_the_engine(demo_app: Path) -> None:
+    at = open_page()
+    assert [t.value for t in at.title] == [labels.PAGE_TITLES["whatif"]]
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    assert sliders(at) == whatif.to_params(base)
+    scored = engine(demo_app, base)
+    ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
+    assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
+    assert f"参评 {len(ranked):,} 家" in done_caption(at)
+    assert "分类变动 0 家" in done_caption(at)
+    assert not at.warning, "weights of the default profile sum to 100: no note"
+
+
+def test_slider_step_rescores_like_the_engine(demo_app: Path) -> None:
+    at = open_page()
+    at.slider(key="w_tax_per_mu").set_value(45.0).run()
+    no_exception(at)
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    moved = whatif.from_params({"w_tax_per_mu": 45.0}, PROFILE, SCALE)[0]
+    scored = engine(demo_app, moved)
+    ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
+    assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
+    baseline = engine(demo_app, base)
+    pairs = whatif.paired(baseline, scored, SCALE)
+    moves = int((pairs["move"] != 0).sum())
+    assert moves > 0
+    assert f"分类变动 {moves:,} 家" in done_caption(at)
+    assert "权重合计 115 分" in done_caption(at)
+    assert any("不等于 100" in w.value for w in at.warning), "the weight-sum note is shown"
+    into, out_of = whatif.d_changes(pairs)
+    assert any(e.value.startswith(f"新进入 D 类（{len(into)} 家）") for e in at.error)
+    assert any(s.value.startswith(f"退出 D 类（{len(out_of)} 家）") for s in at.success)
+
+    # A cell of the migration matrix lists exactly its movers.
+    matrix = whatif.migration_matrix(pairs)
+    assert int(matrix.to_numpy().sum()) == len(ranked)
+    before, after = next(
+        (b, a) for b in labels.TIERS for a in labels.TIERS if b != a and matrix.loc[b, a] > 0
+    )
+    at.selectbox(key="wi_cell").set_value(before + after).run()
+    no_exception(at)
+    movers = tables(at, "credit_code", "rank_after", "total_after")
+    assert len(movers) == 1
+    listed = movers[0]
+    assert len(listed) == matrix.loc[before, after]
+    assert set(listed["tier_before"]) == {before} and set(listed["tier_after"]) == {after}
+
+    at.button(key="wi_reset").click().run()
+    assert sliders(at) == whatif.to_params(base)
+    assert "分类变动 0 家" in done_caption(at)
+
+
+def test_industry_filter_narrows_lists_not_scoring(demo_app: Path) -> None:
+    at = open_page(industry="门业")
+    at.slider(key="w_rd_intensity").set_value(30.0).run()
+    no_exception(at)
+    (industries,) = tables(at, "industry", "up", "down")
+    assert list(industries["industry"]) == ["门业"]
+    movers = tables(at, "credit_code", "tier_before")
+    assert movers and all(set(m["industry"]) == {"门业"} for m in movers)
+    scored = engine(demo_app, whatif.settings_from_profile(PROFILE, SCALE))
+    city = int(((scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)).sum())
+    assert f"参评 {city:,} 家" in done_caption(at), "counts stay city-wide"
+
+
+def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
+    at = open_page()
+    chosen = {
+        "w_tax_per_mu": 40.0,
+        "w_va_per_mu": 12.5,
+        "w_va_per_energy": 25.0,
+        "w_va_per_emission": 5.0,
+        "w_labour_productivity": 7.5,
+        "w_rd_intensity": 15.0,
+        "a_pct": 25,
+        "b_pct": 70,
+        "d_pct": 5,
+        "d_tax": 8.5,
+        "bonus_cap": 6.0,
+    }
+    assert set(chosen) == set(sliders(at))
+    for key, value in chosen.items():
+        at.slider(key=key).set_value(value)
+    at.run()
+    at.text_input(key="wi_name").input("税收加权方案")
+    at.text_input(key="wi_author").input("经信局")
+    at.button(key="wi_save").click().run()
+    no_exception(at)
+    assert any("已保存情景" in i.value for i in at.info)
+    with duckdb.connect(str(demo_app)) as con:
+        rows = con.execute("SELECT name, author, scale, settings_json FROM scenarios").fetchall()
+    assert [r[:3] for r in rows] == [("税收加权方案", "经信局", SCALE)]
+
+    at.button(key="wi_reset").click().run()
+    assert sliders(at) == whatif.to_params(whatif.settings_from_profile(PROFILE, SCALE))
+
+    scenario_id = at.selectbox(key="wi_load_id").value
+    at.button(key="wi_load").click().run()
+    no_exception(at)
+    assert sliders(at) == chosen
+    assert any("已载入情景" in i.value for i in at.info)
+
+    # Compare the saved scenario with the profile: the same counts the page showed live.
+    at.selectbox(key="wi_cmp_a").set_value(0)
+    at.selectbox(key="wi_cmp_b").set_value(scenario_id)
+    at.run()
+    no_exception(at)
+    (counts,) = tables(at, "情景一", "情景二")
+    assert counts.iloc[:, 1].tolist() == [tier_counts(at)[t] for t in labels.TIERS]
+
+
+def test_shared_url_restores_the_scenario(demo_app: Path) -> None:
+    settings = whatif.from_params(
+        {"w_tax_per_mu": 35.0, "w_rd_intensity": 2.5, "a_pct": 15, "d_tax": 9.0},
+        PROFILE,
+        SCALE,
+    )[0]
+    at = open_page(scale=SCALE, **whatif.to_query(settings))
+    assert sliders(at) == whatif.to_params(settings)
+    scored = engine(demo_app, settings)
+    ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
+    assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
+    link = next(c.value for c in at.code if "w_tax_per_mu=35" in c.value)
+    assert "a_pct=15" in link and "profile=yongkang-default" in link
+
+
+def test_shared_url_out_of_range_is_not_taken(demo_app: Path) -> None:
+    at = open_page(w_tax_per_mu="5000", a_pct="abc")
+    values = sliders(at)
+    assert values["a_pct"] == PROFILE.tiers.a_pct
+    assert 0 <= values["w_tax_per_mu"] <= whatif.WEIGHT_MAX
+
+
+def test_scenario_id_link_loads_the_saved_scenario(demo_app: Path) -> None:
+    settings = whatif.from_params({"w_va_per_mu": 33.0, "b_pct": 75}, PROFILE, SCALE)[0]
+    with duckdb.connect(str(demo_app)) as con:
+        scenario_id = whatif.save_scenario(
+            con,
+            name="链接情景",
+            author="",
+            base_profile="yongkang-default",
+            year=2024,
+            scale=SCALE,
+            settings=settings,
+        )
+    at = open_page(scenario=str(scenario_id))
+    assert sliders(at) == whatif.to_params(settings)
+    at = open_page(scenario="987654")
+    assert any("不存在" in i.value for i in at.info)
+
+
+def test_robustness_runs_on_request(demo_app: Path) -> None:
+    at = open_page()
+    assert not tables(at, "stable", "unstable")
+    at.number_input(key="wi_rob_runs").set_value(200)
+    at.button(key="wi_rob_run").click().run()
+    no_exception(at)
+    (summary,) = tables(at, "stable", "unstable")
+    assert summary.iloc[:, 0].tolist() == [tier_counts(at)[t] for t in labels.TIERS]
+    assert (summary.iloc[:, 1] + summary.iloc[:, 2] == summary.iloc[:, 0]).all()
+    assert any(c.value.startswith("稳健性分析完成：200 次") for c in at.caption)
+    at.slider(key="w_tax_per_mu").set_value(31.0).run()
+    assert any("权重已调整" in i.value for i in at.info)
+
+
+def test_switching_scale_and_profile_resets_the_sliders(demo_app: Path) -> None:
+    at = open_page()
+    at.slider(key="w_tax_per_mu").set_value(42.0).run()
+    at.radio(key="scale").set_value("规下").run()
+    no_exception(at)
+    small = whatif.settings_from_profile(PROFILE, "规下")
+    assert sliders(at) == whatif.to_params(small)
+    assert set(sliders(at)) >= {"w_tax_per_mu", "w_tax_per_kwh"}
+
+    at.radio(key="scale").set_value(SCALE).run()
+    at.selectbox(key="profile").set_value("linhai-2014").run()
+    no_exception(at)
+    linhai = load_profile(profile_path("linhai-2014"))
+    assert sliders(at) == whatif.to_params(whatif.settings_from_profile(linhai, SCALE))
+    assert "bonus_cap" not in sliders(at), "a profile without bonus has no cap slider"
+    assert "分类变动 0 家" in done_caption(at)
+
+    at.radio(key="scale").set_value("规下").run()
+    no_exception(at)
+    assert any("不评价规下企业" in i.value for i in at.info)
+    assert not sliders(at)

@@ -1,0 +1,372 @@
+"""muyun.whatif: scenarios re-score as the engine does; migration, stored settings, robustness."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from muyun import labels, profile, scoring, whatif
+
+YEAR = 2023
+
+
+def _firm(i: int, industry: str, scale: str, **values: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "year": YEAR,
+        "credit_code": f"TEST{i:014d}",
+        "name": f"测试企业{i}",
+        "industry": industry,
+        "town": "东城街道",
+        "scale": scale,
+        "land_own_mu": 20.0,
+        "tax": 200.0,
+        "value_added": 1000.0,
+        "revenue": 5000.0,
+        "employees": 100,
+        "energy_tce": 500.0,
+        "electricity_10k_kwh": 400.0,
+        "emission_t": 2.0,
+        "rd": 150.0,
+        "listing": "无",
+        "safety_incidents": 0,
+        "env_penalties": 0,
+        "veto": False,
+        "exempt": False,
+    }
+    row.update(values)
+    return row
+
+
+def _insert(con, rows: list[dict[str, object]]) -> None:
+    frame = pd.DataFrame(rows)
+    con.register("new_rows", frame)
+    con.execute("INSERT INTO enterprises BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
+
+
+def _varied_pool(con) -> None:
+    """60 规上 firms in two industries with ties, missing emissions (imputed), bonus items,
+    deductions, a veto and an exempt firm, plus 12 规下 firms; deterministic."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(60):
+        industry = "车业" if i % 2 else "门业"
+        f = rng.uniform(0.3, 1.8, size=6)
+        rows.append(
+            _firm(
+                i,
+                industry,
+                "规上",
+                tax=round(200 * f[0], 1),
+                value_added=round(1000 * f[1], 1),
+                energy_tce=round(500 / f[2], 1),
+                emission_t=None if i % 7 == 0 else round(2.0 / f[3], 2),
+                employees=int(100 / f[4]),
+                rd=round(150 * f[5], 1),
+                listing=("上市", "股改", "无", "无")[i % 4],
+                investment=float(1000 * (i % 5)),
+                talents=int(i % 40),
+                safety_incidents=1 if i == 11 else 0,
+                veto=i == 3,
+                exempt=i == 5,
+            )
+        )
+    rows.append(_firm(60, "车业", "规上"))
+    rows.append(_firm(61, "车业", "规上"))  # identical to 60: a tie
+    for i in range(62, 74):
+        rows.append(
+            _firm(i, "杯业", "规下", land_own_mu=5.0 + i % 4, tax=10.0 + i, value_added=None)
+        )
+    _insert(con, rows)
+
+
+@pytest.fixture
+def default_profile() -> profile.Profile:
+    return profile.load_profile(profile.profile_path("yongkang-default"))
+
+
+@pytest.fixture
+def varied_con(empty_con):
+    _varied_pool(empty_con)
+    return empty_con
+
+
+def test_moving_one_weight_rescores_exactly_as_score_year(varied_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    moved = whatif.Settings(
+        weights=tuple((k, 45.0 if k == "tax_per_mu" else w) for k, w in base.weights),
+        a_pct=base.a_pct,
+        b_pct=base.b_pct,
+        d_pct=base.d_pct,
+        d_max_tax_per_mu=base.d_max_tax_per_mu,
+        bonus_cap=base.bonus_cap,
+    )
+    data = scoring.load_year(varied_con, YEAR)
+    got = whatif.rescore(data, default_profile, "规上", moved)
+    want = scoring.score_year(
+        varied_con, YEAR, default_profile.with_weights("规上", {"tax_per_mu": 45.0})
+    )
+    columns = ["credit_code", "total", "rank", "tier", "tier_before_veto", "pool_size"]
+    pd.testing.assert_frame_equal(got[columns], want[columns])
+    baseline = scoring.score_year(varied_con, YEAR, default_profile)
+    merged = got[["credit_code", "total"]].merge(
+        baseline[["credit_code", "total"]], on="credit_code"
+    )
+    assert (merged["total_x"].dropna() != merged["total_y"].dropna()).any()
+
+
+def test_bands_d_line_and_bonus_cap_reach_the_engine(varied_con, default_profile) -> None:
+    settings = whatif.Settings(
+        weights=tuple(default_profile.weights("规上").items()),
+        a_pct=30,
+        b_pct=70,
+        d_pct=10,
+        d_max_tax_per_mu=12.5,
+        bonus_cap=2.0,
+    )
+    derived = whatif.apply(default_profile, "规上", settings)
+    assert derived.tiers == profile.TierRule(30, 70, 10, 12.5)
+    assert derived.bonus is not None and derived.bonus.cap == 2.0
+    got = whatif.rescore(scoring.load_year(varied_con, YEAR), default_profile, "规上", settings)
+    want = scoring.score_year(varied_con, YEAR, derived)
+    pd.testing.assert_series_equal(got["tier"], want["tier"])
+    assert got["bonus"].max() == 2.0
+
+
+def test_a_above_b_is_refused(default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    bad = whatif.Settings(base.weights, 90, 80, 2, 6.0, 10.0)
+    with pytest.raises(whatif.SettingsError):
+        whatif.apply(default_profile, "规上", bad)
+
+
+def test_migration_matrix_sums_to_the_pool(varied_con, default_profile) -> None:
+    data = scoring.load_year(varied_con, YEAR)
+    before = scoring.score_prepared(data, default_profile)
+    settings = whatif.settings_from_profile(default_profile, "规上")
+    after = whatif.rescore(
+        data,
+        default_profile,
+        "规上",
+        whatif.Settings(
+            tuple((k, 60.0 if k == "rd_intensity" else w) for k, w in settings.weights),
+            25,
+            75,
+            5,
+            8.0,
+            10.0,
+        ),
+    )
+    pairs = whatif.paired(before, after, "规上")
+    matrix = whatif.migration_matrix(pairs)
+    pool = int(((before["status"] == "评价") & (before["scale"] == "规上")).sum())
+    assert pool == 61  # 62 规上 firms minus the exempt one
+    assert int(matrix.to_numpy().sum()) == pool
+    counts = whatif.tier_counts(pairs)
+    assert counts["before"].sum() == counts["after"].sum() == pool
+    assert (counts["after"].to_numpy() == matrix.sum(axis=0).to_numpy()).all()
+    assert (counts["before"].to_numpy() == matrix.sum(axis=1).to_numpy()).all()
+    off_diagonal = int(matrix.to_numpy().sum() - np.trace(matrix.to_numpy()))
+    assert off_diagonal > 0
+    assert len(whatif.movers(pairs)) == off_diagonal
+    a_to_b = whatif.movers(pairs, "A", "B")
+    assert len(a_to_b) == matrix.loc["A", "B"]
+    assert set(a_to_b["tier_before"]) <= {"A"} and set(a_to_b["tier_after"]) <= {"B"}
+    into, out_of = whatif.d_changes(pairs)
+    assert len(into) == matrix["D"].sum() - matrix.loc["D", "D"]
+    assert len(out_of) == matrix.loc["D"].sum() - matrix.loc["D", "D"]
+    industries = whatif.industry_changes(pairs)
+    assert list(industries["industry"]) == ["车业", "门业"]
+    assert industries["firms"].sum() == pool
+    assert industries["up"].sum() + industries["down"].sum() == off_diagonal
+
+
+def test_params_round_trip_and_validation(default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    settings = whatif.Settings(tuple((k, w + 2.5) for k, w in base.weights), 15, 85, 3, 7.5, 6.0)
+    query = whatif.to_query(settings)
+    assert all(isinstance(v, str) for v in query.values())
+    assert query["w_tax_per_mu"] == "32.5" and query["a_pct"] == "15"
+    back, problems = whatif.from_params(query, default_profile, "规上")
+    assert back == settings and problems == []
+    stored = json.loads(json.dumps(whatif.to_params(settings)))
+    assert whatif.from_params(stored, default_profile, "规上") == (settings, [])
+
+    hostile = {
+        "w_tax_per_mu": "1e3",
+        "w_va_per_mu": "nan",
+        "w_rd_intensity": "-5",
+        "w_tax_per_kwh": "40",  # not a 规上 indicator: ignored
+        "a_pct": "12.5",
+        "d_tax": "999",
+        "bonus_cap": "__import__('os')",
+        "w_labour_productivity": "15",
+    }
+    got, problems = whatif.from_params(hostile, default_profile, "规上")
+    assert got.weight_map()["tax_per_mu"] == 30.0
+    assert got.weight_map()["labour_productivity"] == 15.0
+    assert "tax_per_kwh" not in got.weight_map()
+    assert got.a_pct == 20 and got.d_max_tax_per_mu == 6.0 and got.bonus_cap == 10.0
+    assert len(problems) == 6
+    assert whatif.has_params(hostile) and not whatif.has_params({"year": "2023"})
+
+
+def test_scenarios_are_saved_and_loaded(empty_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规下")
+    settings = whatif.Settings(tuple((k, 40.0) for k, _ in base.weights), 10, 90, 5, 4.0, 8.0)
+    first = whatif.save_scenario(
+        empty_con,
+        name="  税收加权 ",
+        author="张三",
+        base_profile="yongkang-default",
+        year=2024,
+        scale="规下",
+        settings=settings,
+    )
+    second = whatif.save_scenario(
+        empty_con,
+        name="<script>alert(1)</script>",
+        author="",
+        base_profile="yongkang-default",
+        year=2024,
+        scale="规上",
+        settings=whatif.settings_from_profile(default_profile, "规上"),
+    )
+    assert second > first
+    loaded = whatif.get_scenario(empty_con, first)
+    assert loaded is not None and loaded.name == "税收加权" and loaded.author == "张三"
+    assert whatif.from_params(loaded.params, default_profile, "规下") == (settings, [])
+    only_small = whatif.list_scenarios(empty_con, base_profile="yongkang-default", scale="规下")
+    assert [s.id for s in only_small] == [first]
+    assert len(whatif.list_scenarios(empty_con)) == 2
+    assert whatif.get_scenario(empty_con, 999) is None
+    with pytest.raises(whatif.SettingsError):
+        whatif.save_scenario(
+            empty_con,
+            name="   ",
+            author="",
+            base_profile="yongkang-default",
+            year=2024,
+            scale="规下",
+            settings=settings,
+        )
+
+
+def test_scenario_exports_as_a_profile_that_scores_the_same(varied_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    settings = whatif.Settings(
+        tuple((k, 25.0 if k == "va_per_mu" else w) for k, w in base.weights), 20, 80, 4, 6.5, 8.0
+    )
+    exported = whatif.scenario_profile(default_profile, "规上", settings, "增加值加权")
+    text = exported.to_toml()
+    back = profile.profile_from_toml(text, "scenario.toml")
+    assert "增加值加权" in back.name
+    assert back.weights("规上")["va_per_mu"] == 25.0
+    data = scoring.load_year(varied_con, YEAR)
+    pd.testing.assert_series_equal(
+        scoring.score_prepared(data, back)["total"],
+        whatif.rescore(data, default_profile, "规上", settings)["total"],
+    )
+
+
+def test_unperturbed_run_reproduces_the_engine(varied_con, default_profile) -> None:
+    for scale in labels.SCALES:
+        scored = scoring.score_year(varied_con, YEAR, default_profile)
+        own = np.array([[s.weight for s in default_profile.indicators(scale)]])
+        pool, ranks, tiers = whatif.simulate(scored, default_profile, scale, own)
+        assert len(pool) > 0
+        assert (ranks[0] == pool["rank"].to_numpy(dtype=np.int64)).all()
+        want = pool["tier"].map({t: i for i, t in enumerate(labels.TIERS)}).to_numpy()
+        assert (tiers[0] == want).all()
+    scored = scoring.score_year(varied_con, YEAR, default_profile)
+    tied = scored.set_index("name").loc[["测试企业60", "测试企业61"], "rank"]
+    assert tied.iloc[0] == tied.iloc[1]
+
+
+def test_robustness_shares_and_a_dominant_firm(empty_con, default_profile) -> None:
+    rng = np.random.default_rng(3)
+    rows = [
+        _firm(
+            i,
+            "电动工具",
+            "规上",
+            tax=round(200 * rng.uniform(0.6, 1.4), 1),
+            value_added=round(1000 * rng.uniform(0.6, 1.4), 1),
+            energy_tce=round(500 * rng.uniform(0.6, 1.4), 1),
+            emission_t=round(2.0 * rng.uniform(0.6, 1.4), 2),
+            employees=int(100 * rng.uniform(0.6, 1.4)),
+            rd=round(150 * rng.uniform(0.6, 1.4), 1),
+        )
+        for i in range(40)
+    ]
+    # First on every indicator by a wide margin: 5× the others' values (capped at 2× the mean).
+    rows.append(
+        _firm(
+            99,
+            "电动工具",
+            "规上",
+            tax=1000.0,
+            value_added=5000.0,
+            energy_tce=100.0,
+            emission_t=0.4,
+            employees=20,
+            rd=750.0,
+        )
+    )
+    _insert(empty_con, rows)
+    scored = scoring.score_year(empty_con, YEAR, default_profile)
+    result = whatif.robustness(scored, default_profile, "规上", runs=500, spread=0.3, seed=1)
+    firms = result.firms.set_index("credit_code")
+    shares = firms[[f"share_{t}" for t in labels.TIERS]]
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    top = firms.loc["TEST00000000000099"]
+    assert top["share_A"] == 1.0 and top["rank_p5"] == 1 and top["rank_p95"] == 1
+    assert not top["borderline"]
+    assert (firms["rank_p5"] <= firms["rank"]).all() and (firms["rank"] <= firms["rank_p95"]).all()
+    assert result.summary["firms"].sum() == len(firms) == 41
+    assert (result.summary["stable"] + result.summary["unstable"] == result.summary["firms"]).all()
+    assert firms["borderline"].any(), "with ±30% some firm near a band edge must be unstable"
+    assert (firms["borderline"] == (firms["share_current"] < whatif.STABLE_SHARE)).all()
+
+
+def test_perturbed_weights_keep_the_sum_and_are_deterministic() -> None:
+    weights = np.array([30.0, 20.0, 20.0, 10.0, 10.0, 0.0])
+    sets = whatif.perturbed_weights(weights, 1000, 0.2, seed=5)
+    assert sets.shape == (1000, 6)
+    assert np.allclose(sets.sum(axis=1), weights.sum())
+    assert (sets[:, 5] == 0).all()
+    ratio = sets[:, 0] / sets[:, 1]
+    assert ratio.min() >= 1.5 * 0.8 / 1.2 - 1e-9 and ratio.max() <= 1.5 * 1.2 / 0.8 + 1e-9
+    assert np.array_equal(sets, whatif.perturbed_weights(weights, 1000, 0.2, seed=5))
+    assert not np.array_equal(sets, whatif.perturbed_weights(weights, 1000, 0.2, seed=6))
+
+
+def test_narrow_filters_lists_only(varied_con, default_profile) -> None:
+    scored = scoring.score_year(varied_con, YEAR, default_profile)
+    pairs = whatif.paired(scored, scored, "规上")
+    assert (pairs["move"] == 0).all()
+    only = whatif.narrow(pairs, industries=("门业",))
+    assert set(only["industry"]) == {"门业"} and 0 < len(only) < len(pairs)
+    assert whatif.narrow(pairs, towns=("不存在的镇",)).empty
+
+
+def test_demo_city_unperturbed_run_and_full_robustness(demo_db_path, default_profile) -> None:
+
+    with duckdb.connect(str(demo_db_path), read_only=True) as con:
+        year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+        scored = scoring.score_year(con, year, default_profile)
+    for scale in labels.SCALES:
+        own = np.array([[s.weight for s in default_profile.indicators(scale)]])
+        pool, ranks, tiers = whatif.simulate(scored, default_profile, scale, own)
+        assert len(pool) > 500
+        assert (ranks[0] == pool["rank"].to_numpy(dtype=np.int64)).all()
+        codes = pool["tier"].map({t: i for i, t in enumerate(labels.TIERS)}).to_numpy()
+        assert (tiers[0] == codes).all()
+    result = whatif.robustness(scored, default_profile, "规上")
+    shares = result.firms[[f"share_{t}" for t in labels.TIERS]].to_numpy()
+    assert result.runs == 1000 and np.allclose(shares.sum(axis=1), 1.0)
+    assert result.summary["firms"].sum() == len(whatif.evaluated(scored, "规上"))

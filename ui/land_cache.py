@@ -1,0 +1,79 @@
+"""Cached reads of the land rectification page (bounded `st.cache_data`, keyed by plain values).
+
+Imports through the data page call `ui.cache.clear_data_caches()`, which empties these too; list
+edits clear only `low_efficiency` (the scored years they are built from stay cached).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from muyun import land
+from ui import cache
+
+CACHE_TTL_S = cache.CACHE_TTL_S
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def land_years() -> list[int]:
+    """Years with rectification projects, targets or published facts."""
+    return land.land_years(cache.database().reader())
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
+def year_view(year: int) -> land.YearView:
+    """One year's rectified land by category and town, targets and published facts."""
+    return land.year_view(cache.database().reader(), year)
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def trend() -> pd.DataFrame:
+    """Rectified land per year and category."""
+    return land.trend(cache.database().reader())
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def parks_view() -> land.ParksView:
+    """All micro-enterprise parks with status totals and recognitions per year."""
+    return land.parks_view(cache.database().reader())
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def funds_view() -> land.FundsView:
+    """The special fund by use and by year."""
+    return land.funds_view(cache.database().reader())
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def plot_ratio_upgrades() -> pd.DataFrame:
+    """Zero-new-land upgrades with their plot-ratio multiple."""
+    return land.plot_ratio_upgrades(cache.database().reader())
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner="正在生成低效企业清单……")
+def low_efficiency(year: int, profile_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The managed list of a year under a profile, and the firms leaving it since last year."""
+    profile = cache.load_profile(profile_name)
+    scored = cache.scored_year(year, profile_name)
+    previous = (
+        cache.scored_year(year - 1, profile_name) if year - 1 in cache.available_years() else None
+    )
+    members = land.low_efficiency_list(cache.database().reader(), scored, profile, previous)
+    if previous is None:
+        leaving = pd.DataFrame(columns=list(land.LEAVING_COLUMNS))
+    else:
+        leaving = land.leaving_list(previous, scored, profile)
+    return members, leaving
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
+def list_history(year: int) -> pd.DataFrame:
+    """The newest edits of a year's list."""
+    return land.list_history(cache.database().reader(), year)
+
+
+def clear_list_caches() -> None:
+    """After an edit of the list: rebuild the list and its history, keep the scored years."""
+    low_efficiency.clear()
+    list_history.clear()
