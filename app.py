@@ -2,20 +2,33 @@
 
 import streamlit as st
 
-from muyun import labels
-from ui import filters
+from muyun import labels, queries
+from ui import cache, filters
 
-st.set_page_config(page_title=labels.APP_TITLE, page_icon="🏭", layout="wide")
+st.set_page_config(page_title=labels.APP_TITLE, page_icon=":material/factory:", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="总览", icon="📊", default=True, url_path="overview"),
-    st.Page("pages/rankings.py", title="行业排名", icon="🏆", url_path="rankings"),
-    st.Page("pages/enterprise.py", title="企业画像", icon="🏭", url_path="enterprise"),
-    st.Page("pages/whatif.py", title="权重模拟", icon="🎚️", url_path="whatif"),
-    st.Page("pages/land.py", title="低效用地整治", icon="🗺️", url_path="land"),
-    st.Page("pages/data.py", title="数据管理", icon="🗂️", url_path="data"),
-]
+# Material Symbols ship with Streamlit, so the icons render on machines without emoji fonts.
+ICONS = {
+    "overview": ":material/dashboard:",
+    "rankings": ":material/leaderboard:",
+    "enterprise": ":material/factory:",
+    "whatif": ":material/tune:",
+    "land": ":material/landscape:",
+    "data": ":material/database:",
+}
+PAGES = {
+    stem: st.Page(
+        f"pages/{stem}.py",
+        title=labels.PAGE_TITLES[stem],
+        icon=icon,
+        url_path=stem,
+        default=stem == "overview",
+    )
+    for stem, icon in ICONS.items()
+}
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(list(PAGES.values()))
 st.session_state["filters"] = filters.render_sidebar()
+if queries.is_demo(cache.dataset_info()):
+    st.caption(f":material/science: {labels.DEMO_NOTICE}")
 navigation.run()

@@ -1,8 +1,32 @@
-"""Read-only queries and aggregates the pages show. Pages call these; they never write SQL."""
+"""Read-only queries and aggregates the pages show. Pages call these; they never write SQL.
+
+Two kinds live here: parameterised SQL reads of the store (years, towns, leases, the import
+log), and pure pandas aggregates over a scored year (`muyun.scoring.score_year` output), so the
+numbers a page shows are computed in one tested place and never inside a page.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 import duckdb
+import numpy as np
+import pandas as pd
+
+from muyun import labels
+from muyun.profile import Profile
+from muyun.scoring import INDICATOR_FORMULAS
+
+PARTICIPATING = (labels.STATUS_EVALUATED, labels.STATUS_EXEMPT)
+SMALL_POOL = 10
+# Half-width (degrees) of the deterministic scatter of firms around their town centre on the map.
+MAP_JITTER_DEG = 0.018
+
+
+# ── reads of the store ──────────────────────────────────────────────────────────────────────
 
 
 def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -14,3 +38,445 @@ def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 def town_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The city's 镇街 in their reference order."""
     return [r[0] for r in con.execute("SELECT name FROM towns ORDER BY rowid").fetchall()]
+
+
+def towns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """镇街 with their centres (name, lat, lon), in reference order."""
+    return con.execute("SELECT name, lat, lon FROM towns ORDER BY rowid").df()
+
+
+def dataset_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The `dataset_info` key/value pairs (e.g. demo = 'true', seed, built_at)."""
+    return dict(con.execute("SELECT key, value FROM dataset_info").fetchall())
+
+
+def is_demo(info: Mapping[str, str]) -> bool:
+    """Whether the store holds the synthetic demo city (pages then show the demo notice)."""
+    return str(info.get("demo", "")).strip().lower() == "true"
+
+
+def firm_leases(con: duckdb.DuckDBPyConnection, year: int, credit_code: str) -> pd.DataFrame:
+    """The firm's leases of a year, both directions, with the other party's name.
+
+    Columns: direction (租出/租入), counterpart_code, counterpart_name, land_mu, floor_area_m2,
+    registered, record_no. Unregistered rows are kept: officials chase their registration.
+    """
+    return con.execute(
+        """
+        SELECT CASE WHEN l.lessor_code = $code THEN $out ELSE $in END AS direction,
+               p.code AS counterpart_code,
+               e.name AS counterpart_name,
+               l.land_mu, l.floor_area_m2, l.registered, l.record_no
+        FROM leases AS l
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN l.lessor_code = $code THEN l.lessee_code ELSE l.lessor_code END
+        ) AS p(code)
+        LEFT JOIN enterprises AS e ON e.year = l.year AND e.credit_code = p.code
+        WHERE l.year = $year AND (l.lessor_code = $code OR l.lessee_code = $code)
+        ORDER BY direction, l.land_mu DESC
+        """,
+        {"code": credit_code, "year": year, "out": labels.LEASE_OUT, "in": labels.LEASE_IN},
+    ).df()
+
+
+def import_log(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """The most recent imports, newest first."""
+    return con.execute(
+        """
+        SELECT imported_at, file_name, table_name, years, rows_added, rows_replaced, warnings,
+               sha256
+        FROM import_log ORDER BY imported_at DESC, id DESC LIMIT ?
+        """,
+        [limit],
+    ).df()
+
+
+def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per data-dictionary table (the data page's summary of what the store holds)."""
+    # Table names come from the fixed allow-list in labels, never from input.
+    union = " UNION ALL ".join(
+        f"SELECT '{table}', count(*) FROM {table}" for table in labels.TABLE_NAMES
+    )
+    return {table: int(rows) for table, rows in con.execute(union).fetchall()}
+
+
+# ── aggregates over a scored year ───────────────────────────────────────────────────────────
+
+
+def participating(scored: pd.DataFrame) -> pd.DataFrame:
+    """Firms taking part in the evaluation (status 评价 or 不定级)."""
+    return scored[scored["status"].isin(PARTICIPATING)]
+
+
+def ranked(scored: pd.DataFrame) -> pd.DataFrame:
+    """Firms ranked and tiered (status 评价)."""
+    return scored[scored["status"] == labels.STATUS_EVALUATED]
+
+
+def filter_scored(
+    scored: pd.DataFrame,
+    *,
+    scale: str | None = None,
+    industries: Iterable[str] = (),
+    towns: Iterable[str] = (),
+    tiers: Iterable[str] = (),
+    search: str = "",
+) -> pd.DataFrame:
+    """Rows matching the sidebar filters (empty selections mean all) and a name/code search."""
+    mask = pd.Series(True, index=scored.index)
+    if scale:
+        mask &= scored["scale"] == scale
+    for column, chosen in (("industry", industries), ("town", towns), ("tier", tiers)):
+        chosen = tuple(chosen)
+        if chosen:
+            mask &= scored[column].isin(chosen).fillna(False).astype(bool)
+    needle = search.strip()
+    if needle:
+        name_hit = scored["name"].str.contains(needle, case=False, regex=False)
+        code_hit = scored["credit_code"].str.contains(needle.upper(), regex=False)
+        mask &= (name_hit | code_hit).fillna(False).astype(bool)
+    return scored[mask]
+
+
+def ratio_of_sums(frame: pd.DataFrame, numerator: str, denominator: str) -> float:
+    """Σnumerator / Σdenominator over rows where both are present and the denominator > 0.
+
+    This is how official averages are published (total tax ÷ total land), not a mean of ratios.
+    """
+    num = pd.to_numeric(frame[numerator], errors="coerce").astype("float64")
+    den = pd.to_numeric(frame[denominator], errors="coerce").astype("float64")
+    ok = num.notna() & den.notna() & (den > 0)
+    total = float(den[ok].sum())
+    return float(num[ok].sum()) / total if total > 0 else math.nan
+
+
+def indicator_average(frame: pd.DataFrame, key: str) -> float:
+    """The ratio-of-sums average of one indicator over `frame`."""
+    numerator, denominator = INDICATOR_FORMULAS[key]
+    return ratio_of_sums(frame, numerator, denominator)
+
+
+def tier_counts(scored: pd.DataFrame) -> dict[str, int]:
+    """Number of firms per tier A–D (status 评价 only)."""
+    counts = ranked(scored)["tier"].value_counts()
+    return {tier: int(counts.get(tier, 0)) for tier in labels.TIERS}
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The overview's headline figures for one year, one scale and the filtered firms."""
+
+    firms_by_scale: dict[str, int]
+    ranked_firms: int
+    land_mu: float
+    tax_per_mu: float
+    va_per_mu: float
+    tiers: dict[str, int]
+
+    @property
+    def land_hectare(self) -> float:
+        return labels.mu_to_hectare(self.land_mu)
+
+
+def kpis(scored: pd.DataFrame, scale: str) -> Kpis:
+    """Headline figures: participating firms per scale, and for `scale` land and 亩均 averages.
+
+    Land is the effective land of participating firms; 亩均税收 and 亩均增加值 are ratios of sums
+    over the same firms (value added only where reported).
+    """
+    taking_part = participating(scored)
+    by_scale = taking_part["scale"].value_counts()
+    of_scale = taking_part[taking_part["scale"] == scale]
+    return Kpis(
+        firms_by_scale={s: int(by_scale.get(s, 0)) for s in labels.SCALES},
+        ranked_firms=len(ranked(of_scale)),
+        land_mu=float(of_scale["land_mu"].sum()),
+        tax_per_mu=ratio_of_sums(of_scale, "tax", "land_mu"),
+        va_per_mu=ratio_of_sums(of_scale, "value_added", "land_mu"),
+        tiers=tier_counts(of_scale),
+    )
+
+
+def tier_mix_by_industry(scored: pd.DataFrame) -> pd.DataFrame:
+    """Firms per industry × tier with each tier's share of its industry (status 评价).
+
+    Columns: industry, tier, tier_class, firms, share (0–1); industries in the official order.
+    """
+    rows = ranked(scored)
+    counts = rows.groupby(["industry", "tier"], observed=True).size()
+    present = [i for i in labels.INDUSTRIES if i in set(rows["industry"])]
+    index = pd.MultiIndex.from_product([present, labels.TIERS], names=["industry", "tier"])
+    mix = counts.reindex(index, fill_value=0).rename("firms").reset_index()
+    totals = mix.groupby("industry")["firms"].transform("sum")
+    mix["share"] = np.where(totals > 0, mix["firms"] / totals.where(totals > 0, 1), 0.0)
+    mix["tier_class"] = mix["tier"].map(labels.TIER_CLASS)
+    return mix
+
+
+def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
+    """One row per year: participating firms, land (亩), 亩均税收, 亩均增加值 and tier counts."""
+    rows = []
+    for year in sorted(frames):
+        k = kpis(frames[year], scale)
+        rows.append(
+            {
+                "year": year,
+                "firms": k.firms_by_scale[scale],
+                "land_mu": k.land_mu,
+                "tax_per_mu": k.tax_per_mu,
+                "va_per_mu": k.va_per_mu,
+                **k.tiers,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pool_sizes(scored: pd.DataFrame) -> pd.DataFrame:
+    """Ranking pools (scale × industry) with their size and whether they are under 10 firms."""
+    rows = ranked(scored)
+    sizes = (
+        rows.groupby(["pool", "scale", "industry"], observed=True)
+        .size()
+        .rename("pool_size")
+        .reset_index()
+    )
+    sizes["small"] = sizes["pool_size"] < SMALL_POOL
+    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
+    sizes["_order"] = sizes["industry"].map(order)
+    return sizes.sort_values(["scale", "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+def ranking_columns(profile: Profile, scale: str) -> list[str]:
+    """Columns of the ranking table for a scale, in reading order."""
+    keys = [spec.key for spec in profile.indicators(scale)]
+    return [
+        "rank",
+        "tier",
+        "tier_class",
+        "name",
+        "credit_code",
+        "industry",
+        "town",
+        "pool_size",
+        "total",
+        *[f"score_{k}" for k in keys],
+        "bonus",
+        "deduction",
+        *keys,
+        "land_mu",
+        "status",
+    ]
+
+
+def ranking_table(scored: pd.DataFrame, profile: Profile, scale: str) -> pd.DataFrame:
+    """The ranking table: industry order, then rank; tier class names beside the letters."""
+    frame = scored.copy()
+    frame["tier_class"] = frame["tier"].map(labels.TIER_CLASS)
+    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
+    frame["_industry"] = frame["industry"].map(order)
+    frame = frame.sort_values(
+        ["_industry", "rank", "total", "tax_per_mu", "credit_code"],
+        ascending=[True, True, False, False, True],
+        na_position="last",
+    )
+    columns = [c for c in ranking_columns(profile, scale) if c in frame.columns]
+    return frame[columns].reset_index(drop=True)
+
+
+def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame:
+    """Ranked firms placed around their town centre, for the offline map.
+
+    The store has no factory coordinates, only the 镇街; each firm gets a small, deterministic
+    offset derived from its credit code so the same firm stays in the same spot between runs.
+    Names are HTML-escaped because chart hover labels interpret a little markup.
+    """
+    rows = ranked(scored)[["credit_code", "name", "industry", "town", "tier", "total"]]
+    rows = rows.merge(town_centres, left_on="town", right_on="name", suffixes=("", "_town"))
+    offsets = np.array([_offsets(code) for code in rows["credit_code"]]).reshape(-1, 2)
+    out = rows.drop(columns="name_town").copy()
+    out["lat"] = out["lat"] + offsets[:, 0] * MAP_JITTER_DEG
+    out["lon"] = out["lon"] + offsets[:, 1] * MAP_JITTER_DEG
+    out["name"] = out["name"].map(_escape_markup)
+    out["tier_class"] = out["tier"].map(labels.TIER_CLASS)
+    return out.reset_index(drop=True)
+
+
+def _offsets(code: str) -> tuple[float, float]:
+    digest = hashlib.blake2b(code.encode("utf-8"), digest_size=4).digest()
+    return (digest[0] / 127.5 - 1.0) * (digest[1] / 255.0), (digest[2] / 127.5 - 1.0) * (
+        digest[3] / 255.0
+    )
+
+
+def _escape_markup(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# ── one enterprise ──────────────────────────────────────────────────────────────────────────
+
+
+def firm_row(scored: pd.DataFrame, credit_code: str) -> pd.Series | None:
+    """The firm's scored row, or None when it has no data that year."""
+    hit = scored[scored["credit_code"] == credit_code]
+    return None if hit.empty else hit.iloc[0]
+
+
+def firm_choices(scored: pd.DataFrame) -> pd.DataFrame:
+    """Firms for the picker: ranked ones first by industry and rank, then the others by name."""
+    frame = scored[["credit_code", "name", "industry", "scale", "status", "tier", "rank"]].copy()
+    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
+    frame["_industry"] = frame["industry"].map(order)
+    frame["_status"] = frame["status"].map({s: i for i, s in enumerate(labels.STATUSES)})
+    frame = frame.sort_values(["_status", "scale", "_industry", "rank", "name"], na_position="last")
+    return frame.drop(columns=["_industry", "_status"]).reset_index(drop=True)
+
+
+def _number_or_nan(value: object) -> float:
+    if value is None or value is pd.NA:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _flag(value: object) -> bool:
+    return False if value is None or pd.isna(value) else bool(value)
+
+
+def computation_table(row: pd.Series, profile: Profile) -> pd.DataFrame:
+    """Everything needed to recompute the firm's total by hand, one line per item.
+
+    Columns: kind (indicator/bonus/deduction/subtotal/total), item, value, unit, benchmark,
+    weight, cap, score, imputed. Item score = weight × clamp(value ÷ benchmark, 0, cap); total =
+    Σ item scores + bonus (capped) − deductions.
+    """
+    lines: list[dict[str, object]] = []
+    item_sum = 0.0
+    for spec in profile.indicators(str(row["scale"])):
+        meta = labels.INDICATORS[spec.key]
+        scale = 100.0 if meta.percent else 1.0  # ratios shown in %, value and benchmark alike
+        score = _number_or_nan(row.get(f"score_{spec.key}"))
+        item_sum += 0.0 if math.isnan(score) else score
+        lines.append(
+            {
+                "kind": "indicator",
+                "item": meta.name,
+                "value": _number_or_nan(row.get(spec.key)) * scale,
+                "unit": meta.unit,
+                "benchmark": _number_or_nan(row.get(f"bench_{spec.key}")) * scale,
+                "weight": float(spec.weight),
+                "cap": math.nan if spec.cap is None else float(spec.cap),
+                "score": score,
+                "imputed": _flag(row.get(f"imputed_{spec.key}")),
+            }
+        )
+    lines.append(_summary_line("subtotal", labels.COMPUTATION_ITEM_SUM, item_sum))
+    for key, name in labels.BONUS_ITEMS.items():
+        line = labels.COMPUTATION_BONUS_LINE.format(name=name)
+        lines.append(_summary_line("bonus", line, row.get(f"bonus_{key}")))
+    cap = profile.bonus.cap if profile.bonus is not None else None
+    bonus_label = (
+        labels.COMPUTATION_BONUS_CAPPED.format(cap=cap)
+        if cap is not None
+        else labels.COMPUTATION_BONUS
+    )
+    lines.append(_summary_line("subtotal", bonus_label, row.get("bonus")))
+    for key, name in labels.DEDUCTION_ITEMS.items():
+        column = {"safety_incident": "deduction_safety", "env_penalty": "deduction_env"}[key]
+        line = labels.COMPUTATION_DEDUCTION_LINE.format(name=name)
+        lines.append(_summary_line("deduction", line, row.get(column)))
+    lines.append(_summary_line("subtotal", labels.COMPUTATION_DEDUCTION, row.get("deduction")))
+    lines.append(_summary_line("total", labels.SCORE_HEADERS["total"], row.get("total")))
+    return pd.DataFrame(lines)
+
+
+def _summary_line(kind: str, item: str, score: object) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "item": item,
+        "value": math.nan,
+        "unit": labels.UNIT_POINTS,
+        "benchmark": math.nan,
+        "weight": math.nan,
+        "cap": math.nan,
+        "score": _number_or_nan(score),
+        "imputed": None,
+    }
+
+
+def a_entry_row(scored: pd.DataFrame, pool: str) -> pd.Series | None:
+    """The lowest-ranked A firm of a pool (its values are the A-tier entry line), or None."""
+    rows = ranked(scored)
+    a_firms = rows[(rows["pool"] == pool) & (rows["tier"] == "A")]
+    if a_firms.empty:
+        return None
+    ordered = a_firms.sort_values(
+        ["rank", "total", "tax_per_mu", "credit_code"], ascending=[False, True, True, False]
+    )
+    return ordered.iloc[0]
+
+
+def firm_comparison(scored: pd.DataFrame, row: pd.Series, profile: Profile) -> pd.DataFrame:
+    """Each indicator of the firm beside its pool's ratio-of-sums average and the A entry value.
+
+    Columns: key, indicator, unit, value, industry_average, a_entry (ratios in %, as the unit
+    says), plus the item-score rates
+    (score ÷ weight, 0–cap) of the firm, the pool's mean and the A entry firm for the radar.
+    """
+    pool_rows = ranked(scored)
+    pool_rows = pool_rows[pool_rows["pool"] == row["pool"]]
+    entry = a_entry_row(scored, str(row["pool"]))
+    lines = []
+    for spec in profile.indicators(str(row["scale"])):
+        meta = labels.INDICATORS[spec.key]
+        scale = 100.0 if meta.percent else 1.0
+        score_col = f"score_{spec.key}"
+        weight = float(spec.weight)
+
+        def rate(score: object, weight: float = weight) -> float:
+            value = _number_or_nan(score)
+            return value / weight if weight > 0 else math.nan
+
+        lines.append(
+            {
+                "key": spec.key,
+                "indicator": meta.name,
+                "unit": meta.unit,
+                "value": _number_or_nan(row.get(spec.key)) * scale,
+                "industry_average": indicator_average(pool_rows, spec.key) * scale,
+                "a_entry": math.nan
+                if entry is None
+                else _number_or_nan(entry.get(spec.key)) * scale,
+                "rate": rate(row.get(score_col)),
+                "industry_rate": rate(pool_rows[score_col].mean()) if len(pool_rows) else math.nan,
+                "a_entry_rate": math.nan if entry is None else rate(entry.get(score_col)),
+            }
+        )
+    return pd.DataFrame(lines)
+
+
+def firm_history(frames: Mapping[int, pd.DataFrame], credit_code: str) -> pd.DataFrame:
+    """The firm's status, total, rank, pool size and tier in every year it has data."""
+    rows = []
+    for year in sorted(frames):
+        row = firm_row(frames[year], credit_code)
+        if row is None:
+            continue
+        tier = row["tier"]
+        rows.append(
+            {
+                "year": year,
+                "status": row["status"],
+                "total": _number_or_nan(row["total"]),
+                "rank": row["rank"],
+                "pool_size": row["pool_size"],
+                "tier": tier,
+                "tier_class": labels.TIER_CLASS.get(tier) if isinstance(tier, str) else None,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["rank"] = frame["rank"].astype("Int64")
+        frame["pool_size"] = frame["pool_size"].astype("Int64")
+    return frame

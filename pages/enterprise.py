@@ -1,5 +1,224 @@
-"""Placeholder page; its owner replaces this file."""
+"""企业画像: one firm — why it got its tier, how it compares, its history and its leases."""
 
+from __future__ import annotations
+
+import plotly.graph_objects as go
 import streamlit as st
 
-st.info("建设中")
+from muyun import labels, queries
+from ui import cache, filters, fmt, report_buttons
+
+T = labels.ENTERPRISE_TEXT
+f = filters.current()
+prof = cache.load_profile(f.profile)
+st.title(labels.PAGE_TITLES["enterprise"])
+
+scored = cache.scored_year(f.year, f.profile)
+search = st.text_input(T["search"], key="ent_search", placeholder=T["search_placeholder"])
+choices = queries.firm_choices(
+    queries.filter_scored(
+        scored,
+        scale=f.scale,
+        industries=f.industries,
+        towns=f.towns,
+        tiers=f.tiers,
+        search=search,
+    )
+)
+codes = list(choices["credit_code"])
+
+# `?code=` opens a firm directly (links from other pages, a copied address); it wins over the
+# picker's previous choice whenever the URL names a different firm than last time.
+url_code = st.query_params.get("code", "")
+url_row = queries.firm_row(scored, url_code) if url_code else None
+if url_row is not None and url_code not in codes:
+    codes.insert(0, url_code)
+if url_row is not None and st.session_state.get("ent_url_seen") != url_code:
+    st.session_state["ent_code"] = url_code
+st.session_state["ent_url_seen"] = url_code
+
+if not codes:
+    st.info(T["no_match"])
+    st.stop()
+
+names = dict(zip(scored["credit_code"], scored["name"], strict=True))
+code = st.selectbox(
+    T["pick"].format(n=len(codes)),
+    codes,
+    format_func=lambda c: f"{names[c]}（{c}）",
+    key="ent_code",
+)
+if st.query_params.get("code") != code:
+    st.query_params["code"] = code
+st.session_state["ent_url_seen"] = code
+
+row = queries.firm_row(scored, code)
+st.subheader(fmt.escape_markdown(str(row["name"])))
+st.caption(
+    T["identity"].format(
+        code=code, industry=row["industry"], town=row["town"], scale=row["scale"], year=f.year
+    )
+)
+
+history = cache.firm_history(code, f.profile)
+previous = history[history["year"] == f.year - 1]
+prev_total = None if previous.empty else previous.iloc[0]["total"]
+
+tier = row["tier"]
+ranked_firm = row["status"] == labels.STATUS_EVALUATED
+cards = st.columns(4)
+cards[0].metric(
+    labels.SCORE_HEADERS["tier"],
+    f"{tier} · {labels.TIER_CLASS[tier]}" if ranked_firm else row["status"],
+)
+cards[1].metric(
+    T["rank"],
+    f"{row['rank']} / {row['pool_size']}" if ranked_firm else "—",
+    help=T["rank_help"].format(pool=row["pool"]),
+)
+cards[2].metric(
+    labels.SCORE_HEADERS["total"],
+    fmt.number(row["total"], 2, labels.UNIT_POINTS),
+    fmt.delta(row["total"], prev_total, 2, labels.UNIT_POINTS),
+)
+cards[3].metric(
+    labels.SCORE_HEADERS["land_mu"],
+    fmt.number(row["land_mu"], 2, labels.UNIT_MU),
+    help=T["land_help"].format(
+        own=row["land_own_mu"], leased_in=row["leased_in_mu"], leased_out=row["leased_out_mu"]
+    ),
+)
+if not ranked_firm:
+    st.info(T["not_ranked"].format(status=row["status"], reason=row["reason"]))
+elif row["tier_before_veto"] != tier:
+    st.warning(T["veto"].format(before=row["tier_before_veto"], after=tier))
+
+st.subheader(T["computation"])
+if row["status"] == labels.STATUS_NOT_EVALUATED:
+    st.caption(T["no_computation"])
+else:
+    H = labels.COMPUTATION_HEADERS
+    table = queries.computation_table(row, prof)
+    st.dataframe(
+        table.drop(columns="kind"),
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "item": st.column_config.TextColumn(H["item"]),
+            "value": st.column_config.NumberColumn(H["value"], format="%.4f"),
+            "unit": st.column_config.TextColumn(H["unit"]),
+            "benchmark": st.column_config.NumberColumn(H["benchmark"], format="%.4f"),
+            "weight": st.column_config.NumberColumn(H["weight"], format="%g"),
+            "cap": st.column_config.NumberColumn(H["cap"], format="%g"),
+            "score": st.column_config.NumberColumn(H["score"], format="%.2f"),
+            "imputed": st.column_config.CheckboxColumn(H["imputed"]),
+        },
+        height=(len(table) + 1) * 35 + 3,
+    )
+    st.caption(T["formula"])
+
+    st.subheader(T["comparison"])
+    comparison = queries.firm_comparison(scored, row, prof)
+    left, right = st.columns([3, 2])
+    with left:
+        C = labels.COMPARISON_HEADERS
+        st.dataframe(
+            comparison[["indicator", "unit", "value", "industry_average", "a_entry"]],
+            hide_index=True,
+            placeholder="—",
+            column_config={
+                "indicator": st.column_config.TextColumn(C["indicator"]),
+                "unit": st.column_config.TextColumn(C["unit"]),
+                "value": st.column_config.NumberColumn(C["value"], format="%.4f"),
+                "industry_average": st.column_config.NumberColumn(
+                    C["industry_average"], format="%.4f"
+                ),
+                "a_entry": st.column_config.NumberColumn(C["a_entry"], format="%.4f"),
+            },
+        )
+        st.caption(T["comparison_note"].format(pool=row["pool"]))
+    with right:
+        radar = go.Figure()
+        axes = [*comparison["indicator"], comparison["indicator"].iloc[0]]
+        for column, name in labels.RADAR_SERIES.items():
+            values = [*comparison[column], comparison[column].iloc[0]]
+            radar.add_trace(go.Scatterpolar(r=values, theta=axes, name=name, fill="toself"))
+        radar.update_traces(opacity=0.6)
+        radar.update_layout(
+            height=360,
+            margin={"l": 40, "r": 40, "t": 30, "b": 30},
+            polar={"radialaxis": {"rangemode": "tozero"}},
+            legend={"orientation": "h"},
+        )
+        st.plotly_chart(radar, width="stretch")
+        st.caption(T["radar_note"])
+
+st.subheader(T["history"])
+if history.empty:
+    st.caption(T["no_history"])
+else:
+    HH = labels.HISTORY_HEADERS
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        history,
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "year": st.column_config.NumberColumn(HH["year"], format="%d"),
+            "status": st.column_config.TextColumn(HH["status"]),
+            "total": st.column_config.NumberColumn(f"{HH['total']}（分）", format="%.2f"),
+            "rank": st.column_config.NumberColumn(HH["rank"], format="%d"),
+            "pool_size": st.column_config.NumberColumn(f"{HH['pool_size']}（家）", format="%d"),
+            "tier": st.column_config.TextColumn(HH["tier"]),
+            "tier_class": st.column_config.TextColumn(HH["tier_class"]),
+        },
+    )
+    figure = go.Figure(
+        go.Scatter(
+            x=history["year"],
+            y=history["total"],
+            mode="lines+markers+text",
+            text=history["tier"].fillna(""),
+            textposition="top center",
+            hovertemplate=T["hover_history"],
+        )
+    )
+    figure.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        xaxis_dtick=1,
+        yaxis_title=f"{HH['total']}（{labels.UNIT_POINTS}）",
+    )
+    right.plotly_chart(figure, width="stretch")
+
+st.subheader(T["leases"])
+leases = cache.firm_leases(f.year, code)
+if leases.empty:
+    st.caption(T["no_leases"])
+else:
+    unregistered = leases[~leases["registered"].astype(bool)]
+    if not unregistered.empty:
+        st.warning(
+            labels.UNREGISTERED_LEASE_WARNING.format(
+                n=len(unregistered), mu=float(unregistered["land_mu"].sum())
+            )
+        )
+    L = labels.LEASE_HEADERS
+    st.dataframe(
+        leases,
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "direction": st.column_config.TextColumn(L["direction"]),
+            "counterpart_code": st.column_config.TextColumn(L["counterpart_code"]),
+            "counterpart_name": st.column_config.TextColumn(L["counterpart_name"]),
+            "land_mu": st.column_config.NumberColumn(L["land_mu"], format="%.2f"),
+            "floor_area_m2": st.column_config.NumberColumn(L["floor_area_m2"], format="localized"),
+            "registered": st.column_config.CheckboxColumn(L["registered"]),
+            "record_no": st.column_config.TextColumn(L["record_no"]),
+        },
+    )
+
+st.divider()
+st.subheader(T["report"])
+report_buttons.render(f.year, code, f.profile)

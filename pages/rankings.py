@@ -1,5 +1,123 @@
-"""Placeholder page; its owner replaces this file."""
+"""行业排名: the scored table for the filters, score distributions, pool sizes and exports."""
 
+from __future__ import annotations
+
+from functools import partial
+
+import plotly.graph_objects as go
 import streamlit as st
 
-st.info("建设中")
+from muyun import export, labels, queries
+from ui import cache, filters, fmt, report_buttons, tables
+
+T = labels.RANKINGS_TEXT
+f = filters.current()
+prof = cache.load_profile(f.profile)
+st.title(labels.PAGE_TITLES["rankings"])
+st.caption(T["scope"].format(year=f.year, scale=f.scale, profile=prof.name))
+
+scored = cache.scored_year(f.year, f.profile)
+search_col, others_col = st.columns([3, 1])
+search = search_col.text_input(T["search"], key="rank_search", placeholder=T["search_placeholder"])
+show_all = others_col.toggle(T["show_unranked"], key="rank_show_unranked")
+
+selected = queries.filter_scored(
+    scored,
+    scale=f.scale,
+    industries=f.industries,
+    towns=f.towns,
+    tiers=f.tiers,
+    search=search,
+)
+if not show_all:
+    selected = queries.ranked(selected)
+
+table = queries.ranking_table(selected, prof, f.scale)
+st.caption(T["count"].format(n=len(table)))
+event = st.dataframe(
+    table,
+    hide_index=True,
+    placeholder="—",
+    height=520,
+    column_config=tables.ranking_column_config(prof, f.scale),
+    key="rank_table",
+    on_select="rerun",
+    selection_mode="single-row",
+)
+if event.selection.rows:
+    chosen = table.iloc[event.selection.rows[0]]
+    label = T["open_firm"].format(name=fmt.escape_markdown(str(chosen["name"])))
+    if st.button(label, icon=":material/open_in_new:", key="rank_open_firm"):
+        st.switch_page("pages/enterprise.py", query_params={"code": chosen["credit_code"]})
+
+stem = f"{f.year}_{f.scale}_{labels.PAGE_TITLES['rankings']}"
+excel_col, csv_col, _ = st.columns([1, 1, 4])
+excel_col.download_button(
+    T["excel"],
+    data=partial(export.to_excel_bytes, table.copy()),
+    file_name=f"{stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
+    icon=":material/download:",
+)
+csv_col.download_button(
+    T["csv"],
+    data=partial(export.to_csv_bytes, table.copy()),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+
+report_buttons.render_batch(f.year, list(queries.ranked(table)["credit_code"]), f.profile)
+
+ranked_scope = queries.ranked(
+    queries.filter_scored(scored, scale=f.scale, industries=f.industries, towns=f.towns)
+)
+dist_col, pool_col = st.columns([3, 2])
+with dist_col:
+    st.subheader(T["distribution"])
+    if ranked_scope.empty:
+        st.info(T["empty"])
+    else:
+        figure = go.Figure(
+            [
+                go.Box(y=rows["total"], name=industry, boxpoints=False)
+                for industry, rows in ranked_scope.groupby("industry", sort=False)
+                if not rows.empty
+            ]
+        )
+        figure.update_xaxes(categoryorder="array", categoryarray=list(labels.INDUSTRIES))
+        figure.update_layout(
+            showlegend=False,
+            height=380,
+            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            yaxis_title=f"{labels.SCORE_HEADERS['total']}（{labels.UNIT_POINTS}）",
+        )
+        st.plotly_chart(figure, width="stretch")
+
+with pool_col:
+    st.subheader(T["pools"])
+    pools = queries.pool_sizes(queries.filter_scored(scored, scale=f.scale))
+    small = pools[pools["small"]]
+    if not small.empty:
+        st.warning(
+            labels.SMALL_POOL_WARNING.format(
+                pools="、".join(
+                    labels.SMALL_POOL_ITEM.format(pool=p, n=n)
+                    for p, n in zip(small["pool"], small["pool_size"], strict=True)
+                )
+            )
+        )
+    st.dataframe(
+        pools[["pool", "pool_size", "small"]],
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "pool": st.column_config.TextColumn(labels.SCORE_HEADERS["pool"]),
+            "pool_size": st.column_config.NumberColumn(
+                f"{labels.SCORE_HEADERS['pool_size']}（家）", format="%d"
+            ),
+            "small": st.column_config.CheckboxColumn(T["small_pool"]),
+        },
+    )

@@ -1,20 +1,28 @@
 """The global filters (year, scale, industry, tier, town, profile), kept in the URL.
 
 Why the URL: an official copies the address bar to a colleague and the colleague sees the same
-view. Only allow-listed plain values are read back from `st.query_params`; anything else is
-dropped, never evaluated.
+view, e.g. `/rankings?year=2023&industry=杯业`. Each widget is bound to its query parameter
+(`bind="query-params"`, the key is the parameter name), so Streamlit itself seeds the widget
+from the URL, writes changes back, keeps the parameters across page switches and drops any value
+that is not one of the widget's options — only allow-listed plain values ever reach the app.
+The URL carries what the widget shows, so the tier filter shows plain letters (`?tier=D`) and
+the profile its display name.
 """
 
 from __future__ import annotations
 
+import runpy
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from muyun import labels, profile, queries
-from ui.cache import database
+from muyun import labels
+from ui import cache
 
 DEFAULT_PROFILE = "yongkang-default"
+APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @dataclass(frozen=True)
@@ -29,81 +37,79 @@ class Filters:
     profile: str
 
 
-def _allowed(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v for v in values if v in allowed)
-
-
 def render_sidebar() -> Filters:
-    """Draw the filter widgets, seeded from and written back to the URL; returns the selection."""
-    con = database().reader()
-    years = queries.available_years(con)
-    towns = queries.town_names(con)
-    profiles = tuple(profile.shipped_profiles())
-    qp = st.query_params
+    """Draw the filter widgets (seeded from and written back to the URL); returns the selection.
 
-    year_q = qp.get("year", "")
-    year_default = int(year_q) if year_q.isdigit() and int(year_q) in years else years[-1]
-    scale_default = qp.get("scale") if qp.get("scale") in labels.SCALES else labels.SCALES[0]
-    profile_q = qp.get("profile", DEFAULT_PROFILE)
-    profile_default = profile_q if profile_q in profiles else DEFAULT_PROFILE
+    The widget keys are the URL parameter names (year, scale, industry, tier, town, profile), so
+    no other page may use them as widget keys.
+    """
+    years = cache.available_years()
+    towns = tuple(cache.towns()["name"])
+    profiles = cache.profile_names()
+    stems = tuple(profiles)
+    text = labels.FILTER_LABELS
 
     with st.sidebar:
-        st.header("筛选")
-        year = st.selectbox("年度", years, index=years.index(year_default), key="f_year")
+        st.header(text["header"])
+        year = st.selectbox(
+            text["year"], years, index=len(years) - 1, key="year", bind="query-params"
+        )
         scale = st.radio(
-            "规模", labels.SCALES, index=labels.SCALES.index(scale_default), key="f_scale",
-            horizontal=True,
+            text["scale"], labels.SCALES, key="scale", horizontal=True, bind="query-params"
         )
         industries = st.multiselect(
-            "行业", labels.INDUSTRIES,
-            default=_allowed(qp.get_all("industry"), labels.INDUSTRIES), key="f_industry",
-            placeholder="全部行业",
+            text["industry"],
+            labels.INDUSTRIES,
+            key="industry",
+            placeholder=text["all_industries"],
+            bind="query-params",
         )
         tiers = st.multiselect(
-            "分类", labels.TIERS, default=_allowed(qp.get_all("tier"), labels.TIERS),
-            format_func=lambda t: f"{t} {labels.TIER_CLASS[t]}", key="f_tier",
-            placeholder="全部分类",
+            text["tier"],
+            labels.TIERS,
+            key="tier",
+            placeholder=text["all_tiers"],
+            help="；".join(f"{t} {name}" for t, name in labels.TIER_CLASS.items()),
+            bind="query-params",
         )
         town_sel = st.multiselect(
-            "镇街", towns, default=_allowed(qp.get_all("town"), tuple(towns)), key="f_town",
-            placeholder="全部镇街",
+            text["town"], towns, key="town", placeholder=text["all_towns"], bind="query-params"
         )
         profile_name = st.selectbox(
-            "评价方案", profiles, index=profiles.index(profile_default), key="f_profile",
-            format_func=lambda name: profile.shipped_profiles()[name],
+            text["profile"],
+            stems,
+            index=stems.index(DEFAULT_PROFILE) if DEFAULT_PROFILE in stems else 0,
+            format_func=lambda stem: profiles[stem],
+            key="profile",
+            bind="query-params",
         )
 
-    filters = Filters(
+    return Filters(
         year=int(year),
-        scale=scale,
+        scale=str(scale),
         industries=tuple(industries),
         tiers=tuple(tiers),
         towns=tuple(town_sel),
-        profile=profile_name,
+        profile=str(profile_name),
     )
-    write_url(filters)
-    return filters
-
-
-def write_url(filters: Filters) -> None:
-    """Mirror the selection into the URL (plain strings only)."""
-    params: dict[str, str | list[str]] = {
-        "year": str(filters.year),
-        "scale": filters.scale,
-        "profile": filters.profile,
-    }
-    if filters.industries:
-        params["industry"] = list(filters.industries)
-    if filters.tiers:
-        params["tier"] = list(filters.tiers)
-    if filters.towns:
-        params["town"] = list(filters.towns)
-    if dict(st.query_params.to_dict()) != params or any(
-        st.query_params.get_all(k) != (v if isinstance(v, list) else [v]) for k, v in params.items()
-    ):
-        st.query_params.from_dict(params)
 
 
 def current() -> Filters:
     """The selection made by the sidebar in this run (set by `app.py` before the page runs)."""
+    require_app()
     return st.session_state["filters"]
+
+
+def require_app() -> None:
+    """Make sure the page runs inside app.py (navigation, sidebar, filters); pages call it first.
+
+    Why: with a folder named `pages/` beside app.py, Streamlit runs a page file by itself (its
+    legacy multipage mode: no sidebar, no filters) until app.py has called `st.navigation` once
+    in the process — a fresh server's first visitor of a deep link such as
+    `/rankings?year=2023`, and every AppTest run after the first. Then this runs app.py in
+    place, which draws the sidebar and runs this same page inside it, and stops the outer run;
+    widget state and the address are untouched.
+    """
+    if getattr(PagesManager, "uses_pages_directory", False):
+        runpy.run_path(str(APP_FILE), run_name="__main__")
+        st.stop()

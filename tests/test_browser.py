@@ -1,0 +1,195 @@
+"""The real app in headless Chromium: every page renders without an exception box, fast enough,
+the filters survive page switches, and the server stays small. Screenshots go to tests/artifacts/.
+
+Needs Debian's chromium at /usr/bin/chromium: skipped without it, except under CI (env CI set),
+where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+import pytest
+
+from muyun import auth, labels
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = ["overview", "rankings", "enterprise", "whatif", "land", "data"]
+MAX_RSS_MB = 500
+# Generous ceilings so a loaded CI machine does not flake; the printed times are the measure.
+MAX_WARM_SECONDS = 5.0
+RENDERED = """(title) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const h1 = document.querySelector('[data-testid="stMain"] h1');
+    return app !== null
+        && app.getAttribute('data-test-script-state') === 'notRunning'
+        && h1 !== null && h1.innerText.trim() === title;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def _server_rss_mb(process: subprocess.Popen) -> float:
+    root = psutil.Process(process.pid)
+    members = [root, *root.children(recursive=True)]
+    return sum(p.memory_info().rss for p in members) / 2**20
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(
+    demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a free port, on a private copy of the demo city."""
+    workdir = tmp_path_factory.mktemp("browser")
+    db_copy = workdir / "demo.duckdb"
+    shutil.copy(demo_db_path, db_copy)
+    port = _free_port()
+    env = {**os.environ, "MUYUN_DB": str(db_copy)}
+    env.pop(auth.HASH_ENV, None)
+    log = (workdir / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _settle(page, stem: str) -> None:
+    """Wait until the script run is over and the page's own title is on screen."""
+    page.wait_for_function(RENDERED, arg=labels.PAGE_TITLES[stem], timeout=120_000)
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": min(int(height) + 40, 9000)})
+    page.wait_for_timeout(1000)  # charts redraw for the new size
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1600, "height": 1000})
+
+
+def _check_page(page, stem: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, stem
+    title = page.locator('[data-testid="stMain"] h1').first.inner_text()
+    assert title.strip() == labels.PAGE_TITLES[stem]
+
+
+def test_every_page_in_chromium(chromium_path: Path, server: tuple[str, subprocess.Popen]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, process = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    cold: dict[str, float] = {}
+    warm: dict[str, float] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+
+        # A deep link with filters, as the first request of a fresh server.
+        query = f"year=2023&industry={quote('杯业')}"
+        page.goto(f"{url}/rankings?{query}")
+        _settle(page, "rankings")
+        _check_page(page, "rankings")
+        assert "year=2023" in page.url
+
+        for stem in PAGES:  # first visit of each page in one session: cold caches
+            start = time.perf_counter()
+            page.goto(f"{url}/{stem}?{query}" if stem != "overview" else f"{url}/?{query}")
+            _settle(page, stem)
+            cold[stem] = time.perf_counter() - start
+            _check_page(page, stem)
+            _screenshot(page, ARTIFACTS / f"{stem}.png")
+
+        for stem in PAGES:  # switching pages from the sidebar, as an official does
+            link = page.locator('[data-testid="stSidebarNav"] a', has_text=labels.PAGE_TITLES[stem])
+            start = time.perf_counter()
+            link.click()
+            _settle(page, stem)
+            warm[stem] = time.perf_counter() - start
+            _check_page(page, stem)
+            assert "year=2023" in page.url, (stem, page.url)  # filters survive the switch
+            assert "industry=" in page.url, (stem, page.url)
+        browser.close()
+
+    rss = _server_rss_mb(process)
+    print("\npage load times (s): first visit / sidebar switch")
+    for stem in PAGES:
+        print(f"  {labels.PAGE_TITLES[stem]:<8} {cold[stem]:6.2f} / {warm[stem]:6.2f}")
+    print(f"server RSS incl. children: {rss:.0f} MB (limit {MAX_RSS_MB} MB)")
+    assert rss < MAX_RSS_MB
+    assert max(warm.values()) < MAX_WARM_SECONDS, warm
