@@ -1,0 +1,1 @@
+"""Renderers of the enterprise report (HTML, PDF) and the charts they share."""
