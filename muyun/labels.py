@@ -25,7 +25,7 @@ INDUSTRIES: tuple[str, ...] = (
 SCALES: tuple[str, ...] = ("规上", "规下")
 LISTING_STATUSES: tuple[str, ...] = ("无", "股改", "新三板", "上市")
 YES_NO: dict[str, bool] = {"是": True, "否": False}
-MISSING_MARKERS: frozenset[str] = frozenset({"", "-", "—", "/", "－", "／"})
+MISSING_MARKERS: frozenset[str] = frozenset({"", "-", "—", "/", "－", "／", "--", "——"})
 
 TIERS: tuple[str, ...] = ("A", "B", "C", "D")
 TIER_CLASS: dict[str, str] = {
@@ -44,6 +44,13 @@ REASON_SCALE_NOT_IN_PROFILE = "本方案不评价该规模"
 REASON_NO_LAND = "无有效用地"
 REASON_BELOW_MIN_LAND = "用地不足{min_land:g}亩"
 REASON_EXEMPT = "不参与定级（新设、公用事业、政策性搬迁等）"
+WARNING_BENCHMARK_NOT_POSITIVE = (
+    "{scale}“{indicator}”的基准值为 {value:g}（≤ 0，数据异常），该项得分一律记为 0"
+)
+WARNING_NO_BENCHMARK = "{scale}“{indicator}”没有可计算平均基准值的企业数据，该项得分一律记为 0"
+WARNING_NO_AVERAGE_SCORE = (
+    "{scale}“{indicator}”没有任何参评企业有数据，缺失该项的企业无法按平均得分计，记为 0"
+)
 
 
 class Indicator(NamedTuple):
@@ -186,6 +193,400 @@ FUND_USES: tuple[str, ...] = (
     "园区基础设施",
 )
 
+# Land rectification page (低效用地整治): units, list reasons and column headers.
+UNIT_YI_YUAN = "亿元"
+UNIT_COUNT_PARK = "个"
+UNIT_COUNT_FIRM = "家"
+UNIT_TIMES = "倍"
+# Categories the bureau reports in 万平方米 beside 亩 (临时改变用途: 8.8 万 m² = 132 亩).
+M2_REPORTED_CATEGORIES: tuple[str, ...] = ("临时改变用途整治",)
+# Published facts shown as highlights of the year: rankings (名) and task counts (项).
+FACT_HIGHLIGHT_UNITS: tuple[str, ...] = ("名", "项")
+# The `source` the demo writes on its invented rows (plot-ratio upgrades): not a published case.
+SOURCE_DEMO = "演示数据（虚构）"
+RECTIFICATION_DONE_STATUS = "已完成"
+LOW_EFFICIENCY_STATUSES: tuple[str, ...] = RECTIFICATION_STATUSES
+LOW_EFFICIENCY_REASON_D = "D类（倒逼转型升级类）"
+LOW_EFFICIENCY_REASON_C = "C类且亩均税收低于{line:g}万元/亩"
+LOW_EFFICIENCY_REASON_LEASE = "存在未备案厂房租赁"
+LOW_EFFICIENCY_REASON_SEP = "；"
+LOW_EFFICIENCY_FIELDS: dict[str, str] = {
+    "path": "处置路径（四个一批）",
+    "status": "进度状态",
+    "responsible_town": "责任镇街",
+    "notes": "备注",
+}
+LOW_EFFICIENCY_HEADERS: dict[str, str] = {
+    "year": "年度",
+    "credit_code": "统一社会信用代码",
+    "name": "企业名称",
+    "industry": "行业",
+    "scale": "规模",
+    "town": "所在镇街",
+    "tier": "分类",
+    "tier_class": "分类名称",
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "land_mu": "有效用地面积（亩）",
+    "unregistered_lease_mu": "未备案租赁面积（亩）",
+    "reasons": "列入原因",
+    "on_previous_list": "上年在列",
+    **LOW_EFFICIENCY_FIELDS,
+    "updated_at": "最近修改时间",
+    "previous_tier": "上年分类",
+    "previous_tax_per_mu": "上年亩均税收（万元/亩）",
+    "previous_reasons": "上年列入原因",
+    "field": "修改项",
+    "old_value": "原值",
+    "new_value": "新值",
+    "edited_by": "修改人",
+    "edited_at": "修改时间",
+}
+LAND_HEADERS: dict[str, str] = {
+    "category": "整治类别",
+    "area_mu": "整治面积（亩）",
+    "area_hectare": "整治面积（公顷）",
+    "target_mu": "目标面积（亩）",
+    "progress": "完成比例",
+    "projects": "项目数",
+    "town": "镇街",
+    "total_mu": "合计（亩）",
+    "label": "事项",
+    "value": "数值",
+    "unit": "单位",
+    "text": "说明",
+    "source": "来源",
+    "use": "资金用途",
+    "extracted_10k": "提取金额（万元）",
+    "spent_10k": "使用金额（万元）",
+    "spend_rate": "使用率",
+    "upgrade_id": "编号",
+    "year": "年度",
+    "name": "名称",
+    "credit_code": "统一社会信用代码",
+    "floor_before_m2": "技改前建筑面积（平方米）",
+    "floor_after_m2": "技改后建筑面积（平方米）",
+    "added_m2": "新增建筑面积（平方米）",
+    "plot_ratio_multiple": "容积率提高倍数",
+    "reward_10k": "奖励金额（万元）",
+    "published": "公开案例",
+    "status": "建设状态",
+    "parks": "园区数（个）",
+    "floor_m2": "规划建筑面积（平方米）",
+    "provincial_new": "当年新增省级认定（个）",
+    "star_new": "当年新增星级园区（个）",
+    "provincial_total": "累计省级认定（个）",
+    "star_total": "累计星级园区（个）",
+}
+LAND_TEXT: dict[str, str] = {
+    "land_year": "整治年度",
+    "land_year_help": "整治数据覆盖的年份与企业评价年份不同，此处单独选择。",
+    "tab_progress": "整治进度",
+    "tab_parks": "小微企业园",
+    "tab_funds": "资金与零增地技改",
+    "tab_list": "低效企业清单",
+    "no_land_data": "尚无低效用地整治数据，请在“数据管理”页导入整治项目与年度目标。",
+    "total": "整治总面积（{year}年）",
+    "total_hectare": "折合公顷",
+    "target": "年度目标",
+    "progress": "目标完成比例",
+    "done": "其中已完成项目：{area}（{hectare}）",
+    "no_target": "未导入{year}年整治目标",
+    "category_progress": "{category}：{area} / 目标 {target}（{pct}）",
+    "category_no_target": "{category}：{area}（无目标）",
+    "total_progress": "合计：{area} / 目标 {target}（{pct}）",
+    "categories_sum": "五类合计：{parts} = {total}",
+    "by_category": "按整治类别",
+    "by_town": "按镇街",
+    "trend": "历年整治面积",
+    "trend_target": "年度目标合计",
+    "facts": "公开发布的工作成效",
+    "no_facts": "{year}年暂无公开发布的数据。",
+    "fact_line": "**{label}**：{body}（来源：{source}）",
+    "all_facts": "全部公开数据（{count} 项）",
+    "all_statuses": "全部状态",
+    "parks_total": "小微企业园",
+    "parks_floor": "规划建筑面积",
+    "parks_status": "{count} 个 · {floor}",
+    "parks_cleared": "利用整治腾出土地",
+    "parks_provincial": "累计省级认定（截至{year}年）",
+    "parks_star": "累计星级园区（截至{year}年）",
+    "parks_new": "{year}年新增 {count} 个",
+    "parks_over_time": "省级认定与星级园区（累计）",
+    "parks_table": "园区明细",
+    "parks_firms": "所选园区入驻企业 {firms} 家",
+    "parks_firms_total": "入驻企业",
+    "no_parks": "尚无小微企业园数据。",
+    "funds_header": "腾笼换鸟专项经费",
+    "funds_drawn": "累计提取",
+    "funds_spent": "累计使用",
+    "funds_rate": "使用率",
+    "funds_yuan": "{yi}（{wan}）",
+    "no_funds": "尚无专项经费数据。",
+    "upgrades_header": "零增地技改",
+    "upgrades_count": "技改项目",
+    "upgrades_added": "新增建筑面积",
+    "upgrades_reward": "奖励合计",
+    "upgrade_case": (
+        "公开案例 · {name}（{year}年）：建筑面积 {before} → {after}，"
+        "容积率提高到原来的 {multiple} 倍，奖励 {reward}。来源：{source}"
+    ),
+    "no_upgrades": "尚无零增地技改数据。",
+    "list_caption": (
+        "{year}年评价结果（{profile}）生成：D类企业；C类且亩均税收低于 {line} 万元/亩的企业；"
+        "存在未备案厂房租赁的企业。处置路径按“四个一批”：提升发展、政府收储、兼并重组、关停淘汰。"
+    ),
+    "list_no_year": "{year}年没有企业评价数据，无法生成低效企业清单。",
+    "list_total": "在列企业（当前筛选）",
+    "list_city": "全市共 {count} 家",
+    "list_new": "本年新列入",
+    "list_leaving": "本年出列",
+    "list_no_previous": "没有上一年的评价数据，无法比较。",
+    "list_table": "清单（动态排摸、分类建档、清单管理）",
+    "list_editor": "修改人",
+    "list_editor_help": "记录在修改历史中",
+    "list_save": "保存修改",
+    "list_saved": "已保存 {count} 项修改。",
+    "list_nothing": "没有修改。",
+    "list_editor_needed": "请填写修改人。",
+    "list_admin": "管理员修改清单",
+    "list_admin_hint": "管理员可修改处置路径、进度状态、责任镇街和备注。",
+    "list_export": "导出清单（Excel）",
+    "list_file": "低效企业清单_{year}.xlsx",
+    "list_sheet": "低效企业清单",
+    "leaving_header": "出列企业（上年在列，本年分类提升且无未备案租赁）",
+    "leaving_none": "本年没有出列企业。",
+    "history_header": "修改记录",
+    "history_none": "暂无修改记录。",
+}
+
+# Import (data-dictionary §5): error reasons, summaries and the templates' 说明 sheet.
+IMPORT_ERROR_HEADERS: dict[str, str] = {
+    "row": "行号",
+    "column": "列",
+    "value": "值",
+    "reason": "原因",
+}
+IMPORT_TEXT: dict[str, str] = {
+    "error_line": "第{row}行 列「{column}」 值「{value}」：{reason}",
+    "file_error_line": "文件「{file}」：{reason}",
+    "warning_line": "第{row}行 列「{column}」 值「{value}」：{reason}",
+    "file_not_found": "找不到文件：{path}",
+    "unsupported_suffix": "不支持的文件类型“{suffix}”，请使用 .xlsx 或 .csv 文件",
+    "bad_xlsx": "不是有效的 Excel 文件（{detail}）",
+    "encoding": "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV",
+    "no_header": "文件为空，没有表头",
+    "no_rows": "文件只有表头，没有数据行",
+    "missing_column": "缺少必填列「{zh}」（或英文表头 {key}）",
+    "duplicate_column": "与列「{other}」对应同一字段「{zh}」，请删除其中一列",
+    "extra_column": "不是「{table}」的字段，已忽略",
+    "required": "必填项不能为空",
+    "required_for_scale": "规上企业必须填写",
+    "not_number": "不是有效的数字",
+    "not_integer": "应为整数",
+    "too_large": "数值过大",
+    "min": "应大于或等于{bound:g}",
+    "gt": "应大于{bound:g}",
+    "range": "应在{lo:g}–{hi:g}之间",
+    "choices": "应为以下之一：{choices}",
+    "yes_no": "应填写“是”或“否”",
+    "too_long": "长度应为1–{max_len}个字符，实际为{length}个",
+    "unknown_town": "不是已知的镇街（应为：{towns}）",
+    "credit_code": "统一社会信用代码无效：{detail}",
+    "duplicate_key": "与第{first}行重复（同一{keys}只能有一行）",
+    "talents_gt_employees": "人才数大于年平均职工人数（{employees}人）",
+    "spent_gt_extracted": "使用金额大于提取金额（{extracted}万元）",
+    "not_enterprise": "{year}年企业监测数据中没有该企业，请先导入该年度企业数据",
+    "self_lease": "承租方与出租方相同",
+    "record_no_required": "已备案的租赁必须填写备案编号",
+    "lease_exceeds_land": (
+        "该出租方{year}年已备案出租用地合计{leased}亩（本文件第{rows}行{existing}），"
+        "超过其自有用地{own}亩"
+    ),
+    "lease_existing": "及库中已有备案{mu}亩",
+    "summary": (
+        "导入成功：{table}（{file}），共{rows}行，新增{added}行，替换{replaced}行{years}，"
+        "警告{warnings}条。"
+    ),
+    "summary_years": "，年度 {years}",
+    "failed": "导入失败：共{count}处错误，数据库未作任何修改。",
+    "warning_prefix": "警告：",
+    "db_unavailable": "无法打开数据库 {path}：{detail}（数据库可能正被看板程序占用）",
+    "text_length": "1–{max_len}个字符",
+    "allowed": "取值：{values}",
+}
+# The 说明 sheet of each import template: how to fill every column.
+TEMPLATE_GUIDE_SHEET = "说明"
+TEMPLATE_GUIDE_HEADERS: tuple[str, ...] = (
+    "中文表头",
+    "英文表头",
+    "类型",
+    "单位",
+    "是否必填",
+    "规则",
+)
+TEMPLATE_KINDS: dict[str, str] = {
+    "int": "整数",
+    "num": "数值",
+    "text": "文本",
+    "code": "统一社会信用代码（18位）",
+    "enum": "选项",
+    "bool": "是/否",
+    "town": "镇街名称",
+}
+TEMPLATE_REQUIRED: dict[str, str] = {"yes": "必填", "no": "选填", "规上": "规上企业必填"}
+TEMPLATE_NOTES: tuple[str, ...] = (
+    "第1行为表头，可用中文表头或英文表头，列的顺序不限；多余的列会被忽略。",
+    "数字可写作 1,234.5、全角１２３４．５或 Excel 数值；金额单位万元，用地单位亩。",
+    "选填列留空或填“-”“—”“/”表示未报送（不是0）；必填列不得留空。",
+    "CSV 文件可用 UTF-8、带 BOM 的 UTF-8 或 GBK/GB18030 编码。",
+    "整个文件要么全部导入，要么（有任何错误时）全部不导入；错误会逐条列出行号、列、值和原因。",
+    "重复导入同一年度的数据时，文件中出现的记录替换库中同一主键的记录，其他年度不受影响。",
+)
+TEMPLATE_COLUMN_NOTES: dict[str, str] = {
+    "enterprises.credit_code": "符合 GB 32100-2015 校验规则，同一年度不得重复",
+    "enterprises.tax": "可为负数（退税）",
+    "enterprises.listing": "留空视为“无”",
+    "enterprises.talents": "大于职工人数时给出警告",
+    "enterprises.safety_incidents": "留空视为0",
+    "enterprises.env_penalties": "留空视为0",
+    "enterprises.veto": "留空视为“否”",
+    "enterprises.exempt": "留空视为“否”",
+    "enterprises.energy_tce": "等价值口径",
+    "leases.lessor_code": "须为该年度企业监测数据中的企业；已备案出租面积合计不得超过其自有用地",
+    "leases.lessee_code": "须为该年度企业监测数据中的企业，且不同于出租方",
+    "leases.record_no": "已备案的租赁必填",
+    "rectification_projects.credit_code": "涉及企业时填写",
+    "funds.spent_10k": "大于提取金额时给出警告",
+}
+
+# What-if page (权重模拟): texts, parameter names and table headers.
+WHATIF_PARAMS: dict[str, str] = {
+    "a_pct": "A 类比例（前 %，含）",
+    "b_pct": "B 类上限（前 %，含）",
+    "d_pct": "D 类比例（末 %，含）",
+    "d_tax": "D 类亩均税收线（万元/亩）",
+    "bonus_cap": "加分封顶（分）",
+}
+WHATIF_TEXT: dict[str, str] = {
+    "intro": (
+        "拖动滑块调整{scale}指标权重、分类比例、D 类税收线和加分封顶，立即看到谁的分类会变化。"
+        "评价方案：{profile}；年度：{year}。"
+    ),
+    "scope_note": (
+        "计分和排名始终覆盖全市当年全部企业（基准值为全市口径）；侧栏的行业、镇街筛选只缩小下方名单。"
+    ),
+    "not_in_profile": "评价方案“{profile}”不评价{scale}企业，请在侧栏切换规模或方案。",
+    "weights": "指标权重（分）",
+    "weight_help": "{name}，单位 {unit}；基准值：{benchmark}；封顶倍数：{cap}",
+    "bands": "分类规则",
+    "bonus": "加分",
+    "no_bonus_cap": "本方案加分不封顶（或无加分项），无需调整。",
+    "reset": "恢复方案原值",
+    "benchmark_average": "全市同规模平均值（总量比）",
+    "no_cap": "不封顶",
+    "baseline_count": "基准方案：{n} 家",
+    "matrix_corner": "基准分类",
+    "weight_sum_note": "当前权重合计 {total:g} 分，不等于 100 分（允许，仅作提示）。",
+    "weight_sum_ok": "当前权重合计 {total:g} 分。",
+    "counts": "分类企业数：基准 vs 情景",
+    "matrix": "分类迁移矩阵（行：基准分类；列：情景分类）",
+    "matrix_help": "点击矩阵中的格子，或在下拉框中选择，查看发生迁移的企业。",
+    "cell": "查看迁移",
+    "cell_all": "全部分类变动的企业",
+    "cell_option": "{before} {before_name} → {after} {after_name}",
+    "movers": "分类变动企业（{n} 家）",
+    "no_movers": "没有企业发生这一迁移。",
+    "into_d": "新进入 D 类（{n} 家）",
+    "out_of_d": "退出 D 类（{n} 家）",
+    "none": "无",
+    "industries": "分行业变化",
+    "done": (
+        "计算完成 · 权重合计 {total:g} 分 · 参评 {firms:,} 家 · 分类变动 {moved:,} 家"
+        " · 用时 {ms:.0f} 毫秒"
+    ),
+    "save_share": "保存、导出与分享",
+    "name": "情景名称",
+    "author": "作者",
+    "save": "保存情景",
+    "saved": "已保存情景 #{id}：{name}",
+    "export": "导出为评价方案（TOML）",
+    "share": "分享链接（复制后发给同事，打开即恢复本情景）：",
+    "scenarios": "已保存的情景（本方案、{scale}）",
+    "no_scenarios": "还没有保存的情景。",
+    "load": "载入情景",
+    "load_button": "载入",
+    "loaded": "已载入情景 #{id}：{name}",
+    "scenario_option": "#{id} {name}（{author}，{created}）",
+    "anonymous": "未署名",
+    "bad_params": "以下参数无效，已按方案原值处理：{params}",
+    "url_scenario_missing": "链接中的情景 #{id} 不存在。",
+    "url_scenario_other": (
+        "链接中的情景 #{id} 属于方案“{profile}”、{scale}，请在侧栏切换后重新打开链接。"
+    ),
+    "compare": "比较两个情景",
+    "compare_first": "情景一",
+    "compare_second": "情景二",
+    "baseline_option": "方案原值（基准）",
+    "compare_counts": "分类企业数",
+    "compare_diff": "两个情景分类不同的企业（{n} 家）",
+    "share_scenario": "情景 #{id} 的分享链接：",
+    "robustness": "稳健性分析",
+    "robustness_intro": (
+        "对当前权重做 {runs:,} 次随机扰动（每个权重乘以 1±{spread:g}% 内的均匀随机数，"
+        "再按原权重合计等比缩放），统计每家企业落在各类的比例和排名的 5%–95% 分位区间，"
+        "检验分类是否只是权重取值的偶然结果。"
+    ),
+    "runs": "扰动次数",
+    "spread": "扰动幅度（±%）",
+    "run": "运行稳健性分析",
+    "stale": "权重已调整，以下结果对应上次运行时的权重，请重新运行。",
+    "summary": "各类稳定性（保持当前分类的比例 ≥ {share:.0%} 为稳定）",
+    "borderline": "临界企业：保持当前分类的比例低于 {share:.0%}（{n} 家）",
+    "no_borderline": "没有临界企业：所有企业的分类都很稳定。",
+    "robust_done": "稳健性分析完成：{runs:,} 次 · {firms:,} 家 · 用时 {seconds:.2f} 秒",
+}
+WHATIF_HEADERS: dict[str, str] = {
+    "credit_code": "统一社会信用代码",
+    "name": "企业名称",
+    "industry": "行业",
+    "town": "镇街",
+    "pool": "排名池",
+    "tier_before": "基准分类",
+    "tier_after": "情景分类",
+    "rank_before": "基准排名",
+    "rank_after": "情景排名",
+    "total_before": "基准得分（分）",
+    "total_after": "情景得分（分）",
+    "before": "基准（家）",
+    "after": "情景（家）",
+    "change": "变化（家）",
+    "tier": "分类",
+    "firms": "参评企业（家）",
+    "up": "升档（家）",
+    "down": "降档（家）",
+    "a_before": "基准 A 类（家）",
+    "a_after": "情景 A 类（家）",
+    "d_before": "基准 D 类（家）",
+    "d_after": "情景 D 类（家）",
+    "into_d": "新进 D 类（家）",
+    "out_of_d": "退出 D 类（家）",
+    "id": "编号",
+    "author": "作者",
+    "created_at": "保存时间",
+    "year": "年度",
+    "total": "综合得分（分）",
+    "rank": "行业排名",
+    "share_A": "A 类占比",
+    "share_B": "B 类占比",
+    "share_C": "C 类占比",
+    "share_D": "D 类占比",
+    "share_current": "保持当前分类占比",
+    "rank_p5": "排名 5% 分位",
+    "rank_p95": "排名 95% 分位",
+    "stable": "稳定（家）",
+    "unstable": "不稳定（家）",
+}
+
 # Column headers for scored results (CSV keeps the keys; Excel and pages use these).
 SCORE_HEADERS: dict[str, str] = {
     "year": "年度",
@@ -208,6 +609,33 @@ SCORE_HEADERS: dict[str, str] = {
     "deduction": "扣分",
     "veto": "一票否决",
     "exempt": "不参与定级",
+    "land_own_mu": "自有用地面积（亩）",
+    "leased_in_mu": "已备案租入用地（亩）",
+    "leased_out_mu": "已备案租出用地（亩）",
+    "unregistered_lease_mu": "未备案租赁用地（亩）",
+    "talent_share": "人才占比",
+    "water_multiple": "单位用水增加值÷平均值（倍）",
+    "deduction_safety": "扣分·安全生产事故",
+    "deduction_env": "扣分·环保处罚",
+}
+SCORE_CLI_TEXT: dict[str, str] = {
+    "db_needs_year": "使用 --db 时必须给出 --year",
+    "input_needs_profile": "使用 --input 时必须给出 --profile",
+    "leases_needs_input": "--leases 只能与 --input 一起使用",
+    "db_missing": "数据库文件不存在：{path}",
+    "db_unavailable": "无法打开数据库 {path}：{detail}",
+    "no_year": "{year} 年没有企业数据",
+    "no_rows": "文件中没有企业数据",
+    "profile": "评价方案：{name}（{path}）",
+    "summary": (
+        "{year} 年：共 {firms} 家企业，评价 {evaluated} 家、不定级 {exempt} 家、"
+        "不参评 {skipped} 家；A 类 {A} 家、B 类 {B} 家、C 类 {C} 家、D 类 {D} 家"
+    ),
+    "written": (
+        "结果已写入 {path}（{rows} 行），用时 {seconds:.2f} 秒（其中评分 {score_seconds:.2f} 秒）"
+    ),
+    "bad_out": "不支持的输出格式“{suffix}”，请使用 .csv 或 .xlsx",
+    "warning": "提示：{text}",
 }
 
 
@@ -234,3 +662,391 @@ def score_header(column: str) -> str:
 def mu_to_hectare(mu: float) -> float:
     """亩 → 公顷 (1 公顷 = 15 亩), as the bureau's reports convert."""
     return mu / MU_PER_HECTARE
+
+
+# Dashboard pages (总览, 行业排名, 企业画像, 数据管理) and the sidebar.
+UNIT_POINTS = "分"
+UNIT_FIRMS = "家"
+FILTER_LABELS: dict[str, str] = {
+    "header": "筛选",
+    "year": "年度",
+    "scale": "规模",
+    "industry": "行业",
+    "tier": "分类",
+    "town": "镇街",
+    "profile": "评价方案",
+    "all_industries": "全部行业",
+    "all_tiers": "全部分类",
+    "all_towns": "全部镇街",
+}
+PAGE_TITLES: dict[str, str] = {
+    "overview": "总览",
+    "rankings": "行业排名",
+    "enterprise": "企业画像",
+    "whatif": "权重模拟",
+    "land": "低效用地整治",
+    "data": "数据管理",
+}
+LEASE_OUT = "租出"
+LEASE_IN = "租入"
+LEASE_HEADERS: dict[str, str] = {
+    "direction": "方向",
+    "counterpart_code": "对方统一社会信用代码",
+    "counterpart_name": "对方企业名称",
+    "land_mu": "租赁折算用地面积（亩）",
+    "floor_area_m2": "租赁建筑面积（平方米）",
+    "registered": "是否备案",
+    "record_no": "备案编号",
+}
+COMPUTATION_HEADERS: dict[str, str] = {
+    "item": "项目",
+    "value": "指标值",
+    "unit": "单位",
+    "benchmark": "基准值",
+    "weight": "权重（分）",
+    "cap": "封顶倍数",
+    "score": "得分（分）",
+    "imputed": "按均分计",
+}
+COMPUTATION_ITEM_SUM = "单项得分合计"
+COMPUTATION_BONUS = "加分小计"
+COMPUTATION_BONUS_CAPPED = "加分小计（封顶{cap:g}分）"
+COMPUTATION_DEDUCTION = "扣分小计"
+COMPUTATION_BONUS_LINE = "加分·{name}"
+COMPUTATION_DEDUCTION_LINE = "扣分·{name}"
+COMPARISON_HEADERS: dict[str, str] = {
+    "indicator": "指标",
+    "unit": "单位",
+    "value": "本企业",
+    "industry_average": "行业平均（总量比）",
+    "a_entry": "A类入围值",
+}
+RADAR_SERIES: dict[str, str] = {
+    "rate": "本企业",
+    "industry_rate": "行业平均",
+    "a_entry_rate": "A类入围企业",
+}
+HISTORY_HEADERS: dict[str, str] = {
+    "year": "年度",
+    "status": "评价状态",
+    "total": "综合得分",
+    "rank": "行业排名",
+    "pool_size": "池内企业数",
+    "tier": "分类",
+    "tier_class": "分类名称",
+}
+IMPORT_LOG_HEADERS: dict[str, str] = {
+    "imported_at": "导入时间",
+    "file_name": "文件名",
+    "table_name": "数据表",
+    "years": "年度",
+    "rows_added": "新增行数",
+    "rows_replaced": "替换行数",
+    "warnings": "警告数",
+    "sha256": "SHA-256",
+}
+TREND_HEADERS: dict[str, str] = {
+    "year": "年度",
+    "indicator": "指标",
+    "firms": "参评企业（家）",
+    "land_mu": "用地面积（亩）",
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "va_per_mu": "亩均增加值（万元/亩）",
+}
+KPI_LABELS: dict[str, str] = {
+    "firms": "参评企业·{scale}（家）",
+    "land": "{scale}参评用地（亩）",
+    "land_ha": "{scale}参评用地（公顷）",
+    "tax_per_mu": "{scale}亩均税收（万元/亩）",
+    "va_per_mu": "{scale}亩均增加值（万元/亩）",
+    "tier": "{tier}类 {name}（家）",
+}
+ADMIN_TEXT: dict[str, str] = {
+    "disabled": (
+        "未配置管理员密码，数据写入已停用。请在 .streamlit/secrets.toml 中设置 "
+        "admin_password_hash，或设置环境变量 MUYUN_ADMIN_PASSWORD_HASH（生成方法见 README）。"
+    ),
+    "password": "管理员密码",
+    "login": "登录",
+    "logout": "退出管理员模式",
+    "wrong": "密码错误，不能写入数据。",
+    "locked": "密码错误次数过多，请稍后再试。",
+    "ok": "已进入管理员模式。",
+    "needed": "导入数据需要管理员权限；查看页面无需登录。",
+}
+SMALL_POOL_WARNING = "以下排名池不足 10 家企业，排名与分类仍按规则计算，请谨慎解读：{pools}"
+SMALL_POOL_ITEM = "{pool}（{n}家）"
+MAP_NOTE = "企业按所在镇街中心示意分布（非实际厂址）；本图不依赖在线底图，断网时同样显示。"
+UNREGISTERED_LEASE_WARNING = "有 {n} 笔未备案租赁（{mu:g} 亩），不计入有效用地，请督促备案。"
+REPORT_DOWNLOAD = "下载分析报告（{fmt}）"
+OVERVIEW_TEXT: dict[str, str] = {
+    "scope": "{year}年 · {scale}（企业数为两种规模）· 行业：{industries} · 镇街：{towns}",
+    "ratio_help": "总量比总量：参评企业税收（增加值）合计 ÷ 有效用地合计，而非企业比值的平均",
+    "no_previous": "无上一年度数据，不显示同比变化。",
+    "no_ranked": "所选范围内没有参与定级的企业。",
+    "tier_mix": "各行业分类结构",
+    "share": "占比",
+    "trend": "亩均效益五年走势",
+    "tier_trend": "分类企业数五年变化",
+    "trend_table": "五年主要指标",
+    "map": "企业分布（按镇街，按分类着色）",
+    "map_failed": "地图暂时无法显示（{error}），不影响本页其他内容。",
+    "hover_mix": "%{x} · %{customdata}<br>%{text} 家（%{y:.1%}）<extra></extra>",
+    "hover_tier_trend": "%{x}年 · %{fullData.name}类：%{y} 家<extra></extra>",
+    "hover_map": (
+        "<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>"
+        "%{customdata[2]} · 综合得分 %{customdata[3]:.2f} 分<extra></extra>"
+    ),
+}
+RANKINGS_TEXT: dict[str, str] = {
+    "scope": "{year}年 · {scale} · 评价方案：{profile} · 排名在“规模×行业”池内计算",
+    "search": "搜索企业",
+    "search_placeholder": "输入企业名称或统一社会信用代码",
+    "show_unranked": "含不定级、不参评企业",
+    "count": "共 {n} 家企业；点击表头可排序，勾选一行可打开企业画像。",
+    "open_firm": "打开企业画像：{name}",
+    "excel": "导出 Excel",
+    "csv": "导出 CSV",
+    "distribution": "各行业综合得分分布",
+    "empty": "所选范围内没有参与定级的企业。",
+    "pools": "排名池规模",
+    "small_pool": "不足10家",
+    "weight_help": "权重 {weight:g} 分",
+    "batch": "批量下载分析报告（{n} 份 PDF，ZIP）",
+    "batch_file": "{year}年亩均效益分析报告.zip",
+    "batch_too_many": (
+        "当前筛选共 {n} 家企业，超过在线批量导出上限 {limit} 家；请缩小筛选范围，"
+        "或用命令 python -m muyun report 批量生成。"
+    ),
+}
+ENTERPRISE_TEXT: dict[str, str] = {
+    "search": "查找企业",
+    "search_placeholder": "输入企业名称或统一社会信用代码（侧栏筛选同样生效）",
+    "no_match": "没有符合条件的企业，请修改搜索词或侧栏筛选。",
+    "pick": "选择企业（{n} 家）",
+    "identity": "统一社会信用代码 {code} · {industry} · {town} · {scale} · {year}年",
+    "rank": "行业排名 / 池内企业数",
+    "rank_help": "排名池：{pool}",
+    "land_help": "自有 {own:g} 亩 − 已备案租出 {leased_out:g} 亩 + 已备案租入 {leased_in:g} 亩",
+    "not_ranked": "本年度评价状态：{status}（{reason}），不参与排名和分类。",
+    "veto": "因一票否决，分类由 {before} 类降为 {after} 类。",
+    "computation": "得分计算表",
+    "no_computation": "该企业本年度不参评，没有得分。",
+    "formula": (
+        "单项得分 = 权重 × min(指标值 ÷ 基准值, 封顶倍数)，且不低于 0；"
+        "“按均分计”的项取同规模参评企业该项的平均得分。"
+        "综合得分 = 单项得分合计 + 加分小计 − 扣分小计。"
+    ),
+    "comparison": "与行业平均、A类入围值对比",
+    "comparison_note": (
+        "行业平均为排名池“{pool}”内参与定级企业的总量比总量；"
+        "A类入围值为该池排名最末的一家 A 类企业的指标值。"
+    ),
+    "radar_note": "雷达图为各项得分率（单项得分 ÷ 权重，1 = 达到基准值）。",
+    "history": "五年评价记录",
+    "no_history": "没有历年记录。",
+    "hover_history": "%{x}年：%{y:.2f} 分 %{text}<extra></extra>",
+    "leases": "厂房租赁",
+    "no_leases": "本年度没有厂房租赁记录。",
+    "report": "企业亩均效益分析报告",
+}
+DATA_TEXT: dict[str, str] = {
+    "holdings": "库中数据",
+    "rows_unit": "行",
+    "templates": "导入模板",
+    "templates_note": "模板第一行为中文表头，“说明”页列出每一列的类型、单位和规则。",
+    "template_file": "{name}模板.xlsx",
+    "template_missing": "{name}：模板文件缺失",
+    "upload": "上传导入",
+    "table": "数据表",
+    "file": "选择文件（.xlsx 或 .csv）",
+    "import": "校验并导入",
+    "log": "导入记录",
+    "no_log": "暂无导入记录。",
+}
+
+# Enterprise report (亩均效益分析报告, muyun/report.py): headings, table headers, notes.
+REPORT_TEXT: dict[str, str] = {
+    "title": "亩均效益分析报告",
+    "subtitle": "{year}年度 · 评价方案：{profile}",
+    "issuer": "永康市经济和信息化局（亩均论英雄改革）",
+    "section_number": "{number}、{title}",
+    "section_numerals": "一二三四五六七八九十",
+    "section_firm": "企业基本情况",
+    "section_result": "综合评价结果",
+    "section_table": "得分计算明细",
+    "section_compare": "与行业对比",
+    "section_charts": "指标雷达图与五年趋势",
+    "section_gap": "升档差距测算",
+    "section_policy": "适用的差别化政策",
+    "section_advice": "改进建议",
+    "section_leases": "厂房租赁情况",
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "industry": "所属行业",
+    "scale": "企业规模",
+    "town": "所在镇街",
+    "year": "评价年度",
+    "land": "有效用地面积",
+    "land_formula": "自有{own}亩 − 已备案出租{out}亩 + 已备案承租{inn}亩 = {land}亩",
+    "status": "评价状态",
+    "total": "综合得分",
+    "rank": "行业排名",
+    "rank_value": "第{rank}名 / 共{n}家（{pool}）",
+    "tier": "分类",
+    "tier_value": "{tier}类 · {name}",
+    "veto_note": "（一票否决：否决前为{before}类）",
+    "change": "与上年比较",
+    "change_value": "得分 {delta}分；排名 {prev_rank} → {rank}；分类 {prev_tier} → {tier}",
+    "change_none": "上年未参与定级，无可比数据",
+    "not_ranked": "本年度评价状态为“{status}”（{reason}），不参与排名和分类。",
+    "points_unit": "分",
+    "item": "项目",
+    "value": "指标值",
+    "unit": "单位",
+    "benchmark": "基准值",
+    "ratio": "比值（封顶{cap}）",
+    "ratio_plain": "比值",
+    "weight": "权重",
+    "score": "得分",
+    "remark": "说明",
+    "imputed": "缺失，按同规模平均得分计",
+    "missing_zero": "缺失，计0分",
+    "capped": "已达封顶",
+    "bench_average": "（全市同规模平均）",
+    "items_subtotal": "指标得分小计",
+    "bonus_item": "加分·{name}",
+    "deduction_item": "扣分·{name}",
+    "bonus_subtotal": "加分小计（封顶{cap}分）",
+    "bonus_subtotal_plain": "加分小计",
+    "deduction_subtotal": "扣分小计",
+    "total_row": "综合得分 = 指标得分小计 + 加分 − 扣分",
+    "bonus_listing_detail": "上市及股改情况：{listing}",
+    "bonus_investment_detail": "工业性投资{investment}万元，每{per}万元加1分，最多{max}分",
+    "bonus_talent_detail": "人才占比{share}",
+    "bonus_water_detail": "单位用水增加值为同规模平均的{multiple}倍",
+    "bonus_investment_none": "未报送工业性投资",
+    "bonus_talent_none": "未报送职工或人才人数",
+    "bonus_water_none": "未报送用水量或工业增加值",
+    "deduction_safety_detail": "安全生产事故{n}起 × {points}分",
+    "deduction_env_detail": "环保处罚{n}次 × {points}分",
+    "formula_note": (
+        "计算方法：指标得分 = 权重 × 比值，比值 = 指标值 ÷ 基准值（不低于0{cap_note}）；"
+        "基准值为“平均”时取全市同规模参评企业的总量之比（如全部税收 ÷ 全部用地）。"
+        "表中数值已四舍五入，逐项相加与综合得分可能相差 ±0.01 分。"
+    ),
+    "cap_note": "，不高于封顶倍数",
+    "compare_firm": "本企业",
+    "compare_average": "行业平均",
+    "compare_a_entry": "A类入围参考值",
+    "compare_position": "本企业 ÷ 行业平均",
+    "compare_note": (
+        "行业平均为本排名池（{pool}）参评企业的总量之比；A类入围参考值为本排名池A类企业"
+        "该指标的下四分位数（不披露单个企业数据）。"
+    ),
+    "a_entry_total": "本排名池A类最低综合得分：{score}分",
+    "no_a_tier": "本排名池暂无A类企业",
+    "radar_title": "指标雷达图（相对基准值的倍数）",
+    "trend_title": "近五年综合得分趋势",
+    "legend_firm": "本企业",
+    "legend_average": "行业平均",
+    "legend_benchmark": "基准值=1",
+    "trend_missing": "未定级",
+    "trend_axis": "综合得分（分）",
+    "gap_top": "已是最高档（A类 · 重点扶持类），请保持优势。",
+    "gap_veto": "因一票否决，本年度不能评为A、B类；消除否决事项后方可升档。",
+    "gap_impossible": "本排名池仅{n}家企业，按分档规则无法升入{tier}类。",
+    "gap_points": (
+        "升入{tier}类（{name}）需综合得分至少达到{threshold}分（本排名池第{rank}名的得分），"
+        "即再提高{points}分。"
+    ),
+    "gap_tax": (
+        "在其他数据不变时，约需增加税收实际贡献{amount}万元（亩均税收由{before}提高到{after}"
+        "万元/亩；已计入其对平均基准值的影响，经评价引擎重新测算验证）。"
+    ),
+    "gap_tax_line": (
+        "在其他数据不变时，约需增加税收实际贡献{amount}万元，使亩均税收由{before}提高到{after}"
+        "万元/亩，达到D类认定线{line}万元/亩，即不再列入D类（经评价引擎重新测算验证）。"
+    ),
+    "gap_va": (
+        "仅增加税收无法升档（相关指标已封顶或受限）；在其他数据不变时，约需增加工业增加值"
+        "{amount}万元（经评价引擎重新测算验证）。"
+    ),
+    "gap_none": "仅靠增加税收或工业增加值无法升档，需在多项指标上同步提升。",
+    "policy_for": "{tier}类（{name}）",
+    "policy_none": "评价方案未配置该分类的差别化政策。",
+    "policy_illustrative": "示意：本方案的政策条款为示意内容，以当年正式文件为准。",
+    "advice_missing": "{name}：本年度数据缺失，请按时、完整报送相关统计数据。",
+    "advice_weak": "{name}（得分率{rate}，{position}）：{advice}",
+    "advice_below": "低于基准值",
+    "advice_above": "已达基准值",
+    "advice_lease": "存在未备案的厂房租赁，请尽快办理租赁备案，备案后方计入有效用地。",
+    "advice_deduction": "本年度有安全生产或环保处罚扣分，请加强安全生产和环境管理。",
+    "advice_keep": "各项指标均不低于基准值，请保持优势，争取提高研发投入和单位能耗产出。",
+    "lease_role": "方向",
+    "lease_role_out": "出租",
+    "lease_role_in": "承租",
+    "lease_counterparty": "对方企业",
+    "lease_counterparty_code": "对方统一社会信用代码",
+    "lease_land": "折算用地（亩）",
+    "lease_floor": "建筑面积（平方米）",
+    "lease_state": "备案情况",
+    "lease_registered": "已备案（{record_no}）",
+    "lease_unregistered": "未备案 不计入有效用地",
+    "lease_none": "本年度无厂房租赁记录。",
+    "lease_unknown_name": "（非本市监测企业）",
+    "footer": "亩云 muyun · {profile} · 生成于 {date}",
+    "footer_page": "第 {page} 页 / 共 {pages} 页",
+    "not_found": "{year}年企业监测数据中没有统一社会信用代码为 {code} 的企业",
+    "no_font": (
+        "找不到报告所需的中文字体：请安装 pylopdf-fonts-zh-cn（见 requirements.txt），"
+        "或将 Noto Sans SC 等开源字体（.otf/.ttf）放入 muyun/fonts/"
+    ),
+    "index_file": "报告文件",
+    "file_fallback": "企业",
+    "policy_line": "{title}：{text}",
+    "progress_unit": "份",
+}
+REPORT_CLI_TEXT: dict[str, str] = {
+    "help": "生成企业亩均效益分析报告（PDF/HTML），或按行业/分类批量生成 PDF",
+    "db": "数据库文件（默认：环境变量 MUYUN_DB 或 data/muyun.duckdb）",
+    "year": "评价年度",
+    "code": "企业统一社会信用代码（单个报告）",
+    "out": "输出文件（.pdf 或 .html）；批量时为输出目录",
+    "profile": "评价方案 TOML 文件（默认：永康默认方案）",
+    "industry": "批量：只生成该行业的参评企业",
+    "tier": "批量：只生成该分类（A/B/C/D）的参评企业",
+    "jobs": "批量：并行进程数（默认：CPU 核数，最多 2）",
+    "need_target": "请指定 --code（单个报告）或 --industry / --tier（批量）",
+    "both": "--code 不能与 --industry / --tier 同时使用",
+    "suffix": "单个报告的 --out 应以 .pdf 或 .html 结尾",
+    "no_db": "找不到数据库文件：{path}",
+    "none": "没有符合条件的参评企业（{year}年 行业={industry} 分类={tier}）",
+    "done_one": "已生成：{path}",
+    "done_batch": "已生成 {n} 份报告及索引 {index}",
+    "progress": "生成报告",
+}
+REPORT_SHORT_NAMES: dict[str, str] = {
+    "tax_per_mu": "亩均税收",
+    "va_per_mu": "亩均增加值",
+    "revenue_per_mu": "亩均营收",
+    "va_per_energy": "单位能耗增加值",
+    "va_per_emission": "单位排放增加值",
+    "labour_productivity": "劳动生产率",
+    "rd_intensity": "研发投入强度",
+    "va_per_water": "单位用水增加值",
+    "tax_per_kwh": "单位用电税收",
+    "revenue_per_kwh": "单位用电营收",
+}
+REPORT_ADVICE: dict[str, str] = {
+    "tax_per_mu": "盘活闲置和低效厂房，提高单位用地产出和税收贡献；富余用地可依法备案出租或退还",
+    "va_per_mu": "推进零增地技改、提高容积率，发展高附加值产品，提升单位用地增加值",
+    "revenue_per_mu": "优化产品结构、拓展市场，提高单位用地营业收入",
+    "va_per_energy": "实施节能技改、淘汰高耗能设备，提高单位能耗产出",
+    "va_per_emission": "推进清洁生产和治污设施升级，降低主要污染物排放强度",
+    "labour_productivity": "推进机器换人和数字化改造，提高全员劳动生产率",
+    "rd_intensity": "加大研发投入，申报高新技术企业和研发费用加计扣除",
+    "va_per_water": "推进节水改造和循环用水，提高单位用水产出",
+    "tax_per_kwh": "提升产品附加值、实施电机能效提升，提高单位用电税收",
+    "revenue_per_kwh": "优化用电结构、减少无效用电，提高单位用电营业收入",
+}

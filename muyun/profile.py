@@ -1,0 +1,539 @@
+"""Evaluation profiles: the county parameters of the 亩均效益综合评价 method, as checked TOML.
+
+Why profiles are data: counties change weights, benchmarks and bands every year, and the engine
+must reproduce any published method by swapping a file (methodology.md). Loading is strict — a
+typo in an indicator key or a weight written as text would silently change every tier, so each
+problem raises `ProfileError` with a Chinese message naming the file and the key.
+
+Why frozen dataclasses: a loaded profile is shared by every session of the server (cached once)
+and the what-if page derives a new one on every slider move (`with_weights`, `with_tiers`,
+`with_bonus_cap`); immutability means no session can change another's profile.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from muyun import labels
+
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "data" / "profiles"
+DEFAULT_PROFILE = "yongkang-default"
+
+AVERAGE = "average"
+MISSING_POLICIES: tuple[str, ...] = ("zero", "average_score")
+POOL_BY: tuple[str, ...] = ("industry", "none")
+
+_INDICATOR_FIELDS = ("weight", "benchmark", "cap", "missing")
+_TOP_LEVEL = ("meta", "evaluation", "tiers", "scales", "bonus", "deductions", "policies")
+_EVALUATION_FIELDS = ("pool_by", "below_min_land_mu", "low_efficiency_tax_per_mu")
+_TIER_FIELDS = ("a_pct", "b_pct", "d_pct", "d_max_tax_per_mu")
+_BONUS_FIELDS = (
+    "scales",
+    "cap",
+    "listing",
+    "investment_per_point",
+    "investment_max",
+    "talent",
+    "water",
+)
+_DEDUCTION_FIELDS = ("scales", "safety_incident", "env_penalty", "cap")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used; the message names the file and the offending key."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        super().__init__(f"评价方案文件“{file}”中的 {key}：{problem}")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One scored indicator of a scale: `weight` points × clamp(value / benchmark, 0, cap)."""
+
+    key: str
+    weight: float
+    benchmark: float | str
+    cap: float | None = None
+    missing: str = "zero"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """Band percentages (integers, methodology §5) and the D rule's 亩均税收 line (万元/亩)."""
+
+    a_pct: int = 20
+    b_pct: int = 80
+    d_pct: int = 2
+    d_max_tax_per_mu: float = 6.0
+
+
+@dataclass(frozen=True)
+class BonusRule:
+    """The four bonus items (加分) and their cap; `talent`/`water` rows are highest first."""
+
+    scales: tuple[str, ...]
+    cap: float | None
+    listing: dict[str, float] = field(default_factory=dict)
+    investment_per_point: float | None = None
+    investment_max: float = 0.0
+    talent: tuple[tuple[float, float], ...] = ()
+    water: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeductionRule:
+    """Points deducted per safety incident and per environmental penalty, optionally capped."""
+
+    scales: tuple[str, ...]
+    safety_incident: float = 0.0
+    env_penalty: float = 0.0
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A complete, validated evaluation method (see methodology.md §3–§6)."""
+
+    name: str
+    illustrative: bool
+    source: str
+    pool_by: str
+    below_min_land_mu: float
+    low_efficiency_tax_per_mu: float
+    tiers: TierRule
+    scales: dict[str, tuple[IndicatorSpec, ...]]
+    bonus: BonusRule | None = None
+    deductions: DeductionRule | None = None
+    policies: dict[str, str] = field(default_factory=dict)
+    region: str = ""
+
+    def indicators(self, scale: str) -> tuple[IndicatorSpec, ...]:
+        """The indicators scored for a scale (empty when the profile does not evaluate it)."""
+        return self.scales.get(scale, ())
+
+    def weights(self, scale: str) -> dict[str, float]:
+        """Indicator key → weight for a scale, in profile order."""
+        return {spec.key: spec.weight for spec in self.indicators(scale)}
+
+    def indicator_keys(self) -> tuple[str, ...]:
+        """Every indicator used by any scale, in the canonical order of `labels.INDICATORS`."""
+        used = {spec.key for specs in self.scales.values() for spec in specs}
+        return tuple(key for key in labels.INDICATORS if key in used)
+
+    def with_weights(self, scale: str, weights: dict[str, float]) -> Profile:
+        """A copy with some weights of one scale replaced (the what-if sliders)."""
+        where = f"方案“{self.name}”"
+        if scale not in self.scales:
+            raise ProfileError(where, f"scales.{scale}", "本方案没有该规模的指标")
+        known = {spec.key for spec in self.scales[scale]}
+        for key, weight in weights.items():
+            if key not in known:
+                raise ProfileError(where, f"scales.{scale}.indicators.{key}", "本规模未使用该指标")
+            _weight(weight, where, f"scales.{scale}.indicators.{key}.weight")
+        specs = tuple(
+            replace(spec, weight=float(weights[spec.key])) if spec.key in weights else spec
+            for spec in self.scales[scale]
+        )
+        return replace(self, scales={**self.scales, scale: specs})
+
+    def with_tiers(self, **fields: float) -> Profile:
+        """A copy with some of a_pct, b_pct, d_pct, d_max_tax_per_mu replaced (validated)."""
+        where = f"方案“{self.name}”"
+        unknown = set(fields) - set(_TIER_FIELDS)
+        if unknown:
+            raise ProfileError(where, f"tiers.{sorted(unknown)[0]}", "未知的分档参数")
+        current = {name: getattr(self.tiers, name) for name in _TIER_FIELDS}
+        return replace(self, tiers=_tier_rule({**current, **fields}, where))
+
+    def with_bonus_cap(self, cap: float | None) -> Profile:
+        """A copy with another bonus cap (None: uncapped); without a bonus section, unchanged."""
+        if self.bonus is None:
+            return self
+        if cap is not None:
+            cap = _number(cap, f"方案“{self.name}”", "bonus.cap", minimum=0.0)
+        return replace(self, bonus=replace(self.bonus, cap=cap))
+
+    def to_toml(self) -> str:
+        """The profile as TOML text that `profile_from_toml` reads back to an equal profile."""
+        out: list[str] = ["[meta]"]
+        out.append(f"name = {_toml_str(self.name)}")
+        if self.region:
+            out.append(f"region = {_toml_str(self.region)}")
+        out.append(f"illustrative = {'true' if self.illustrative else 'false'}")
+        out.append(f"source = {_toml_str(self.source)}")
+        out += [
+            "",
+            "[evaluation]",
+            f"pool_by = {_toml_str(self.pool_by)}",
+            f"below_min_land_mu = {_toml_num(self.below_min_land_mu)}",
+            f"low_efficiency_tax_per_mu = {_toml_num(self.low_efficiency_tax_per_mu)}",
+            "",
+            "[tiers]",
+        ]
+        out += [f"{name} = {_toml_num(getattr(self.tiers, name))}" for name in _TIER_FIELDS]
+        for scale, specs in self.scales.items():
+            out += ["", f"[scales.{_toml_str(scale)}.indicators]"]
+            for spec in specs:
+                parts = [f"weight = {_toml_num(spec.weight)}"]
+                bench = spec.benchmark
+                shown = _toml_str(bench) if isinstance(bench, str) else _toml_num(bench)
+                parts.append(f"benchmark = {shown}")
+                if spec.cap is not None:
+                    parts.append(f"cap = {_toml_num(spec.cap)}")
+                parts.append(f"missing = {_toml_str(spec.missing)}")
+                out.append(f"{spec.key} = {{ {', '.join(parts)} }}")
+        if self.bonus is not None:
+            bonus = self.bonus
+            out += ["", "[bonus]", f"scales = {_toml_list(bonus.scales)}"]
+            if bonus.cap is not None:
+                out.append(f"cap = {_toml_num(bonus.cap)}")
+            if bonus.investment_per_point is not None:
+                out.append(f"investment_per_point = {_toml_num(bonus.investment_per_point)}")
+            out.append(f"investment_max = {_toml_num(bonus.investment_max)}")
+            out.append(f"talent = {_toml_rows(bonus.talent)}")
+            out.append(f"water = {_toml_rows(bonus.water)}")
+            out += ["", "[bonus.listing]"]
+            out += [f"{_toml_str(k)} = {_toml_num(v)}" for k, v in bonus.listing.items()]
+        if self.deductions is not None:
+            ded = self.deductions
+            out += [
+                "",
+                "[deductions]",
+                f"scales = {_toml_list(ded.scales)}",
+                f"safety_incident = {_toml_num(ded.safety_incident)}",
+                f"env_penalty = {_toml_num(ded.env_penalty)}",
+            ]
+            if ded.cap is not None:
+                out.append(f"cap = {_toml_num(ded.cap)}")
+        for tier, text in self.policies.items():
+            out += ["", "[[policies]]", f"tier = {_toml_str(tier)}", f"text = {_toml_str(text)}"]
+        return "\n".join(out) + "\n"
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile file (raises `ProfileError`)."""
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(target.name, "(文件)", f"无法读取：{exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ProfileError(target.name, "(文件)", "不是 UTF-8 编码的文本") from exc
+    return profile_from_toml(text, target.name)
+
+
+def profile_from_toml(text: str, name: str) -> Profile:
+    """Validate TOML text into a Profile; `name` is the file name used in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(name, "(语法)", f"不是有效的 TOML：{exc}") from exc
+    _no_unknown(data, _TOP_LEVEL, name, "")
+
+    meta = _table(data.get("meta", {}), name, "meta")
+    display = meta.get("name", Path(name).stem)
+    if not isinstance(display, str) or not display.strip():
+        raise ProfileError(name, "meta.name", "方案名称应为非空文本")
+    illustrative = meta.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        raise ProfileError(name, "meta.illustrative", "应为 true 或 false")
+    source = _text(meta.get("source", ""), name, "meta.source")
+    region = _text(meta.get("region", ""), name, "meta.region")
+
+    evaluation = _table(data.get("evaluation", {}), name, "evaluation")
+    _no_unknown(evaluation, _EVALUATION_FIELDS, name, "evaluation.")
+    pool_by = evaluation.get("pool_by", "industry")
+    if pool_by not in POOL_BY:
+        raise ProfileError(
+            name, "evaluation.pool_by", f'应为 "industry" 或 "none"，实际为 {pool_by!r}'
+        )
+    below_min = _number(
+        evaluation.get("below_min_land_mu", 3.0), name, "evaluation.below_min_land_mu", minimum=0
+    )
+    low_line = _number(
+        evaluation.get("low_efficiency_tax_per_mu", 3.0),
+        name,
+        "evaluation.low_efficiency_tax_per_mu",
+    )
+
+    tiers = _tier_rule(_table(data.get("tiers", {}), name, "tiers"), name)
+
+    if "scales" not in data:
+        raise ProfileError(name, "scales", "缺少指标配置（至少需要一个规模的 indicators）")
+    scales_raw = _table(data["scales"], name, "scales")
+    if not scales_raw:
+        raise ProfileError(name, "scales", "缺少指标配置（至少需要一个规模的 indicators）")
+    scales: dict[str, tuple[IndicatorSpec, ...]] = {}
+    for scale, body in scales_raw.items():
+        where = f"scales.{scale}"
+        if scale not in labels.SCALES:
+            raise ProfileError(name, where, f"未知的规模，应为 {'、'.join(labels.SCALES)} 之一")
+        body = _table(body, name, where)
+        _no_unknown(body, ("indicators",), name, f"{where}.")
+        indicators = _table(body.get("indicators", {}), name, f"{where}.indicators")
+        if not indicators:
+            raise ProfileError(name, f"{where}.indicators", "缺少指标（至少需要一个）")
+        scales[scale] = tuple(
+            _indicator(key, spec, name, f"{where}.indicators.{key}")
+            for key, spec in indicators.items()
+        )
+
+    bonus = _bonus(data["bonus"], name) if "bonus" in data else None
+    deductions = _deductions(data["deductions"], name) if "deductions" in data else None
+    policies = _policies(data.get("policies", []), name)
+    return Profile(
+        name=display.strip(),
+        illustrative=illustrative,
+        source=source,
+        pool_by=pool_by,
+        below_min_land_mu=below_min,
+        low_efficiency_tax_per_mu=low_line,
+        tiers=tiers,
+        scales=scales,
+        bonus=bonus,
+        deductions=deductions,
+        policies=policies,
+        region=region,
+    )
+
+
+def profile_path(stem: str) -> Path:
+    """The file of a shipped profile by its stem; only names of shipped files are accepted."""
+    if stem not in _profile_files():
+        raise ProfileError(f"{stem}.toml", "(文件)", "不是已提供的评价方案")
+    return PROFILES_DIR / f"{stem}.toml"
+
+
+def shipped_profiles() -> dict[str, str]:
+    """File stem → display name of every profile in data/profiles, the default first.
+
+    Pages call this on every rerun (the sidebar's selector), so the names are cached until a
+    file in the folder changes.
+    """
+    stamp = tuple(
+        sorted((path.stem, path.stat().st_mtime_ns) for path in PROFILES_DIR.glob("*.toml"))
+    )
+    return dict(_display_names(stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _display_names(stamp: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
+    stems = sorted((stem for stem, _ in stamp), key=lambda s: (s != DEFAULT_PROFILE, s))
+    return tuple((stem, load_profile(PROFILES_DIR / f"{stem}.toml").name) for stem in stems)
+
+
+def _profile_files() -> set[str]:
+    return {path.stem for path in PROFILES_DIR.glob("*.toml")}
+
+
+# ── validation helpers ──────────────────────────────────────────────────────────────────────
+
+
+def _no_unknown(table: dict[str, Any], allowed: tuple[str, ...], file: str, prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ProfileError(file, f"{prefix}{key}", f"未知的配置项，可用：{'、'.join(allowed)}")
+
+
+def _table(value: Any, file: str, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProfileError(file, key, "应为一个表（[section] 或 { … }）")
+    return value
+
+
+def _text(value: Any, file: str, key: str) -> str:
+    if not isinstance(value, str):
+        raise ProfileError(file, key, "应为文本")
+    return value
+
+
+def _number(value: Any, file: str, key: str, *, minimum: float | None = None) -> float:
+    """A finite number (bool is not a number here), optionally ≥ minimum."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProfileError(file, key, f"应为数字，实际为 {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ProfileError(file, key, f"应为有限的数字，实际为 {value!r}")
+    if minimum is not None and number < minimum:
+        raise ProfileError(file, key, f"应不小于 {minimum:g}，实际为 {value!r}")
+    return number
+
+
+def _weight(value: Any, file: str, key: str) -> float:
+    return _number(value, file, key, minimum=0.0)
+
+
+def _percent(value: Any, file: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProfileError(file, key, f"应为 0–100 的整数百分比，实际为 {value!r}")
+    if not 0 <= value <= 100:
+        raise ProfileError(file, key, f"应在 0–100 之间，实际为 {value}")
+    return value
+
+
+def _tier_rule(raw: dict[str, Any], file: str) -> TierRule:
+    _no_unknown(raw, _TIER_FIELDS, file, "tiers.")
+    default = TierRule()
+    a_pct = _percent(raw.get("a_pct", default.a_pct), file, "tiers.a_pct")
+    b_pct = _percent(raw.get("b_pct", default.b_pct), file, "tiers.b_pct")
+    d_pct = _percent(raw.get("d_pct", default.d_pct), file, "tiers.d_pct")
+    if a_pct > b_pct:
+        raise ProfileError(file, "tiers.b_pct", f"B 档上限 {b_pct}% 不能小于 A 档 {a_pct}%")
+    d_max = _number(
+        raw.get("d_max_tax_per_mu", default.d_max_tax_per_mu), file, "tiers.d_max_tax_per_mu"
+    )
+    return TierRule(a_pct=a_pct, b_pct=b_pct, d_pct=d_pct, d_max_tax_per_mu=d_max)
+
+
+def _indicator(key: str, raw: Any, file: str, where: str) -> IndicatorSpec:
+    if key not in labels.INDICATORS:
+        raise ProfileError(file, where, f"未知的指标，可用：{'、'.join(labels.INDICATORS)}")
+    raw = _table(raw, file, where)
+    _no_unknown(raw, _INDICATOR_FIELDS, file, f"{where}.")
+    if "weight" not in raw:
+        raise ProfileError(file, f"{where}.weight", "缺少权重")
+    weight = _weight(raw["weight"], file, f"{where}.weight")
+    bench = raw.get("benchmark", AVERAGE)
+    if isinstance(bench, str):
+        if bench != AVERAGE:
+            raise ProfileError(
+                file, f"{where}.benchmark", f'应为 "average" 或正数，实际为 {bench!r}'
+            )
+    else:
+        bench = _number(bench, file, f"{where}.benchmark")
+        if bench <= 0:
+            raise ProfileError(file, f"{where}.benchmark", f"固定基准值应大于 0，实际为 {bench:g}")
+    cap = raw.get("cap")
+    if cap is not None:
+        cap = _number(cap, file, f"{where}.cap")
+        if cap <= 0:
+            raise ProfileError(file, f"{where}.cap", f"封顶倍数应大于 0，实际为 {cap:g}")
+    missing = raw.get("missing", "zero")
+    if missing not in MISSING_POLICIES:
+        raise ProfileError(
+            file, f"{where}.missing", f'应为 "zero" 或 "average_score"，实际为 {missing!r}'
+        )
+    return IndicatorSpec(key=key, weight=weight, benchmark=bench, cap=cap, missing=missing)
+
+
+def _scales(raw: Any, file: str, key: str) -> tuple[str, ...]:
+    if raw is None:
+        return labels.SCALES
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise ProfileError(file, key, '应为规模名称的列表，如 ["规上", "规下"]')
+    for scale in raw:
+        if scale not in labels.SCALES:
+            raise ProfileError(file, key, f"未知的规模 {scale!r}")
+    return tuple(raw)
+
+
+def _rows(raw: Any, file: str, key: str) -> tuple[tuple[float, float], ...]:
+    """`[[threshold, points], …]` with thresholds strictly decreasing (first row reached wins)."""
+    if not isinstance(raw, list):
+        raise ProfileError(file, key, "应为 [[下限, 分值], …] 的列表")
+    rows: list[tuple[float, float]] = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, list) or len(row) != 2:
+            raise ProfileError(file, f"{key}[{i}]", "每行应为 [下限, 分值]")
+        threshold = _number(row[0], file, f"{key}[{i}]", minimum=0.0)
+        points = _number(row[1], file, f"{key}[{i}]", minimum=0.0)
+        if rows and threshold >= rows[-1][0]:
+            raise ProfileError(file, f"{key}[{i}]", "各行下限应从高到低排列")
+        rows.append((threshold, points))
+    return tuple(rows)
+
+
+def _bonus(raw: Any, file: str) -> BonusRule:
+    raw = _table(raw, file, "bonus")
+    _no_unknown(raw, _BONUS_FIELDS, file, "bonus.")
+    cap = raw.get("cap")
+    if cap is not None:
+        cap = _number(cap, file, "bonus.cap", minimum=0.0)
+    listing_raw = _table(raw.get("listing", {}), file, "bonus.listing")
+    listing: dict[str, float] = {}
+    for status, points in listing_raw.items():
+        if status not in labels.LISTING_STATUSES:
+            raise ProfileError(
+                file,
+                f"bonus.listing.{status}",
+                f"未知的上市状态，可用：{'、'.join(labels.LISTING_STATUSES)}",
+            )
+        listing[status] = _number(points, file, f"bonus.listing.{status}", minimum=0.0)
+    per_point = raw.get("investment_per_point")
+    if per_point is not None:
+        per_point = _number(per_point, file, "bonus.investment_per_point")
+        if per_point <= 0:
+            raise ProfileError(file, "bonus.investment_per_point", "应大于 0")
+    return BonusRule(
+        scales=_scales(raw.get("scales"), file, "bonus.scales"),
+        cap=cap,
+        listing=listing,
+        investment_per_point=per_point,
+        investment_max=_number(
+            raw.get("investment_max", 0), file, "bonus.investment_max", minimum=0
+        ),
+        talent=_rows(raw.get("talent", []), file, "bonus.talent"),
+        water=_rows(raw.get("water", []), file, "bonus.water"),
+    )
+
+
+def _deductions(raw: Any, file: str) -> DeductionRule:
+    raw = _table(raw, file, "deductions")
+    _no_unknown(raw, _DEDUCTION_FIELDS, file, "deductions.")
+    cap = raw.get("cap")
+    if cap is not None:
+        cap = _number(cap, file, "deductions.cap", minimum=0.0)
+    return DeductionRule(
+        scales=_scales(raw.get("scales"), file, "deductions.scales"),
+        safety_incident=_number(
+            raw.get("safety_incident", 0), file, "deductions.safety_incident", minimum=0
+        ),
+        env_penalty=_number(raw.get("env_penalty", 0), file, "deductions.env_penalty", minimum=0),
+        cap=cap,
+    )
+
+
+def _policies(raw: Any, file: str) -> dict[str, str]:
+    if not isinstance(raw, list):
+        raise ProfileError(file, "policies", "应为 [[policies]] 表数组")
+    policies: dict[str, str] = {}
+    for i, item in enumerate(raw):
+        item = _table(item, file, f"policies[{i}]")
+        _no_unknown(item, ("tier", "text"), file, f"policies[{i}].")
+        tier = item.get("tier")
+        if tier not in labels.TIERS:
+            raise ProfileError(
+                file, f"policies[{i}].tier", f"应为 A、B、C、D 之一，实际为 {tier!r}"
+            )
+        if tier in policies:
+            raise ProfileError(file, f"policies[{i}].tier", f"分类 {tier} 的政策重复")
+        policies[tier] = _text(item.get("text", ""), file, f"policies[{i}].text")
+    return policies
+
+
+# ── TOML writing (tomllib only reads) ──────────────────────────────────────────────────────
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_num(value: float) -> str:
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
+def _toml_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"
+
+
+def _toml_rows(rows: tuple[tuple[float, float], ...]) -> str:
+    return "[" + ", ".join(f"[{_toml_num(a)}, {_toml_num(b)}]" for a, b in rows) + "]"
