@@ -29,6 +29,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -1004,9 +1005,15 @@ def iter_pdfs(
         for code in codes:
             yield code, _pdf_for(ctx, code)
         return
-    mp = multiprocessing.get_context("spawn")
-    with mp.Pool(processes=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
-        yield from pool.imap(_render_in_worker, codes, chunksize=4)
+    # An executor, not multiprocessing.Pool: a worker that dies raises BrokenProcessPool here
+    # instead of leaving the batch waiting forever.
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(ctx,),
+    ) as pool:
+        yield from pool.map(_render_in_worker, codes, chunksize=4)
 
 
 def default_jobs(reports: int | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from muyun import labels, queries
+from muyun import formatting, labels, queries
 from ui import cache, filters, fmt, report_buttons
 
 T = labels.ENTERPRISE_TEXT
@@ -78,12 +78,12 @@ cards[1].metric(
 )
 cards[2].metric(
     labels.SCORE_HEADERS["total"],
-    fmt.number(row["total"], 2, labels.UNIT_POINTS),
-    fmt.delta(row["total"], prev_total, 2, labels.UNIT_POINTS),
+    formatting.number(row["total"], 2, labels.UNIT_POINTS),
+    formatting.delta(row["total"], prev_total, 2, labels.UNIT_POINTS),
 )
 cards[3].metric(
     labels.SCORE_HEADERS["land_mu"],
-    fmt.number(row["land_mu"], 2, labels.UNIT_MU),
+    formatting.number(row["land_mu"], 2, labels.UNIT_MU),
     help=T["land_help"].format(
         own=row["land_own_mu"], leased_in=row["leased_in_mu"], leased_out=row["leased_out_mu"]
     ),

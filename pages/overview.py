@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from muyun import labels, queries
-from ui import cache, filters, fmt
+from muyun import formatting, labels, queries
+from ui import cache, filters
 
 T = labels.OVERVIEW_TEXT
 f = filters.current()
@@ -32,8 +32,8 @@ def kpi(column, label: str, attr: str, digits: int, **kwargs: object) -> None:
     value = getattr(now, attr)
     column.metric(
         label,
-        fmt.number(value, digits),
-        fmt.delta(value, None if before is None else getattr(before, attr), digits),
+        formatting.number(value, digits),
+        formatting.delta(value, None if before is None else getattr(before, attr), digits),
         **kwargs,
     )
 
@@ -43,8 +43,8 @@ for column, scale in zip(cards[:2], labels.SCALES, strict=True):
     previous = None if before is None else before.firms_by_scale[scale]
     column.metric(
         K["firms"].format(scale=scale),
-        fmt.number(now.firms_by_scale[scale], 0),
-        fmt.delta(now.firms_by_scale[scale], previous, 0),
+        formatting.number(now.firms_by_scale[scale], 0),
+        formatting.delta(now.firms_by_scale[scale], previous, 0),
     )
 kpi(cards[2], K["land"].format(scale=f.scale), "land_mu", 0)
 kpi(cards[3], K["land_ha"].format(scale=f.scale), "land_hectare", 1)
@@ -55,8 +55,8 @@ for column, tier in zip(st.columns(4), labels.TIERS, strict=True):
     previous = None if before is None else before.tiers[tier]
     column.metric(
         K["tier"].format(tier=tier, name=labels.TIER_CLASS[tier]),
-        fmt.number(now.tiers[tier], 0),
-        fmt.delta(now.tiers[tier], previous, 0),
+        formatting.number(now.tiers[tier], 0),
+        formatting.delta(now.tiers[tier], previous, 0),
         delta_color="off",
     )
 if before is None:
@@ -148,7 +148,7 @@ with table:
     st.subheader(T["trend_table"])
     digits = {"firms": 0, "land_mu": 1, "tax_per_mu": 2, "va_per_mu": 2}
     by_year = {
-        str(year): [fmt.number(row[key], places) for key, places in digits.items()]
+        str(year): [formatting.number(row[key], places) for key, places in digits.items()]
         for year, row in trend.set_index("year").iterrows()
     }
     st.dataframe(

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from muyun import labels, whatif
+from muyun import formatting, labels, whatif
 from ui import cache, filters, fmt, whatif_cache
 
 T = labels.WHATIF_TEXT
@@ -250,7 +250,7 @@ def results(pairs: pd.DataFrame) -> int:
         row = counts.loc[tier]
         column.metric(
             tier_label(tier),
-            fmt.number(row["after"], 0, labels.UNIT_FIRMS),
+            formatting.number(row["after"], 0, labels.UNIT_FIRMS),
             f"{row['change']:+,d} {labels.UNIT_FIRMS}" if row["change"] else None,
             delta_color="inverse" if tier in ("C", "D") else "normal",
             help=T["baseline_count"].format(n=row["before"]),

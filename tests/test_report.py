@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +19,8 @@ from muyun import db, labels, report, scoring
 from muyun.cli import main as cli_main
 from muyun.creditcode import make_code
 from muyun.profile import load_profile, profile_path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 EVIL_NAME = "<script>alert(1)</script>&\"'恶意名称有限公司"
 YEARS = (2021, 2022, 2023, 2024)
@@ -466,10 +469,20 @@ def test_cli_batch_writes_one_pdf_per_firm_and_an_index(city, tmp_path, profile)
 
 
 def test_cli_batch_by_tier_in_two_processes(city, tmp_path):
+    """Run as a real `python -m muyun` process: worker processes are spawned from the CLI's own
+    main module, as in production (inside pytest they would re-import whatever script ran last)."""
     path, _ = city
     out = tmp_path / "tier"
     args = ["report", "--db", str(path), "--year", "2024", "--tier", "A", "--out", str(out)]
-    assert cli_main([*args, "--jobs", "2"]) == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "muyun", *args, "--jobs", "2"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
     index = pd.read_csv(out / "index.csv")
     assert len(index) >= 2 and set(index["tier"]) == {"A"}
 
