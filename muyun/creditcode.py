@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+from muyun.labels import CREDIT_CODE_ERRORS
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -29,13 +31,13 @@ def invalid_reason(code: str) -> str | None:
     """None for a valid code, else the Chinese reason it fails (length, symbol or check)."""
     code = normalise(code)
     if len(code) != 18:
-        return f"长度应为18位，实际为{len(code)}位"
+        return CREDIT_CODE_ERRORS["length"].format(length=len(code))
     bad = [ch for ch in code if ch not in _VALUE]
     if bad:
-        return f"含有不允许的字符“{bad[0]}”（不得含 I、O、Z、S、V）"
+        return CREDIT_CODE_ERRORS["character"].format(char=bad[0])
     expected = check_character(code[:17])
     if code[17] != expected:
-        return f"校验码错误（应为{expected}）"
+        return CREDIT_CODE_ERRORS["check"].format(expected=expected)
     return None
 
 

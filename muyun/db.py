@@ -24,6 +24,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "muyun.duckdb"
 TOWNS_CSV = REPO_ROOT / "data" / "reference" / "towns.csv"
 
+# Applied migrations are history: their text never changes. The Chinese column defaults in them
+# (listing '无', low-efficiency path '提升发展' and status '排摸') are values of the enumerations
+# in `muyun.labels`; tests/test_db.py checks that they still are, so renaming one of those
+# labels needs a new migration rather than an edit here.
 MIGRATIONS: list[str] = [
     # 1 — the data-dictionary tables and the import log.
     """

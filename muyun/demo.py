@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ import pandas as pd
 
 from muyun import db, labels
 from muyun.creditcode import make_code
+from muyun.profile import DEFAULT_BELOW_MIN_LAND_MU
 
 YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
 DEFAULT_SEED = 20240601
@@ -705,7 +707,9 @@ class _Rows:
     year_index: np.ndarray
 
 
-def _strings(values, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def _strings(
+    values: Sequence[str] | np.ndarray, index: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
     """`values[index]` as a pandas string array, converting each distinct value only once."""
     return pd.array(np.asarray(values, dtype=object), dtype="str").take(index)
 
@@ -1233,7 +1237,7 @@ def _summary(path: Path, seed: int, tables: dict[str, pd.DataFrame], seconds: fl
         counts[int(year)] = {
             SCALE_UP: int((of_year["scale"] == SCALE_UP).sum()),
             SCALE_DOWN: len(down),
-            "evaluated_down": int((down["land_own_mu"] >= 3.0).sum()),
+            "evaluated_down": int((down["land_own_mu"] >= DEFAULT_BELOW_MIN_LAND_MU).sum()),
         }
     return DemoSummary(
         path=path,

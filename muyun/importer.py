@@ -31,15 +31,18 @@ import xlsxwriter
 from muyun import creditcode
 from muyun.db import TOWNS_CSV, Database
 from muyun.labels import (
+    HEADER_UNIT_PATTERN,
     IMPORT_ERROR_HEADERS,
     IMPORT_TEXT,
     INDUSTRIES,
+    LIST_SEP,
     LISTING_STATUSES,
     MISSING_MARKERS,
     PARK_STATUSES,
     RECTIFICATION_CATEGORIES,
     RECTIFICATION_PATHS,
     RECTIFICATION_STATUSES,
+    SCALE_ABOVE,
     SCALES,
     TABLE_HEADERS,
     TABLE_NAMES,
@@ -49,6 +52,7 @@ from muyun.labels import (
     TEMPLATE_KINDS,
     TEMPLATE_NOTES,
     TEMPLATE_REQUIRED,
+    YES_NO,
 )
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
@@ -56,8 +60,8 @@ CSV_SUFFIXES = frozenset({".csv", ".txt"})
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "templates"
 MAX_INTEGER = 2_147_483_647  # the store's INTEGER columns
 HEADER_SEARCH_ROWS = 20  # a title row or two above the header is common in bureau exports
-YES_VALUES = frozenset({"是", "Y", "YES", "TRUE", "1"})
-NO_VALUES = frozenset({"否", "N", "NO", "FALSE", "0"})
+YES_VALUES = frozenset({*(w for w, flag in YES_NO.items() if flag), "Y", "YES", "TRUE", "1"})
+NO_VALUES = frozenset({*(w for w, flag in YES_NO.items() if not flag), "N", "NO", "FALSE", "0"})
 _CODE_FORMAT = f"[{creditcode.ALPHABET}]{{18}}"
 _CODE_VALUES = np.full(128, 0, dtype=np.int64)
 _CODE_VALUES[[ord(ch) for ch in creditcode.ALPHABET]] = np.arange(len(creditcode.ALPHABET))
@@ -73,7 +77,7 @@ _INCOMING = "_muyun_incoming"
 class Column:
     """One column of an import table: how its text is parsed and which values are allowed.
 
-    `required` is "yes", "no" or a scale ("规上": required for those rows only); `lo`/`hi` are
+    `required` is "yes", "no" or `SCALE_ABOVE` (required for 规上 rows only); `lo`/`hi` are
     inclusive bounds unless `lo_open`; `default` fills an optional column left empty.
     """
 
@@ -124,9 +128,9 @@ SPECS: dict[str, TableSpec] = {
             Column("scale", "enum", choices=SCALES),
             _amount("land_own_mu"),
             Column("tax", "num"),
-            Column("value_added", "num", "规上"),
+            Column("value_added", "num", SCALE_ABOVE),
             _amount("revenue"),
-            Column("employees", "int", "规上", lo=0),
+            Column("employees", "int", SCALE_ABOVE, lo=0),
             _amount("energy_tce", "no"),
             _amount("electricity_10k_kwh", "no"),
             _amount("emission_t", "no"),
@@ -279,7 +283,7 @@ class ImportResult:
         """One Chinese sentence for the command line and the data page."""
         years = ""
         if self.years:
-            joined = "、".join(str(y) for y in self.years)
+            joined = LIST_SEP.join(str(y) for y in self.years)
             years = IMPORT_TEXT["summary_years"].format(years=joined)
         return IMPORT_TEXT["summary"].format(
             table=TABLE_NAMES[self.table],
@@ -630,11 +634,11 @@ def _parse_column(col: Column, text: pd.Series, towns: frozenset[str]) -> tuple[
         typed = text.where(present)
         if col.kind == "enum":
             bad = present & ~text.isin(col.choices).to_numpy(dtype=bool)
-            choices = "、".join(col.choices)
+            choices = LIST_SEP.join(col.choices)
             problems.append((bad, IMPORT_TEXT["choices"].format(choices=choices)))
         elif col.kind == "town":
             bad = present & ~text.isin(towns).to_numpy(dtype=bool)
-            problems.append((bad, IMPORT_TEXT["unknown_town"].format(towns="、".join(towns))))
+            problems.append((bad, IMPORT_TEXT["unknown_town"].format(towns=LIST_SEP.join(towns))))
         else:
             lengths = text.str.len().to_numpy()
             bad = present & (lengths > col.max_len)
@@ -676,7 +680,7 @@ def _check_duplicates(spec: TableSpec, clean: pd.DataFrame, problems: _Problems)
         .groupby([sub[k] for k in keys], sort=False)
         .transform("first")
     )
-    key_names = "、".join(problems.headers[k] for k in keys)
+    key_names = LIST_SEP.join(problems.headers[k] for k in keys)
     mask = np.zeros(len(clean), dtype=bool)
     mask[np.flatnonzero(complete)[dup]] = True
     firsts = np.zeros(len(clean), dtype=np.int64)
@@ -688,7 +692,7 @@ def _check_duplicates(spec: TableSpec, clean: pd.DataFrame, problems: _Problems)
 
 
 def _check_enterprises(clean: pd.DataFrame, problems: _Problems, warnings: _Problems) -> None:
-    above = (clean["scale"] == "规上").fillna(False).to_numpy(dtype=bool)
+    above = (clean["scale"] == SCALE_ABOVE).fillna(False).to_numpy(dtype=bool)
     for key in ("value_added", "employees"):
         if key in problems.raw:
             missing = problems.raw[key].isin(MISSING_MARKERS).to_numpy(dtype=bool)
@@ -783,7 +787,8 @@ def _check_leases_in_store(
     totals["total"] = totals["land_mu"] + totals["before"]
     for (y, _code), over in totals[totals["total"] > totals["own"] + 1e-9].iterrows():
         rows = over["rows"]
-        shown = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+        more = IMPORT_TEXT["rows_more"] if len(rows) > 10 else ""
+        shown = LIST_SEP.join(str(r) for r in rows[:10]) + more
         existing = IMPORT_TEXT["lease_existing"].format(mu=_fmt(over["before"]))
         reason = IMPORT_TEXT["lease_exceeds_land"].format(
             year=y,
@@ -876,9 +881,9 @@ def _validate_cells(
     problems = _Problems(raw, rows, {c.key: headers[c.key] for c in spec.columns}, found)
     warnings = _Problems(raw, rows, problems.headers, found)
     problems.file_level += header_errors
-    has_scale_rows = "scale" in raw and bool((raw["scale"] == "规上").any())
+    has_scale_rows = "scale" in raw and bool((raw["scale"] == SCALE_ABOVE).any())
     for col in spec.columns:
-        needed = col.required == "yes" or (col.required == "规上" and has_scale_rows)
+        needed = col.required == "yes" or (col.required == SCALE_ABOVE and has_scale_rows)
         if col.key not in found and needed:
             reason = IMPORT_TEXT["missing_column"].format(zh=zh[col.key], key=col.key)
             problems.file_level.append(ImportError_(header_at, zh[col.key], "", reason))
@@ -902,42 +907,15 @@ def _validate_cells(
     return _Validated(spec, clean, rows, problems, warnings, notes)
 
 
-def _store_towns(con: duckdb.DuckDBPyConnection | None) -> frozenset[str]:
-    if con is None:
-        return frozenset(pd.read_csv(TOWNS_CSV, dtype=str)["name"])
-    return frozenset(r[0] for r in con.execute("SELECT name FROM towns").fetchall())
-
-
 def _validate(
-    con: duckdb.DuckDBPyConnection | None, cells: pd.DataFrame, table: str, file_name: str
+    con: duckdb.DuckDBPyConnection, cells: pd.DataFrame, table: str, file_name: str
 ) -> _Validated:
-    checked = _validate_cells(cells, table, _store_towns(con), file_name)
-    if con is not None and table == "leases" and not checked.problems.file_level:
+    """Every check of a file against the store: cells, table rules, and leases against firms."""
+    towns = frozenset(r[0] for r in con.execute("SELECT name FROM towns").fetchall())
+    checked = _validate_cells(cells, table, towns, file_name)
+    if table == "leases" and not checked.problems.file_level:
         _check_leases_in_store(con, checked.clean, checked.problems)
     return checked
-
-
-def validate_file(
-    source: str | Path | bytes,
-    table: str,
-    con: duckdb.DuckDBPyConnection | Database | None = None,
-    *,
-    file_name: str | None = None,
-) -> tuple[pd.DataFrame, list[ImportError_], list[str]]:
-    """Check a file without writing: (typed rows indexed by spreadsheet row, errors, warnings).
-
-    With `con`, towns and (for leases) the enterprises of the year come from the store; without
-    it, towns come from `data/reference/towns.csv` and the store-dependent lease rules are skipped.
-    """
-    _spec(table)
-    try:
-        raw = read_file(source, file_name)
-    except ImportFailed as exc:
-        return pd.DataFrame(), exc.errors, []
-    cursor = con.reader() if isinstance(con, Database) else con
-    checked = _validate(cursor, raw.cells, table, raw.file_name)
-    clean = checked.clean.set_index(pd.Index(checked.rows, name="row"))
-    return clean, checked.problems.records(), checked.warning_lines()
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -1024,40 +1002,20 @@ def import_file(
     return _import_cells(con, raw.cells, table, raw.file_name, raw.sha256)
 
 
-def import_frame(
-    con: duckdb.DuckDBPyConnection | Database,
-    frame: pd.DataFrame,
-    table: str,
-    *,
-    file_name: str = "",
-) -> ImportResult:
-    """Import a table already in memory (headers as column names, cells as text or numbers).
-
-    Rows are reported as a spreadsheet would number them: header row 1, first data row 2.
-    """
-    header = pd.DataFrame([list(map(str, frame.columns))])
-    body = frame.astype("str").fillna("")
-    body.columns = range(frame.shape[1])
-    cells = pd.concat([header, body.reset_index(drop=True)], ignore_index=True)
-    cells.index = pd.RangeIndex(1, len(cells) + 1)
-    sha256 = hashlib.sha256(cells.to_csv(index=False).encode("utf-8")).hexdigest()
-    return _import_cells(con, cells, table, file_name, sha256)
-
-
 # --- templates --------------------------------------------------------------------------------
 
 
 def _rule_text(table: str, col: Column, towns: list[str]) -> str:
     """The 说明 sheet's rule for one column, from the same spec the validator uses."""
-    values = {"enum": col.choices, "town": towns, "bool": ("是", "否")}.get(col.kind)
-    parts = [IMPORT_TEXT["allowed"].format(values="、".join(values))] if values else []
+    values = {"enum": col.choices, "town": towns, "bool": tuple(YES_NO)}.get(col.kind)
+    parts = [IMPORT_TEXT["allowed"].format(values=LIST_SEP.join(values))] if values else []
     parts += [reason for _, reason in _range_problems(col, np.zeros(1), np.zeros(1, dtype=bool))]
     if col.kind == "text":
         parts.append(IMPORT_TEXT["text_length"].format(max_len=col.max_len))
     note = TEMPLATE_COLUMN_NOTES.get(f"{table}.{col.key}")
     if note:
         parts.append(note)
-    return "；".join(parts)
+    return IMPORT_TEXT["rule_sep"].join(parts)
 
 
 def write_template(table: str, path: str | Path) -> Path:
@@ -1088,7 +1046,7 @@ def write_template(table: str, path: str | Path) -> Path:
     guide.write_row(0, 0, TEMPLATE_GUIDE_HEADERS, bold)
     for i, col in enumerate(spec.columns, start=1):
         header = TABLE_HEADERS[table][col.key]
-        unit = re.search(r"（(.+)）$", header)
+        unit = re.search(HEADER_UNIT_PATTERN, header)
         guide.write_row(
             i,
             0,

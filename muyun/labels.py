@@ -22,10 +22,15 @@ INDUSTRIES: tuple[str, ...] = (
     "金属材料",
     "非五金",
 )
-SCALES: tuple[str, ...] = ("规上", "规下")
+SCALE_ABOVE = "规上"  # above designated size: value_added and employees are required
+SCALE_BELOW = "规下"  # below designated size: the only scale with a land minimum (methodology §1)
+SCALES: tuple[str, ...] = (SCALE_ABOVE, SCALE_BELOW)
 LISTING_STATUSES: tuple[str, ...] = ("无", "股改", "新三板", "上市")
 YES_NO: dict[str, bool] = {"是": True, "否": False}
 MISSING_MARKERS: frozenset[str] = frozenset({"", "-", "—", "/", "－", "／", "--", "——"})
+LIST_SEP = "、"  # between the items of a list inside a sentence (甲、乙、丙)
+CLAUSE_SEP = "；"  # between clauses of one sentence (A 重点扶持类；B 鼓励提升类)
+NAME_WITH_CODE = "{name}（{code}）"  # a firm or table in a picker: name and its code
 
 TIERS: tuple[str, ...] = ("A", "B", "C", "D")
 TIER_CLASS: dict[str, str] = {
@@ -51,6 +56,64 @@ WARNING_NO_BENCHMARK = "{scale}“{indicator}”没有可计算平均基准值�
 WARNING_NO_AVERAGE_SCORE = (
     "{scale}“{indicator}”没有任何参评企业有数据，缺失该项的企业无法按平均得分计，记为 0"
 )
+
+
+# Profile files (muyun/profile.py): `error` frames every problem with the file and the key.
+PROFILE_ERRORS: dict[str, str] = {
+    "error": "评价方案文件“{file}”中的 {key}：{problem}",
+    "profile_named": "方案“{name}”",
+    "key_file": "(文件)",
+    "key_syntax": "(语法)",
+    "unreadable": "无法读取：{detail}",
+    "not_utf8": "不是 UTF-8 编码的文本",
+    "bad_toml": "不是有效的 TOML：{detail}",
+    "not_shipped": "不是已提供的评价方案",
+    "unknown_key": "未知的配置项，可用：{allowed}",
+    "not_table": "应为一个表（[section] 或 {{ … }}）",
+    "not_text": "应为文本",
+    "not_bool": "应为 true 或 false",
+    "not_number": "应为数字，实际为 {value!r}",
+    "not_finite": "应为有限的数字，实际为 {value!r}",
+    "below_minimum": "应不小于 {minimum:g}，实际为 {value!r}",
+    "not_positive": "应大于 0",
+    "name_empty": "方案名称应为非空文本",
+    "pool_by": '应为 "industry" 或 "none"，实际为 {value!r}',
+    "no_scales": "缺少指标配置（至少需要一个规模的 indicators）",
+    "unknown_scale": "未知的规模，应为 {scales} 之一",
+    "unknown_scale_value": "未知的规模 {value!r}",
+    "scales_not_list": '应为规模名称的列表，如 ["规上", "规下"]',
+    "no_indicators": "缺少指标（至少需要一个）",
+    "scale_not_in_profile": "本方案没有该规模的指标",
+    "indicator_not_used": "本规模未使用该指标",
+    "unknown_indicator": "未知的指标，可用：{keys}",
+    "no_weight": "缺少权重",
+    "bad_benchmark": '应为 "average" 或正数，实际为 {value!r}',
+    "benchmark_not_positive": "固定基准值应大于 0，实际为 {value:g}",
+    "cap_not_positive": "封顶倍数应大于 0，实际为 {value:g}",
+    "bad_missing": '应为 "zero" 或 "average_score"，实际为 {value!r}',
+    "unknown_tier_field": "未知的分档参数",
+    "not_percent": "应为 0–100 的整数百分比，实际为 {value!r}",
+    "percent_range": "应在 0–100 之间，实际为 {value}",
+    "b_below_a": "B 档上限 {b_pct}% 不能小于 A 档 {a_pct}%",
+    "rows_not_list": "应为 [[下限, 分值], …] 的列表",
+    "row_not_pair": "每行应为 [下限, 分值]",
+    "rows_not_descending": "各行下限应从高到低排列",
+    "unknown_listing": "未知的上市状态，可用：{statuses}",
+    "policies_not_list": "应为 [[policies]] 表数组",
+    "policy_tier": "应为 {tiers} 之一，实际为 {value!r}",
+    "policy_duplicate": "分类 {tier} 的政策重复",
+}
+# 统一社会信用代码 check (muyun/creditcode.py).
+CREDIT_CODE_ERRORS: dict[str, str] = {
+    "length": "长度应为18位，实际为{length}位",
+    "character": "含有不允许的字符“{char}”（不得含 I、O、Z、S、V）",
+    "check": "校验码错误（应为{expected}）",
+}
+# Table exports (muyun/export.py).
+EXPORT_TEXT: dict[str, str] = {
+    "sheet": "结果",
+    "bad_suffix": "不支持的输出格式“{suffix}”，请使用 .csv 或 .xlsx",
+}
 
 
 class Indicator(NamedTuple):
@@ -88,13 +151,13 @@ DEDUCTION_ITEMS: dict[str, str] = {
 UNIT_MU = "亩"
 UNIT_HECTARE = "公顷"
 UNIT_WAN_YUAN = "万元"
-UNIT_WAN_YUAN_PER_MU = "万元/亩"
-UNIT_M2 = "平方米"
 UNIT_WAN_M2 = "万平方米"
+UNIT_FIRMS = "家"
 MU_PER_HECTARE = 15.0
 M2_PER_MU = 10000.0 / 15.0
 
 # Import headers per table: English key → the Chinese header of the data dictionary.
+HEADER_UNIT_PATTERN = r"（(.+)）$"  # the unit at the end of a header: 自有用地面积（亩） → 亩
 TABLE_NAMES: dict[str, str] = {
     "enterprises": "企业年度监测数据",
     "leases": "厂房租赁备案",
@@ -196,8 +259,6 @@ FUND_USES: tuple[str, ...] = (
 # Land rectification page (低效用地整治): units, list reasons and column headers.
 UNIT_YI_YUAN = "亿元"
 UNIT_COUNT_PARK = "个"
-UNIT_COUNT_FIRM = "家"
-UNIT_TIMES = "倍"
 # Categories the bureau reports in 万平方米 beside 亩 (临时改变用途: 8.8 万 m² = 132 亩).
 M2_REPORTED_CATEGORIES: tuple[str, ...] = ("临时改变用途整治",)
 # Published facts shown as highlights of the year: rankings (名) and task counts (项).
@@ -247,7 +308,8 @@ LAND_HEADERS: dict[str, str] = {
     "area_hectare": "整治面积（公顷）",
     "target_mu": "目标面积（亩）",
     "progress": "完成比例",
-    "projects": "项目数",
+    "progress_pct": "完成比例（%）",
+    "projects": "项目数（个）",
     "town": "镇街",
     "total_mu": "合计（亩）",
     "label": "事项",
@@ -259,6 +321,7 @@ LAND_HEADERS: dict[str, str] = {
     "extracted_10k": "提取金额（万元）",
     "spent_10k": "使用金额（万元）",
     "spend_rate": "使用率",
+    "spend_rate_pct": "使用率（%）",
     "upgrade_id": "编号",
     "year": "年度",
     "name": "名称",
@@ -357,6 +420,25 @@ LAND_TEXT: dict[str, str] = {
     "leaving_none": "本年没有出列企业。",
     "history_header": "修改记录",
     "history_none": "暂无修改记录。",
+    "list_spinner": "正在生成低效企业清单……",
+}
+# A table header with its unit, e.g. "集中连片拆除（亩）".
+HEADER_WITH_UNIT = "{name}（{unit}）"
+# A category area in 亩 with the bureau's 万平方米 beside it: "132 亩（8.8 万平方米）".
+AREA_WITH_M2 = "{area}（{m2}）"
+# One colour per rectification category, the same in every chart (Okabe–Ito, colour-blind safe).
+RECTIFICATION_COLOURS: dict[str, str] = {
+    "集中连片拆除": "#0072B2",
+    "低效工业企业用地整治": "#E69F00",
+    "临时改变用途整治": "#009E73",
+    "供而未用土地消化": "#CC79A7",
+    "低效仓储物流用地整治": "#56B4E9",
+}
+# Messages of muyun.land when an administrator's list edit is refused.
+LOW_EFFICIENCY_ERRORS: dict[str, str] = {
+    "not_allowed": "{code}：{field}“{value}”不是可选值",
+    "too_long": "{code}：{field}超过{max}字",
+    "sep": "；",
 }
 
 # Import (data-dictionary §5): error reasons, summaries and the templates' 说明 sheet.
@@ -413,6 +495,8 @@ IMPORT_TEXT: dict[str, str] = {
     "db_unavailable": "无法打开数据库 {path}：{detail}（数据库可能正被看板程序占用）",
     "text_length": "1–{max_len}个字符",
     "allowed": "取值：{values}",
+    "rule_sep": "；",
+    "rows_more": "等",
 }
 # The 说明 sheet of each import template: how to fill every column.
 TEMPLATE_GUIDE_SHEET = "说明"
@@ -433,7 +517,7 @@ TEMPLATE_KINDS: dict[str, str] = {
     "bool": "是/否",
     "town": "镇街名称",
 }
-TEMPLATE_REQUIRED: dict[str, str] = {"yes": "必填", "no": "选填", "规上": "规上企业必填"}
+TEMPLATE_REQUIRED: dict[str, str] = {"yes": "必填", "no": "选填", SCALE_ABOVE: "规上企业必填"}
 TEMPLATE_NOTES: tuple[str, ...] = (
     "第1行为表头，可用中文表头或英文表头，列的顺序不限；多余的列会被忽略。",
     "数字可写作 1,234.5、全角１２３４．５或 Excel 数值；金额单位万元，用地单位亩。",
@@ -544,6 +628,25 @@ WHATIF_TEXT: dict[str, str] = {
     "borderline": "临界企业：保持当前分类的比例低于 {share:.0%}（{n} 家）",
     "no_borderline": "没有临界企业：所有企业的分类都很稳定。",
     "robust_done": "稳健性分析完成：{runs:,} 次 · {firms:,} 家 · 用时 {seconds:.2f} 秒",
+    "robustness_spinner": "正在进行稳健性分析……",
+    "weight_label": "{name}（{unit}）",
+    "problem_sep": "、",
+    "url_scenario_invalid": "链接中的情景编号“{id}”无效，应为数字。",
+}
+# Messages of muyun.whatif (settings checks, saved scenarios, robustness).
+WHATIF_ERRORS: dict[str, str] = {
+    "scale_not_in_profile": "评价方案“{profile}”不评价{scale}企业",
+    "out_of_range": "{name}={value}（应为 {low:g}–{high:g}）",
+    "not_integer": "{name}={value}（应为整数）",
+    "a_above_b_param": "{a}={a_pct} 大于 {b}={b_pct}",
+    "a_above_b": "A 类比例 {a_pct}% 不能大于 B 类上限 {b_pct}%",
+    "pools_differ": "两个结果的参评企业不一致，无法比较",
+    "name_missing": "请填写情景名称",
+    "name_too_long": "名称和作者均不超过 {max} 个字",
+    "engine_mismatch": "稳健性分析与评分引擎的总分不一致，请检查引擎输出的 unit_ 列",
+    "bad_runs": "运行次数应不少于 1，扰动幅度应在 0–100% 之间",
+    "scenario_profile": "{profile} · 情景：{title}",
+    "scenario_profile_untitled": "{profile} · 情景",
 }
 WHATIF_HEADERS: dict[str, str] = {
     "credit_code": "统一社会信用代码",
@@ -618,7 +721,71 @@ SCORE_HEADERS: dict[str, str] = {
     "deduction_safety": "扣分·安全生产事故",
     "deduction_env": "扣分·环保处罚",
 }
+# Command line (muyun/cli/): the top-level parser and one dict per sub-command.
+CLI_DESCRIPTION = "亩云 muyun：亩均效益综合评价（亩均论英雄）命令行工具"
+DEMO_CLI_TEXT: dict[str, str] = {
+    "help": "生成演示数据库 / build the demo database",
+    "description": (
+        "生成演示数据库：虚构企业，2020–2024 年，按永康公开统计口径校准；"
+        "另含公开发布的低效用地整治、小微企业园、专项经费数据。原有文件将被覆盖。\n"
+        "Build the synthetic demo database (fictional firms, 2020–2024, calibrated to Yongkang's "
+        "published figures, plus the real published land-rectification, park and fund figures). "
+        "An existing file is replaced."
+    ),
+    "db": (
+        "数据库文件（默认：环境变量 MUYUN_DB 或 data/muyun.duckdb）"
+        " / database file (default: $MUYUN_DB or data/muyun.duckdb)"
+    ),
+    "enterprises": (
+        "每年企业数（默认为永康全市约 {firms:,} 家；如 200000 生成全省规模数据用于性能测试）"
+        " / firms per year (default: the city, ≈{firms:,}; "
+        "e.g. 200000 for a province-size benchmark set)"
+    ),
+    "seed": (
+        "随机种子，相同种子生成相同数据（默认 {seed}）"
+        " / random seed; the same seed gives the same data (default {seed})"
+    ),
+    "too_few": "至少 {minimum} 家 / at least {minimum}",
+    "built": "演示数据库已生成 / demo database built: {path}",
+    "seed_line": "随机种子 / seed: {seed}",
+    "evaluated_down": "{scale}≥{min_land:g}亩",
+    "table_header": "年度 / year   {up:>8} {down:>8} {evaluated:>10}",
+    "table_row": "{year}        {up:>8,} {down:>8,} {evaluated:>10,}",
+    "enterprise_rows": "企业年度记录 / enterprise rows: {n:,}",
+    "leases": "租赁备案 / leases: {n:,}",
+    "projects": "整治项目 / rectification projects: {n:,}",
+    "parks": "小微企业园 / parks: {n:,}",
+    "seconds": "用时 / build time: {seconds:.2f} s",
+}
+IMPORT_CLI_TEXT: dict[str, str] = {
+    "help": "导入一张数据表（.xlsx/.csv）：全部通过才写入，否则不作任何修改",
+    "description": (
+        "按数据字典校验并导入一个 .xlsx 或 .csv 文件（UTF-8、UTF-8 BOM、GBK 均可，"
+        "中文或英文表头）。任何一处错误都不会写入数据库，所有错误逐行输出到标准错误；"
+        "同一年度同一主键的记录会被替换。"
+    ),
+    "file": "要导入的 .xlsx 或 .csv 文件",
+    "table": "目标数据表：{tables}",
+    "table_item": "{key}（{name}）",
+    "table_sep": "，",
+    "db": "数据库文件（默认：环境变量 MUYUN_DB，否则 data/muyun.duckdb）",
+}
 SCORE_CLI_TEXT: dict[str, str] = {
+    "help": "按评价方案计算综合得分、行业排名和 A/B/C/D 分类，输出 .csv 或 .xlsx",
+    "description": (
+        "两种用法：--db 数据库 --year 年度 [--profile 方案] --out 输出文件；"
+        "或 --input 企业数据文件 [--leases 租赁备案文件] --profile 方案 --out 输出文件"
+        "（直接读取数据字典格式的 .xlsx/.csv，在内存中计算，不读写任何数据库文件）。"
+        ".csv 输出为 UTF-8、英文列名；.xlsx 输出为中文表头。"
+    ),
+    "arg_db": "数据库文件（如 data/muyun.duckdb）",
+    "arg_input": "企业年度监测数据文件（.xlsx 或 .csv）",
+    "arg_leases": "厂房租赁备案文件（.xlsx 或 .csv），仅用于 --input",
+    "arg_year": "评价年度（--db 必填；--input 时默认文件中的全部年度）",
+    "arg_profile": (
+        "评价方案 TOML 文件，或已提供方案的名称（如 huangyan-2022）；--db 时默认永康默认方案"
+    ),
+    "arg_out": "输出文件：.csv 或 .xlsx",
     "db_needs_year": "使用 --db 时必须给出 --year",
     "input_needs_profile": "使用 --input 时必须给出 --profile",
     "leases_needs_input": "--leases 只能与 --input 一起使用",
@@ -666,7 +833,6 @@ def mu_to_hectare(mu: float) -> float:
 
 # Dashboard pages (总览, 行业排名, 企业画像, 数据管理) and the sidebar.
 UNIT_POINTS = "分"
-UNIT_FIRMS = "家"
 FILTER_LABELS: dict[str, str] = {
     "header": "筛选",
     "year": "年度",
@@ -719,12 +885,12 @@ COMPARISON_HEADERS: dict[str, str] = {
     "unit": "单位",
     "value": "本企业",
     "industry_average": "行业平均（总量比）",
-    "a_entry": "A类入围值",
+    "a_entry": "A类入围参考值",
 }
 RADAR_SERIES: dict[str, str] = {
     "rate": "本企业",
     "industry_rate": "行业平均",
-    "a_entry_rate": "A类入围企业",
+    "a_entry_rate": "A类入围参考值",
 }
 HISTORY_HEADERS: dict[str, str] = {
     "year": "年度",
@@ -774,11 +940,21 @@ ADMIN_TEXT: dict[str, str] = {
     "ok": "已进入管理员模式。",
     "needed": "导入数据需要管理员权限；查看页面无需登录。",
 }
-SMALL_POOL_WARNING = "以下排名池不足 10 家企业，排名与分类仍按规则计算，请谨慎解读：{pools}"
+SMALL_POOL_WARNING = "以下排名池不足 {n} 家企业，排名与分类仍按规则计算，请谨慎解读：{pools}"
 SMALL_POOL_ITEM = "{pool}（{n}家）"
 MAP_NOTE = "企业按所在镇街中心示意分布（非实际厂址）；本图不依赖在线底图，断网时同样显示。"
 UNREGISTERED_LEASE_WARNING = "有 {n} 笔未备案租赁（{mu:g} 亩），不计入有效用地，请督促备案。"
 REPORT_DOWNLOAD = "下载分析报告（{fmt}）"
+# One definition of the A-tier reference, shared by the enterprise page and the report.
+A_ENTRY_NOTE = (
+    "A类入围参考值为本排名池A类企业该指标的下四分位数；池内A类企业不足{min_firms}家时不列出"
+    "（显示“—”），不披露单个企业的数据。"
+)
+SPINNERS: dict[str, str] = {
+    "database": "正在准备数据库……",
+    "year": "正在读取年度数据……",
+    "scoring": "正在计算评价结果……",
+}
 OVERVIEW_TEXT: dict[str, str] = {
     "scope": "{year}年 · {scale}（企业数为两种规模）· 行业：{industries} · 镇街：{towns}",
     "ratio_help": "总量比总量：参评企业税收（增加值）合计 ÷ 有效用地合计，而非企业比值的平均",
@@ -810,13 +986,15 @@ RANKINGS_TEXT: dict[str, str] = {
     "distribution": "各行业综合得分分布",
     "empty": "所选范围内没有参与定级的企业。",
     "pools": "排名池规模",
-    "small_pool": "不足10家",
+    "small_pool": "不足{n}家",
     "weight_help": "权重 {weight:g} 分",
     "batch": "批量下载分析报告（{n} 份 PDF，ZIP）",
     "batch_file": "{year}年亩均效益分析报告.zip",
+    "batch_help": "在本页逐份生成，约需 {seconds} 秒，期间请勿关闭页面。",
     "batch_too_many": (
-        "当前筛选共 {n} 家企业，超过在线批量导出上限 {limit} 家；请缩小筛选范围，"
-        "或用命令 python -m muyun report 批量生成。"
+        "当前筛选共 {n} 家企业，超过在线批量导出上限 {limit} 家（报告在服务器内存中打包）；"
+        "请再按行业、分类或镇街缩小范围，或在服务器上用命令 python -m muyun report --year 年度 "
+        "--industry 行业 --out 目录 批量生成整个行业。"
     ),
 }
 ENTERPRISE_TEXT: dict[str, str] = {
@@ -837,11 +1015,8 @@ ENTERPRISE_TEXT: dict[str, str] = {
         "“按均分计”的项取同规模参评企业该项的平均得分。"
         "综合得分 = 单项得分合计 + 加分小计 − 扣分小计。"
     ),
-    "comparison": "与行业平均、A类入围值对比",
-    "comparison_note": (
-        "行业平均为排名池“{pool}”内参与定级企业的总量比总量；"
-        "A类入围值为该池排名最末的一家 A 类企业的指标值。"
-    ),
+    "comparison": "与行业平均、A类入围参考值对比",
+    "comparison_note": "行业平均为排名池“{pool}”内参与定级企业的总量比总量；" + A_ENTRY_NOTE,
     "radar_note": "雷达图为各项得分率（单项得分 ÷ 权重，1 = 达到基准值）。",
     "history": "五年评价记录",
     "no_history": "没有历年记录。",
@@ -940,10 +1115,7 @@ REPORT_TEXT: dict[str, str] = {
     "compare_average": "行业平均",
     "compare_a_entry": "A类入围参考值",
     "compare_position": "本企业 ÷ 行业平均",
-    "compare_note": (
-        "行业平均为本排名池（{pool}）参评企业的总量之比；A类入围参考值为本排名池A类企业"
-        "该指标的下四分位数（不披露单个企业数据）。"
-    ),
+    "compare_note": "行业平均为本排名池（{pool}）参评企业的总量之比；" + A_ENTRY_NOTE,
     "a_entry_total": "本排名池A类最低综合得分：{score}分",
     "no_a_tier": "本排名池暂无A类企业",
     "radar_title": "指标雷达图（相对基准值的倍数）",

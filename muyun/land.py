@@ -9,7 +9,6 @@ caller. No streamlit import.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels
+from muyun import formatting, labels, queries
 
 if TYPE_CHECKING:
     from muyun.db import Database
@@ -61,8 +60,8 @@ LEAVING_COLUMNS: tuple[str, ...] = (
 
 
 def fmt_number(value: float, decimals: int = 1) -> str:
-    """Thousands separators, at most `decimals` places, no trailing zeros (11,628 · 0.94)."""
-    text = f"{value:,.{decimals}f}"
+    """`formatting.number` without trailing zeros, as the bureau prints (11,628 · 0.94 · 776)."""
+    text = formatting.number(value, decimals)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -97,7 +96,7 @@ def fmt_category_area(category: str, mu: float) -> str:
     """A category's area as the bureau prints it: 亩, plus 万平方米 where it reports in m²."""
     text = fmt_mu(mu)
     if category in labels.M2_REPORTED_CATEGORIES:
-        text += f"（{fmt_wan_m2(mu * labels.M2_PER_MU)}）"
+        text = labels.AREA_WITH_M2.format(area=text, m2=fmt_wan_m2(mu * labels.M2_PER_MU))
     return text
 
 
@@ -113,7 +112,9 @@ class YearView:
     """One year of rectification: per category (five rows in report order), per town, facts."""
 
     year: int
-    categories: pd.DataFrame  # category, area_mu, done_mu, projects, target_mu, progress
+    # category, area_mu, done_mu, projects, target_mu, progress (fraction), progress_pct,
+    # area_hectare
+    categories: pd.DataFrame
     by_town: pd.DataFrame  # town, one column per category, total_mu
     facts: pd.DataFrame  # fact_key, label, value, unit, text, source, highlight (first)
     total_mu: float
@@ -137,9 +138,10 @@ def land_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _category_order(present: Sequence[str]) -> list[str]:
+def category_order(present: Sequence[str]) -> list[str]:
+    """The five report categories in report order, then any other present category by name."""
     known = list(labels.RECTIFICATION_CATEGORIES)
-    return known + sorted(c for c in present if c not in known)
+    return known + sorted({c for c in present if c not in known})
 
 
 def year_view(con: duckdb.DuckDBPyConnection, year: int) -> YearView:
@@ -158,7 +160,7 @@ def year_view(con: duckdb.DuckDBPyConnection, year: int) -> YearView:
         "WHERE year = ? GROUP BY category",
         [year],
     )
-    order = _category_order([*areas["category"], *targets["category"]])
+    order = category_order([*areas["category"], *targets["category"]])
     categories = (
         pd.DataFrame({"category": order})
         .merge(areas, on="category", how="left")
@@ -169,6 +171,7 @@ def year_view(con: duckdb.DuckDBPyConnection, year: int) -> YearView:
     categories["progress"] = categories["area_mu"] / categories["target_mu"].where(
         categories["target_mu"] > 0
     )
+    categories["progress_pct"] = categories["progress"] * 100
     categories["area_hectare"] = categories["area_mu"].map(labels.mu_to_hectare)
 
     town_long = _frame(
@@ -207,7 +210,7 @@ def year_view(con: duckdb.DuckDBPyConnection, year: int) -> YearView:
 
 def trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rectified 亩 per year and category (long form) with each year's total target beside it."""
-    frame = _frame(
+    return _frame(
         con,
         "WITH a AS (SELECT year, category, sum(area_mu) AS area_mu FROM rectification_projects "
         "GROUP BY year, category), "
@@ -216,8 +219,12 @@ def trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT a.year, a.category, a.area_mu, t.year_target_mu FROM a LEFT JOIN t USING (year) "
         "ORDER BY a.year, a.category",
     )
-    frame["year_total_mu"] = frame.groupby("year")["area_mu"].transform("sum")
-    return frame
+
+
+def trend_targets(trend_frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per year of `trend` that has a target: year, year_target_mu."""
+    targets = trend_frame[["year", "year_target_mu"]].drop_duplicates("year")
+    return targets.dropna(subset=["year_target_mu"]).reset_index(drop=True)
 
 
 # ── micro-enterprise parks (小微企业园) ────────────────────────────────────────────────────────
@@ -241,7 +248,17 @@ class ParksView:
 
     @property
     def total_firms(self) -> int:
-        return int(self.parks["firms"].fillna(0).sum())
+        return firms_in(self.parks)
+
+    @property
+    def cleared_parks(self) -> int:
+        """Parks built on land freed by rectification."""
+        return int(self.parks["on_cleared_land"].fillna(False).astype(bool).sum())
+
+    @property
+    def shown_statuses(self) -> pd.DataFrame:
+        """The status rows that have parks (the page shows one metric each)."""
+        return self.by_status[self.by_status["parks"] > 0].reset_index(drop=True)
 
     def recognition_as_of(self, year: int) -> dict[str, int]:
         """Cumulative and new provincial / star recognitions up to and in `year`."""
@@ -307,15 +324,19 @@ def filter_parks(
     return parks[keep]
 
 
+def firms_in(parks: pd.DataFrame) -> int:
+    """Firms housed in these parks (a park without a count adds none)."""
+    return int(parks["firms"].fillna(0).sum())
+
+
 # ── funds (腾笼换鸟专项经费) and plot-ratio upgrades (零增地技改) ─────────────────────────────────
 
 
 @dataclass(frozen=True)
 class FundsView:
-    """Drawn and spent 万元 by use (all years) and by year."""
+    """Drawn and spent 万元 by use, all years together."""
 
-    by_use: pd.DataFrame  # use, extracted_10k, spent_10k, spend_rate
-    by_year: pd.DataFrame  # year, extracted_10k, spent_10k
+    by_use: pd.DataFrame  # use, extracted_10k, spent_10k, spend_rate (fraction), spend_rate_pct
 
     @property
     def extracted_10k(self) -> float:
@@ -325,9 +346,14 @@ class FundsView:
     def spent_10k(self) -> float:
         return float(self.by_use["spent_10k"].sum())
 
+    @property
+    def spend_rate(self) -> float | None:
+        """Spent ÷ drawn over every use (None when nothing was drawn)."""
+        return self.spent_10k / self.extracted_10k if self.extracted_10k else None
+
 
 def funds_view(con: duckdb.DuckDBPyConnection) -> FundsView:
-    """The special fund, cumulative by use (in the bureau's use order) and per year."""
+    """The special fund, cumulative by use in the bureau's use order."""
     by_use = _frame(
         con,
         "SELECT use, sum(extracted_10k) AS extracted_10k, sum(spent_10k) AS spent_10k "
@@ -340,12 +366,37 @@ def funds_view(con: duckdb.DuckDBPyConnection) -> FundsView:
     by_use["spend_rate"] = by_use["spent_10k"] / by_use["extracted_10k"].where(
         by_use["extracted_10k"] > 0
     )
-    by_year = _frame(
-        con,
-        "SELECT year, sum(extracted_10k) AS extracted_10k, sum(spent_10k) AS spent_10k "
-        "FROM funds GROUP BY year ORDER BY year",
-    )
-    return FundsView(by_use=by_use, by_year=by_year)
+    by_use["spend_rate_pct"] = by_use["spend_rate"] * 100
+    return FundsView(by_use=by_use)
+
+
+@dataclass(frozen=True)
+class UpgradesView:
+    """The zero-new-land upgrades (`plot_ratio_upgrades`) and their totals."""
+
+    cases: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+    @property
+    def added_m2(self) -> float:
+        return float(self.cases["added_m2"].sum())
+
+    @property
+    def reward_10k(self) -> float:
+        return float(self.cases["reward_10k"].sum())
+
+    @property
+    def published(self) -> pd.DataFrame:
+        """The cases with a real published source (highlighted with it)."""
+        return self.cases[self.cases["published"].to_numpy(dtype=bool)]
+
+
+def upgrades_view(con: duckdb.DuckDBPyConnection) -> UpgradesView:
+    """All upgrades with their totals."""
+    return UpgradesView(cases=plot_ratio_upgrades(con))
 
 
 def plot_ratio_upgrades(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -403,6 +454,15 @@ def _membership(scored: pd.DataFrame, line: float) -> tuple[np.ndarray, np.ndarr
     return is_d, c_low, has_lease
 
 
+def reason_labels(profile: Profile) -> tuple[str, str, str]:
+    """The three list reasons as the list writes them: D; C under the profile's line; lease."""
+    return (
+        labels.LOW_EFFICIENCY_REASON_D,
+        labels.LOW_EFFICIENCY_REASON_C.format(line=float(profile.low_efficiency_tax_per_mu)),
+        labels.LOW_EFFICIENCY_REASON_LEASE,
+    )
+
+
 def low_efficiency_members(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Firms the rules put on the list, with their reasons.
 
@@ -413,10 +473,8 @@ def low_efficiency_members(scored: pd.DataFrame, profile: Profile) -> pd.DataFra
     is_d, c_low, lease = _membership(scored, line)
     member = is_d | c_low | lease
     frame = pd.DataFrame({c: scored[c].to_numpy()[member] for c in MEMBER_SOURCE_COLUMNS})
-    named = (
-        (is_d[member], labels.LOW_EFFICIENCY_REASON_D),
-        (c_low[member], labels.LOW_EFFICIENCY_REASON_C.format(line=line)),
-        (lease[member], labels.LOW_EFFICIENCY_REASON_LEASE),
+    named = tuple(
+        zip((is_d[member], c_low[member], lease[member]), reason_labels(profile), strict=True)
     )
     frame["reasons"] = [
         labels.LOW_EFFICIENCY_REASON_SEP.join(text for flags, text in named if flags[i])
@@ -501,6 +559,49 @@ def leaving_list(
     return frame[list(LEAVING_COLUMNS)].sort_values("credit_code").reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class ListView:
+    """The list within the sidebar's filters, with the counts the page shows above it."""
+
+    shown: pd.DataFrame  # the members in the filters (LIST_COLUMNS)
+    leaving: pd.DataFrame  # firms leaving the list, in the filters (LEAVING_COLUMNS)
+    city_total: int  # members city-wide
+    new: int  # shown firms that were not on last year's list
+    by_reason: dict[str, int]  # reason → shown firms with it, in `reason_labels` order
+
+
+def list_view(
+    members: pd.DataFrame,
+    leaving: pd.DataFrame,
+    scored: pd.DataFrame,
+    profile: Profile,
+    *,
+    scale: str | None = None,
+    industries: Sequence[str] = (),
+    towns: Sequence[str] = (),
+    tiers: Sequence[str] = (),
+) -> ListView:
+    """Narrow a year's list (`low_efficiency_list`) and its leavers to the sidebar's filters.
+
+    Leavers are matched by the firm's current scale, industry and town in `scored`, the year's
+    scoring result: they left the list, so they are not in `members`, and their tier filter
+    would select by the new (better) tier, so it is not applied.
+    """
+    shown = queries.filter_scored(
+        members, scale=scale, industries=industries, towns=towns, tiers=tiers
+    )
+    in_filters = queries.filter_scored(scored, scale=scale, industries=industries, towns=towns)
+    reasons = shown["reasons"].str.split(labels.LOW_EFFICIENCY_REASON_SEP).explode()
+    counts = reasons.value_counts()
+    return ListView(
+        shown=shown,
+        leaving=leaving[leaving["credit_code"].isin(in_filters["credit_code"])],
+        city_total=len(members),
+        new=int((~shown["on_previous_list"].astype(bool)).sum()),
+        by_reason={reason: int(counts.get(reason, 0)) for reason in reason_labels(profile)},
+    )
+
+
 # ── editing the list (administrators) ─────────────────────────────────────────────────────────
 
 
@@ -543,15 +644,22 @@ def _validate(edits: Sequence[ListEdit], towns: set[str]) -> None:
         "status": set(labels.LOW_EFFICIENCY_STATUSES),
         "responsible_town": towns,
     }
+    errors = labels.LOW_EFFICIENCY_ERRORS
     problems = []
     for edit in edits:
         name = labels.LOW_EFFICIENCY_FIELDS[edit.field]
         if edit.field in allowed and edit.new_value not in allowed[edit.field]:
-            problems.append(f"{edit.credit_code}：{name}“{edit.new_value}”不是可选值")
+            problems.append(
+                errors["not_allowed"].format(
+                    code=edit.credit_code, field=name, value=edit.new_value
+                )
+            )
         if edit.field == "notes" and len(edit.new_value) > NOTES_MAX_CHARS:
-            problems.append(f"{edit.credit_code}：{name}超过{NOTES_MAX_CHARS}字")
+            problems.append(
+                errors["too_long"].format(code=edit.credit_code, field=name, max=NOTES_MAX_CHARS)
+            )
     if problems:
-        raise ListEditError("；".join(problems))
+        raise ListEditError(errors["sep"].join(problems))
 
 
 def save_list_edits(
@@ -631,23 +739,12 @@ def list_header(column: str) -> str:
 
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The list as officials get it in Excel: text for yes/no and time, no missing markers."""
+    text = {flag: word for word, flag in labels.YES_NO.items()}
     out = frame.copy()
-    out["on_previous_list"] = np.where(out["on_previous_list"], "是", "否")
+    out["on_previous_list"] = np.where(out["on_previous_list"], text[True], text[False])
     stamps = pd.to_datetime(out["updated_at"])
     out["updated_at"] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
     for column in out.columns:
         if column not in NUMERIC_LIST_COLUMNS:
             out[column] = out[column].astype(object).where(out[column].notna(), "").astype(str)
     return out
-
-
-def read_list_excel(data: bytes) -> pd.DataFrame:
-    """Read an exported list back (Chinese headers → keys), e.g. to check a round trip."""
-    frame = pd.read_excel(io.BytesIO(data), engine="calamine", dtype={"统一社会信用代码": str})
-    reverse = {v: k for k, v in labels.LOW_EFFICIENCY_HEADERS.items()}
-    frame = frame.rename(columns=reverse)
-    for column in frame.columns:
-        if column not in NUMERIC_LIST_COLUMNS:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
-            frame[column] = frame[column].astype(str)
-    return frame

@@ -29,6 +29,17 @@ AVERAGE = "average"
 MISSING_POLICIES: tuple[str, ...] = ("zero", "average_score")
 POOL_BY: tuple[str, ...] = ("industry", "none")
 
+# What a profile gets when it leaves a key out: the defaults methodology.md states.
+DEFAULT_POOL_BY = "industry"  # §5: pools are scale × industry
+DEFAULT_BELOW_MIN_LAND_MU = 3.0  # §1: 规下 is evaluated from 3 亩 of effective land
+DEFAULT_LOW_EFFICIENCY_TAX_PER_MU = 3.0  # §6: C firms under 3 万元/亩 join the low-efficiency list
+DEFAULT_A_PCT = 20  # §5: A = the first 20 % (inclusive)
+DEFAULT_B_PCT = 80  # §5: B = up to the first 80 % (inclusive)
+DEFAULT_D_PCT = 2  # §5: D = the last 2 % (inclusive) …
+DEFAULT_D_MAX_TAX_PER_MU = 6.0  # §5: … with 亩均税收 under 6 万元/亩
+
+_ERRORS = labels.PROFILE_ERRORS
+
 _INDICATOR_FIELDS = ("weight", "benchmark", "cap", "missing")
 _TOP_LEVEL = ("meta", "evaluation", "tiers", "scales", "bonus", "deductions", "policies")
 _EVALUATION_FIELDS = ("pool_by", "below_min_land_mu", "low_efficiency_tax_per_mu")
@@ -52,7 +63,7 @@ class ProfileError(ValueError):
         self.file = file
         self.key = key
         self.problem = problem
-        super().__init__(f"评价方案文件“{file}”中的 {key}：{problem}")
+        super().__init__(_ERRORS["error"].format(file=file, key=key, problem=problem))
 
 
 @dataclass(frozen=True)
@@ -70,10 +81,10 @@ class IndicatorSpec:
 class TierRule:
     """Band percentages (integers, methodology §5) and the D rule's 亩均税收 line (万元/亩)."""
 
-    a_pct: int = 20
-    b_pct: int = 80
-    d_pct: int = 2
-    d_max_tax_per_mu: float = 6.0
+    a_pct: int = DEFAULT_A_PCT
+    b_pct: int = DEFAULT_B_PCT
+    d_pct: int = DEFAULT_D_PCT
+    d_max_tax_per_mu: float = DEFAULT_D_MAX_TAX_PER_MU
 
 
 @dataclass(frozen=True)
@@ -131,13 +142,15 @@ class Profile:
 
     def with_weights(self, scale: str, weights: dict[str, float]) -> Profile:
         """A copy with some weights of one scale replaced (the what-if sliders)."""
-        where = f"方案“{self.name}”"
+        where = _msg("profile_named", name=self.name)
         if scale not in self.scales:
-            raise ProfileError(where, f"scales.{scale}", "本方案没有该规模的指标")
+            raise ProfileError(where, f"scales.{scale}", _msg("scale_not_in_profile"))
         known = {spec.key for spec in self.scales[scale]}
         for key, weight in weights.items():
             if key not in known:
-                raise ProfileError(where, f"scales.{scale}.indicators.{key}", "本规模未使用该指标")
+                raise ProfileError(
+                    where, f"scales.{scale}.indicators.{key}", _msg("indicator_not_used")
+                )
             _weight(weight, where, f"scales.{scale}.indicators.{key}.weight")
         specs = tuple(
             replace(spec, weight=float(weights[spec.key])) if spec.key in weights else spec
@@ -147,10 +160,10 @@ class Profile:
 
     def with_tiers(self, **fields: float) -> Profile:
         """A copy with some of a_pct, b_pct, d_pct, d_max_tax_per_mu replaced (validated)."""
-        where = f"方案“{self.name}”"
+        where = _msg("profile_named", name=self.name)
         unknown = set(fields) - set(_TIER_FIELDS)
         if unknown:
-            raise ProfileError(where, f"tiers.{sorted(unknown)[0]}", "未知的分档参数")
+            raise ProfileError(where, f"tiers.{sorted(unknown)[0]}", _msg("unknown_tier_field"))
         current = {name: getattr(self.tiers, name) for name in _TIER_FIELDS}
         return replace(self, tiers=_tier_rule({**current, **fields}, where))
 
@@ -159,7 +172,7 @@ class Profile:
         if self.bonus is None:
             return self
         if cap is not None:
-            cap = _number(cap, f"方案“{self.name}”", "bonus.cap", minimum=0.0)
+            cap = _number(cap, _msg("profile_named", name=self.name), "bonus.cap", minimum=0.0)
         return replace(self, bonus=replace(self.bonus, cap=cap))
 
     def to_toml(self) -> str:
@@ -225,9 +238,10 @@ def load_profile(path: str | Path) -> Profile:
     try:
         text = target.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProfileError(target.name, "(文件)", f"无法读取：{exc.strerror or exc}") from exc
+        detail = exc.strerror or exc
+        raise ProfileError(target.name, _FILE, _msg("unreadable", detail=detail)) from exc
     except UnicodeDecodeError as exc:
-        raise ProfileError(target.name, "(文件)", "不是 UTF-8 编码的文本") from exc
+        raise ProfileError(target.name, _FILE, _msg("not_utf8")) from exc
     return profile_from_toml(text, target.name)
 
 
@@ -236,31 +250,32 @@ def profile_from_toml(text: str, name: str) -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(name, "(语法)", f"不是有效的 TOML：{exc}") from exc
+        raise ProfileError(name, _msg("key_syntax"), _msg("bad_toml", detail=exc)) from exc
     _no_unknown(data, _TOP_LEVEL, name, "")
 
     meta = _table(data.get("meta", {}), name, "meta")
     display = meta.get("name", Path(name).stem)
     if not isinstance(display, str) or not display.strip():
-        raise ProfileError(name, "meta.name", "方案名称应为非空文本")
+        raise ProfileError(name, "meta.name", _msg("name_empty"))
     illustrative = meta.get("illustrative", False)
     if not isinstance(illustrative, bool):
-        raise ProfileError(name, "meta.illustrative", "应为 true 或 false")
+        raise ProfileError(name, "meta.illustrative", _msg("not_bool"))
     source = _text(meta.get("source", ""), name, "meta.source")
     region = _text(meta.get("region", ""), name, "meta.region")
 
     evaluation = _table(data.get("evaluation", {}), name, "evaluation")
     _no_unknown(evaluation, _EVALUATION_FIELDS, name, "evaluation.")
-    pool_by = evaluation.get("pool_by", "industry")
+    pool_by = evaluation.get("pool_by", DEFAULT_POOL_BY)
     if pool_by not in POOL_BY:
-        raise ProfileError(
-            name, "evaluation.pool_by", f'应为 "industry" 或 "none"，实际为 {pool_by!r}'
-        )
+        raise ProfileError(name, "evaluation.pool_by", _msg("pool_by", value=pool_by))
     below_min = _number(
-        evaluation.get("below_min_land_mu", 3.0), name, "evaluation.below_min_land_mu", minimum=0
+        evaluation.get("below_min_land_mu", DEFAULT_BELOW_MIN_LAND_MU),
+        name,
+        "evaluation.below_min_land_mu",
+        minimum=0,
     )
     low_line = _number(
-        evaluation.get("low_efficiency_tax_per_mu", 3.0),
+        evaluation.get("low_efficiency_tax_per_mu", DEFAULT_LOW_EFFICIENCY_TAX_PER_MU),
         name,
         "evaluation.low_efficiency_tax_per_mu",
     )
@@ -268,20 +283,20 @@ def profile_from_toml(text: str, name: str) -> Profile:
     tiers = _tier_rule(_table(data.get("tiers", {}), name, "tiers"), name)
 
     if "scales" not in data:
-        raise ProfileError(name, "scales", "缺少指标配置（至少需要一个规模的 indicators）")
+        raise ProfileError(name, "scales", _msg("no_scales"))
     scales_raw = _table(data["scales"], name, "scales")
     if not scales_raw:
-        raise ProfileError(name, "scales", "缺少指标配置（至少需要一个规模的 indicators）")
+        raise ProfileError(name, "scales", _msg("no_scales"))
     scales: dict[str, tuple[IndicatorSpec, ...]] = {}
     for scale, body in scales_raw.items():
         where = f"scales.{scale}"
         if scale not in labels.SCALES:
-            raise ProfileError(name, where, f"未知的规模，应为 {'、'.join(labels.SCALES)} 之一")
+            raise ProfileError(name, where, _msg("unknown_scale", scales=_joined(labels.SCALES)))
         body = _table(body, name, where)
         _no_unknown(body, ("indicators",), name, f"{where}.")
         indicators = _table(body.get("indicators", {}), name, f"{where}.indicators")
         if not indicators:
-            raise ProfileError(name, f"{where}.indicators", "缺少指标（至少需要一个）")
+            raise ProfileError(name, f"{where}.indicators", _msg("no_indicators"))
         scales[scale] = tuple(
             _indicator(key, spec, name, f"{where}.indicators.{key}")
             for key, spec in indicators.items()
@@ -309,7 +324,7 @@ def profile_from_toml(text: str, name: str) -> Profile:
 def profile_path(stem: str) -> Path:
     """The file of a shipped profile by its stem; only names of shipped files are accepted."""
     if stem not in _profile_files():
-        raise ProfileError(f"{stem}.toml", "(文件)", "不是已提供的评价方案")
+        raise ProfileError(f"{stem}.toml", _FILE, _msg("not_shipped"))
     return PROFILES_DIR / f"{stem}.toml"
 
 
@@ -337,34 +352,47 @@ def _profile_files() -> set[str]:
 
 # ── validation helpers ──────────────────────────────────────────────────────────────────────
 
+_FILE = _ERRORS["key_file"]  # the "key" of a problem with the whole file
+
+
+def _msg(template: str, /, **fields: Any) -> str:
+    """A problem's Chinese text: `labels.PROFILE_ERRORS[template]` with its fields filled in."""
+    return _ERRORS[template].format(**fields)
+
+
+def _joined(values: Any) -> str:
+    return labels.LIST_SEP.join(values)
+
 
 def _no_unknown(table: dict[str, Any], allowed: tuple[str, ...], file: str, prefix: str) -> None:
     for key in table:
         if key not in allowed:
-            raise ProfileError(file, f"{prefix}{key}", f"未知的配置项，可用：{'、'.join(allowed)}")
+            raise ProfileError(
+                file, f"{prefix}{key}", _msg("unknown_key", allowed=_joined(allowed))
+            )
 
 
 def _table(value: Any, file: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ProfileError(file, key, "应为一个表（[section] 或 { … }）")
+        raise ProfileError(file, key, _msg("not_table"))
     return value
 
 
 def _text(value: Any, file: str, key: str) -> str:
     if not isinstance(value, str):
-        raise ProfileError(file, key, "应为文本")
+        raise ProfileError(file, key, _msg("not_text"))
     return value
 
 
 def _number(value: Any, file: str, key: str, *, minimum: float | None = None) -> float:
     """A finite number (bool is not a number here), optionally ≥ minimum."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProfileError(file, key, f"应为数字，实际为 {value!r}")
+        raise ProfileError(file, key, _msg("not_number", value=value))
     number = float(value)
     if not math.isfinite(number):
-        raise ProfileError(file, key, f"应为有限的数字，实际为 {value!r}")
+        raise ProfileError(file, key, _msg("not_finite", value=value))
     if minimum is not None and number < minimum:
-        raise ProfileError(file, key, f"应不小于 {minimum:g}，实际为 {value!r}")
+        raise ProfileError(file, key, _msg("below_minimum", minimum=minimum, value=value))
     return number
 
 
@@ -374,9 +402,9 @@ def _weight(value: Any, file: str, key: str) -> float:
 
 def _percent(value: Any, file: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProfileError(file, key, f"应为 0–100 的整数百分比，实际为 {value!r}")
+        raise ProfileError(file, key, _msg("not_percent", value=value))
     if not 0 <= value <= 100:
-        raise ProfileError(file, key, f"应在 0–100 之间，实际为 {value}")
+        raise ProfileError(file, key, _msg("percent_range", value=value))
     return value
 
 
@@ -387,7 +415,7 @@ def _tier_rule(raw: dict[str, Any], file: str) -> TierRule:
     b_pct = _percent(raw.get("b_pct", default.b_pct), file, "tiers.b_pct")
     d_pct = _percent(raw.get("d_pct", default.d_pct), file, "tiers.d_pct")
     if a_pct > b_pct:
-        raise ProfileError(file, "tiers.b_pct", f"B 档上限 {b_pct}% 不能小于 A 档 {a_pct}%")
+        raise ProfileError(file, "tiers.b_pct", _msg("b_below_a", b_pct=b_pct, a_pct=a_pct))
     d_max = _number(
         raw.get("d_max_tax_per_mu", default.d_max_tax_per_mu), file, "tiers.d_max_tax_per_mu"
     )
@@ -396,32 +424,30 @@ def _tier_rule(raw: dict[str, Any], file: str) -> TierRule:
 
 def _indicator(key: str, raw: Any, file: str, where: str) -> IndicatorSpec:
     if key not in labels.INDICATORS:
-        raise ProfileError(file, where, f"未知的指标，可用：{'、'.join(labels.INDICATORS)}")
+        raise ProfileError(file, where, _msg("unknown_indicator", keys=_joined(labels.INDICATORS)))
     raw = _table(raw, file, where)
     _no_unknown(raw, _INDICATOR_FIELDS, file, f"{where}.")
     if "weight" not in raw:
-        raise ProfileError(file, f"{where}.weight", "缺少权重")
+        raise ProfileError(file, f"{where}.weight", _msg("no_weight"))
     weight = _weight(raw["weight"], file, f"{where}.weight")
     bench = raw.get("benchmark", AVERAGE)
     if isinstance(bench, str):
         if bench != AVERAGE:
-            raise ProfileError(
-                file, f"{where}.benchmark", f'应为 "average" 或正数，实际为 {bench!r}'
-            )
+            raise ProfileError(file, f"{where}.benchmark", _msg("bad_benchmark", value=bench))
     else:
         bench = _number(bench, file, f"{where}.benchmark")
         if bench <= 0:
-            raise ProfileError(file, f"{where}.benchmark", f"固定基准值应大于 0，实际为 {bench:g}")
+            raise ProfileError(
+                file, f"{where}.benchmark", _msg("benchmark_not_positive", value=bench)
+            )
     cap = raw.get("cap")
     if cap is not None:
         cap = _number(cap, file, f"{where}.cap")
         if cap <= 0:
-            raise ProfileError(file, f"{where}.cap", f"封顶倍数应大于 0，实际为 {cap:g}")
+            raise ProfileError(file, f"{where}.cap", _msg("cap_not_positive", value=cap))
     missing = raw.get("missing", "zero")
     if missing not in MISSING_POLICIES:
-        raise ProfileError(
-            file, f"{where}.missing", f'应为 "zero" 或 "average_score"，实际为 {missing!r}'
-        )
+        raise ProfileError(file, f"{where}.missing", _msg("bad_missing", value=missing))
     return IndicatorSpec(key=key, weight=weight, benchmark=bench, cap=cap, missing=missing)
 
 
@@ -429,25 +455,25 @@ def _scales(raw: Any, file: str, key: str) -> tuple[str, ...]:
     if raw is None:
         return labels.SCALES
     if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
-        raise ProfileError(file, key, '应为规模名称的列表，如 ["规上", "规下"]')
+        raise ProfileError(file, key, _msg("scales_not_list"))
     for scale in raw:
         if scale not in labels.SCALES:
-            raise ProfileError(file, key, f"未知的规模 {scale!r}")
+            raise ProfileError(file, key, _msg("unknown_scale_value", value=scale))
     return tuple(raw)
 
 
 def _rows(raw: Any, file: str, key: str) -> tuple[tuple[float, float], ...]:
     """`[[threshold, points], …]` with thresholds strictly decreasing (first row reached wins)."""
     if not isinstance(raw, list):
-        raise ProfileError(file, key, "应为 [[下限, 分值], …] 的列表")
+        raise ProfileError(file, key, _msg("rows_not_list"))
     rows: list[tuple[float, float]] = []
     for i, row in enumerate(raw):
         if not isinstance(row, list) or len(row) != 2:
-            raise ProfileError(file, f"{key}[{i}]", "每行应为 [下限, 分值]")
+            raise ProfileError(file, f"{key}[{i}]", _msg("row_not_pair"))
         threshold = _number(row[0], file, f"{key}[{i}]", minimum=0.0)
         points = _number(row[1], file, f"{key}[{i}]", minimum=0.0)
         if rows and threshold >= rows[-1][0]:
-            raise ProfileError(file, f"{key}[{i}]", "各行下限应从高到低排列")
+            raise ProfileError(file, f"{key}[{i}]", _msg("rows_not_descending"))
         rows.append((threshold, points))
     return tuple(rows)
 
@@ -462,17 +488,16 @@ def _bonus(raw: Any, file: str) -> BonusRule:
     listing: dict[str, float] = {}
     for status, points in listing_raw.items():
         if status not in labels.LISTING_STATUSES:
+            statuses = _joined(labels.LISTING_STATUSES)
             raise ProfileError(
-                file,
-                f"bonus.listing.{status}",
-                f"未知的上市状态，可用：{'、'.join(labels.LISTING_STATUSES)}",
+                file, f"bonus.listing.{status}", _msg("unknown_listing", statuses=statuses)
             )
         listing[status] = _number(points, file, f"bonus.listing.{status}", minimum=0.0)
     per_point = raw.get("investment_per_point")
     if per_point is not None:
         per_point = _number(per_point, file, "bonus.investment_per_point")
         if per_point <= 0:
-            raise ProfileError(file, "bonus.investment_per_point", "应大于 0")
+            raise ProfileError(file, "bonus.investment_per_point", _msg("not_positive"))
     return BonusRule(
         scales=_scales(raw.get("scales"), file, "bonus.scales"),
         cap=cap,
@@ -504,18 +529,19 @@ def _deductions(raw: Any, file: str) -> DeductionRule:
 
 def _policies(raw: Any, file: str) -> dict[str, str]:
     if not isinstance(raw, list):
-        raise ProfileError(file, "policies", "应为 [[policies]] 表数组")
+        raise ProfileError(file, "policies", _msg("policies_not_list"))
     policies: dict[str, str] = {}
     for i, item in enumerate(raw):
         item = _table(item, file, f"policies[{i}]")
         _no_unknown(item, ("tier", "text"), file, f"policies[{i}].")
         tier = item.get("tier")
         if tier not in labels.TIERS:
+            tiers = _joined(labels.TIERS)
             raise ProfileError(
-                file, f"policies[{i}].tier", f"应为 A、B、C、D 之一，实际为 {tier!r}"
+                file, f"policies[{i}].tier", _msg("policy_tier", tiers=tiers, value=tier)
             )
         if tier in policies:
-            raise ProfileError(file, f"policies[{i}].tier", f"分类 {tier} 的政策重复")
+            raise ProfileError(file, f"policies[{i}].tier", _msg("policy_duplicate", tier=tier))
         policies[tier] = _text(item.get("text", ""), file, f"policies[{i}].text")
     return policies
 

@@ -8,6 +8,7 @@ numbers a page shows are computed in one tested place and never inside a page.
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ from muyun.scoring import INDICATOR_FORMULAS
 
 PARTICIPATING = (labels.STATUS_EVALUATED, labels.STATUS_EXEMPT)
 SMALL_POOL = 10
+# The A-tier reference ("A类入围参考值") of an indicator: the lower quartile over the pool's A
+# firms, shown only when the pool has at least this many A firms, so that no single peer's
+# figures can be read off the page or the report.
+A_ENTRY_QUANTILE = 0.25
+A_ENTRY_MIN_FIRMS = 3
+_INDUSTRY_ORDER = {name: i for i, name in enumerate(labels.INDUSTRIES)}
 # Half-width (degrees) of the deterministic scatter of firms around their town centre on the map.
 MAP_JITTER_DEG = 0.018
 
@@ -231,6 +238,11 @@ def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def industry_order(industry: pd.Series) -> pd.Series:
+    """Each industry's position in the official order (for sorting; unknown ones are NaN)."""
+    return industry.map(_INDUSTRY_ORDER)
+
+
 def pool_sizes(scored: pd.DataFrame) -> pd.DataFrame:
     """Ranking pools (scale × industry) with their size and whether they are under 10 firms."""
     rows = ranked(scored)
@@ -241,8 +253,7 @@ def pool_sizes(scored: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     sizes["small"] = sizes["pool_size"] < SMALL_POOL
-    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
-    sizes["_order"] = sizes["industry"].map(order)
+    sizes["_order"] = industry_order(sizes["industry"])
     return sizes.sort_values(["scale", "_order"]).drop(columns="_order").reset_index(drop=True)
 
 
@@ -272,8 +283,7 @@ def ranking_table(scored: pd.DataFrame, profile: Profile, scale: str) -> pd.Data
     """The ranking table: industry order, then rank; tier class names beside the letters."""
     frame = scored.copy()
     frame["tier_class"] = frame["tier"].map(labels.TIER_CLASS)
-    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
-    frame["_industry"] = frame["industry"].map(order)
+    frame["_industry"] = industry_order(frame["industry"])
     frame = frame.sort_values(
         ["_industry", "rank", "total", "tax_per_mu", "credit_code"],
         ascending=[True, True, False, False, True],
@@ -296,7 +306,7 @@ def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame
     out = rows.drop(columns="name_town").copy()
     out["lat"] = out["lat"] + offsets[:, 0] * MAP_JITTER_DEG
     out["lon"] = out["lon"] + offsets[:, 1] * MAP_JITTER_DEG
-    out["name"] = out["name"].map(_escape_markup)
+    out["name"] = out["name"].map(lambda name: html.escape(name, quote=False))
     out["tier_class"] = out["tier"].map(labels.TIER_CLASS)
     return out.reset_index(drop=True)
 
@@ -306,10 +316,6 @@ def _offsets(code: str) -> tuple[float, float]:
     return (digest[0] / 127.5 - 1.0) * (digest[1] / 255.0), (digest[2] / 127.5 - 1.0) * (
         digest[3] / 255.0
     )
-
-
-def _escape_markup(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # ── one enterprise ──────────────────────────────────────────────────────────────────────────
@@ -324,8 +330,7 @@ def firm_row(scored: pd.DataFrame, credit_code: str) -> pd.Series | None:
 def firm_choices(scored: pd.DataFrame) -> pd.DataFrame:
     """Firms for the picker: ranked ones first by industry and rank, then the others by name."""
     frame = scored[["credit_code", "name", "industry", "scale", "status", "tier", "rank"]].copy()
-    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
-    frame["_industry"] = frame["industry"].map(order)
+    frame["_industry"] = industry_order(frame["industry"])
     frame["_status"] = frame["status"].map({s: i for i, s in enumerate(labels.STATUSES)})
     frame = frame.sort_values(["_status", "scale", "_industry", "rank", "name"], na_position="last")
     return frame.drop(columns=["_industry", "_status"]).reset_index(drop=True)
@@ -355,16 +360,16 @@ def computation_table(row: pd.Series, profile: Profile) -> pd.DataFrame:
     item_sum = 0.0
     for spec in profile.indicators(str(row["scale"])):
         meta = labels.INDICATORS[spec.key]
-        scale = 100.0 if meta.percent else 1.0  # ratios shown in %, value and benchmark alike
+        factor = 100.0 if meta.percent else 1.0  # ratios shown in %, value and benchmark alike
         score = _number_or_nan(row.get(f"score_{spec.key}"))
         item_sum += 0.0 if math.isnan(score) else score
         lines.append(
             {
                 "kind": "indicator",
                 "item": meta.name,
-                "value": _number_or_nan(row.get(spec.key)) * scale,
+                "value": _number_or_nan(row.get(spec.key)) * factor,
                 "unit": meta.unit,
-                "benchmark": _number_or_nan(row.get(f"bench_{spec.key}")) * scale,
+                "benchmark": _number_or_nan(row.get(f"bench_{spec.key}")) * factor,
                 "weight": float(spec.weight),
                 "cap": math.nan if spec.cap is None else float(spec.cap),
                 "score": score,
@@ -405,32 +410,37 @@ def _summary_line(kind: str, item: str, score: object) -> dict[str, object]:
     }
 
 
-def a_entry_row(scored: pd.DataFrame, pool: str) -> pd.Series | None:
-    """The lowest-ranked A firm of a pool (its values are the A-tier entry line), or None."""
+def pool_rows(scored: pd.DataFrame, pool: str) -> pd.DataFrame:
+    """The ranked (评价) firms of one pool, e.g. "规上·车业"."""
     rows = ranked(scored)
-    a_firms = rows[(rows["pool"] == pool) & (rows["tier"] == "A")]
-    if a_firms.empty:
-        return None
-    ordered = a_firms.sort_values(
-        ["rank", "total", "tax_per_mu", "credit_code"], ascending=[False, True, True, False]
-    )
-    return ordered.iloc[0]
+    return rows[rows["pool"] == pool]
+
+
+def a_entry_value(pool: pd.DataFrame, column: str) -> float:
+    """The pool's A-tier reference ("A类入围参考值") of a column: the lower quartile over its A
+    firms where the column is present; NaN when fewer than `A_ENTRY_MIN_FIRMS` A firms have it.
+
+    `pool` is the ranked firms of one pool (`pool_rows`). One definition for the enterprise page
+    and the report: a quartile, never one firm's values, so no peer's figures are disclosed.
+    """
+    values = pd.to_numeric(pool.loc[pool["tier"] == "A", column], errors="coerce").dropna()
+    if len(values) < A_ENTRY_MIN_FIRMS:
+        return math.nan
+    return float(values.quantile(A_ENTRY_QUANTILE))
 
 
 def firm_comparison(scored: pd.DataFrame, row: pd.Series, profile: Profile) -> pd.DataFrame:
-    """Each indicator of the firm beside its pool's ratio-of-sums average and the A entry value.
+    """Each indicator of the firm beside its pool's ratio-of-sums average and A-tier reference.
 
     Columns: key, indicator, unit, value, industry_average, a_entry (ratios in %, as the unit
-    says), plus the item-score rates
-    (score ÷ weight, 0–cap) of the firm, the pool's mean and the A entry firm for the radar.
+    says), plus the item-score rates (score ÷ weight, 0–cap) of the firm, the pool's mean and the
+    A-tier reference (the lower quartile of the A firms' rates) for the radar.
     """
-    pool_rows = ranked(scored)
-    pool_rows = pool_rows[pool_rows["pool"] == row["pool"]]
-    entry = a_entry_row(scored, str(row["pool"]))
+    members = pool_rows(scored, str(row["pool"]))
     lines = []
     for spec in profile.indicators(str(row["scale"])):
         meta = labels.INDICATORS[spec.key]
-        scale = 100.0 if meta.percent else 1.0
+        factor = 100.0 if meta.percent else 1.0
         score_col = f"score_{spec.key}"
         weight = float(spec.weight)
 
@@ -443,17 +453,31 @@ def firm_comparison(scored: pd.DataFrame, row: pd.Series, profile: Profile) -> p
                 "key": spec.key,
                 "indicator": meta.name,
                 "unit": meta.unit,
-                "value": _number_or_nan(row.get(spec.key)) * scale,
-                "industry_average": indicator_average(pool_rows, spec.key) * scale,
-                "a_entry": math.nan
-                if entry is None
-                else _number_or_nan(entry.get(spec.key)) * scale,
+                "value": _number_or_nan(row.get(spec.key)) * factor,
+                "industry_average": indicator_average(members, spec.key) * factor,
+                "a_entry": a_entry_value(members, spec.key) * factor,
                 "rate": rate(row.get(score_col)),
-                "industry_rate": rate(pool_rows[score_col].mean()) if len(pool_rows) else math.nan,
-                "a_entry_rate": math.nan if entry is None else rate(entry.get(score_col)),
+                "industry_rate": rate(members[score_col].mean()) if len(members) else math.nan,
+                "a_entry_rate": rate(a_entry_value(members, score_col)),
             }
         )
     return pd.DataFrame(lines)
+
+
+def previous_total(history: pd.DataFrame, year: int) -> float | None:
+    """The firm's total of the year before `year` from `firm_history`, None without one."""
+    if history.empty:
+        return None
+    before = history.loc[history["year"] == year - 1, "total"]
+    return None if before.empty else _number_or_nan(before.iloc[0])
+
+
+def unregistered_leases(leases: pd.DataFrame) -> tuple[int, float]:
+    """Number and land (亩) of the unregistered leases among `firm_leases` rows."""
+    if leases.empty:
+        return 0, 0.0
+    unregistered = leases[~leases["registered"].astype(bool)]
+    return len(unregistered), float(unregistered["land_mu"].sum())
 
 
 def firm_history(frames: Mapping[int, pd.DataFrame], credit_code: str) -> pd.DataFrame:

@@ -38,7 +38,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels, queries, scoring
+from muyun import formatting, labels, queries, scoring
 from muyun.profile import AVERAGE, Profile
 from muyun.report_templates import html_report, pdf_report
 from muyun.report_templates.charts import RadarAxis, TrendPoint
@@ -94,7 +94,7 @@ class ReportContext:
         """The 评价 firms of the row's pool in the report year."""
         key = str(row["pool"])
         if key not in self._pools:
-            self._pools[key] = _pool_rows(self.scored, row)
+            self._pools[key] = queries.pool_rows(self.scored, key)
         return self._pools[key]
 
     def raw_rows(self, scale: str | None) -> pd.DataFrame:
@@ -131,7 +131,6 @@ def prepare_context(con: duckdb.DuckDBPyConnection, year: int, profile: Profile)
         """,
         [int(year)],
     ).df()
-    demo_rows = con.execute("SELECT value FROM dataset_info WHERE key = 'demo'").fetchall()
     return ReportContext(
         year=int(year),
         profile=profile,
@@ -139,7 +138,7 @@ def prepare_context(con: duckdb.DuckDBPyConnection, year: int, profile: Profile)
         history=dict(sorted(history.items())),
         data=data,
         leases=leases,
-        demo=bool(demo_rows and str(demo_rows[0][0]).lower() == "true"),
+        demo=queries.is_demo(queries.dataset_info(con)),
     )
 
 
@@ -235,7 +234,11 @@ def build_report(ctx: ReportContext, credit_code: str) -> ReportData:
         computation=_computation(ctx, row) if scored else None,
         computation_note=_formula_note(specs),
         comparison=_comparison(row, pool, specs) if ranked else None,
-        comparison_notes=(T["compare_note"].format(pool=row["pool"]),) if ranked else (),
+        comparison_notes=(
+            (T["compare_note"].format(pool=row["pool"], min_firms=queries.A_ENTRY_MIN_FIRMS),)
+            if ranked
+            else ()
+        ),
         radar=_radar(row, pool, specs) if ranked else (),
         radar_cap=_common_cap(specs),
         trend=_trend(ctx, credit_code),
@@ -248,17 +251,12 @@ def build_report(ctx: ReportContext, credit_code: str) -> ReportData:
     )
 
 
-def _pool_rows(scored: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
-    mask = (scored["pool"] == row["pool"]) & (scored["status"] == labels.STATUS_EVALUATED)
-    return scored.loc[mask]
-
-
 def _firm_lines(ctx: ReportContext, row: pd.Series) -> tuple[tuple[str, str], ...]:
     land = T["land_formula"].format(
-        own=_fmt(row["land_own_mu"], 2),
-        out=_fmt(row["leased_out_mu"], 2),
-        inn=_fmt(row["leased_in_mu"], 2),
-        land=_fmt(row["land_mu"], 2),
+        own=formatting.number(row["land_own_mu"], 2),
+        out=formatting.number(row["leased_out_mu"], 2),
+        inn=formatting.number(row["leased_in_mu"], 2),
+        land=formatting.number(row["land_mu"], 2),
     )
     return (
         (T["name"], str(row["name"])),
@@ -279,7 +277,7 @@ def _result_lines(
     if status == labels.STATUS_NOT_EVALUATED:
         lines.append((T["remark"], T["not_ranked"].format(status=status, reason=row["reason"])))
         return tuple(lines)
-    lines.append((T["total"], f"{_fmt(row['total'], 2)} {T['points_unit']}"))
+    lines.append((T["total"], formatting.number(row["total"], 2, T["points_unit"])))
     if status != labels.STATUS_EVALUATED:
         lines.append((T["remark"], T["not_ranked"].format(status=status, reason=row["reason"])))
         return tuple(lines)
@@ -299,7 +297,7 @@ def _result_lines(
     lines.append((T["change"], _change(ctx, row)))
     a_totals = pool.loc[pool["tier"] == "A", "total"]
     a_line = (
-        T["a_entry_total"].format(score=_fmt(a_totals.min(), 2))
+        T["a_entry_total"].format(score=formatting.number(a_totals.min(), 2))
         if len(a_totals)
         else T["no_a_tier"]
     )
@@ -362,9 +360,9 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
                 _indicator_text(key, value),
                 ind.unit,
                 bench,
-                "—" if bool(row[f"imputed_{key}"]) else _fmt(row[f"unit_{key}"], 4),
+                "—" if bool(row[f"imputed_{key}"]) else formatting.number(row[f"unit_{key}"], 4),
                 f"{spec.weight:g}",
-                _fmt(row[f"score_{key}"], 2),
+                formatting.number(row[f"score_{key}"], 2),
                 remark,
             )
         )
@@ -378,7 +376,7 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
             "",
             "",
             f"{sum(s.weight for s in specs):g}",
-            _fmt(items, 2),
+            formatting.number(items, 2),
             "",
         )
     )
@@ -387,14 +385,14 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
         for column, detail in _bonus_details(row, profile):
             name = labels.BONUS_ITEMS[column.removeprefix("bonus_")]
             label = T["bonus_item"].format(name=name)
-            rows.append((label, *[""] * 5, _fmt(row[column], 2), detail))
+            rows.append((label, *[""] * 5, formatting.number(row[column], 2), detail))
         subtotal = (
             T["bonus_subtotal"].format(cap=f"{bonus.cap:g}")
             if bonus.cap is not None
             else T["bonus_subtotal_plain"]
         )
         emphasis.add(len(rows))
-        rows.append((subtotal, "", "", "", "", "", _fmt(row["bonus"], 2), ""))
+        rows.append((subtotal, "", "", "", "", "", formatting.number(row["bonus"], 2), ""))
     deductions = profile.deductions
     if deductions is not None and scale in deductions.scales:
         for column, key, detail in (
@@ -408,7 +406,7 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
                 (
                     T["deduction_item"].format(name=name),
                     *[""] * 5,
-                    _fmt(-float(row[column]) or 0.0, 2),
+                    formatting.number(-float(row[column]) or 0.0, 2),
                     text,
                 )
             )
@@ -421,12 +419,12 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
                 "",
                 "",
                 "",
-                _fmt(-float(row["deduction"]) or 0.0, 2),
+                formatting.number(-float(row["deduction"]) or 0.0, 2),
                 "",
             )
         )
     emphasis.add(len(rows))
-    rows.append((T["total_row"], "", "", "", "", "", _fmt(row["total"], 2), ""))
+    rows.append((T["total_row"], "", "", "", "", "", formatting.number(row["total"], 2), ""))
     return Table(header=header, rows=tuple(rows), emphasis=frozenset(emphasis))
 
 
@@ -439,18 +437,22 @@ def _bonus_details(row: pd.Series, profile: Profile) -> list[tuple[str, str]]:
         T["bonus_investment_none"]
         if _missing(row["investment"])
         else T["bonus_investment_detail"].format(
-            investment=_fmt(row["investment"], 0), per=per, max=f"{bonus.investment_max:g}"
+            investment=formatting.number(row["investment"], 0),
+            per=per,
+            max=f"{bonus.investment_max:g}",
         )
     )
     talent = (
         T["bonus_talent_none"]
         if _missing(row["talent_share"])
-        else T["bonus_talent_detail"].format(share=f"{float(row['talent_share']) * 100:.1f}%")
+        else T["bonus_talent_detail"].format(
+            share=formatting.number(float(row["talent_share"]) * 100, 1) + "%"
+        )
     )
     water = (
         T["bonus_water_none"]
         if _missing(row["water_multiple"])
-        else T["bonus_water_detail"].format(multiple=_fmt(row["water_multiple"], 2))
+        else T["bonus_water_detail"].format(multiple=formatting.number(row["water_multiple"], 2))
     )
     return [
         ("bonus_listing", T["bonus_listing_detail"].format(listing=listing)),
@@ -465,21 +467,6 @@ def _formula_note(specs: Sequence) -> str:
     return T["formula_note"].format(cap_note=T["cap_note"] if capped else "")
 
 
-def _pool_average(pool: pd.DataFrame, key: str) -> float:
-    """Ratio of sums within the pool over firms whose indicator is defined (methodology §3)."""
-    num_col, den_col = scoring.INDICATOR_FORMULAS[key]
-    defined = pool.loc[pool[key].notna()]
-    den = float(pd.to_numeric(defined[den_col]).sum())
-    if den <= 0:
-        return math.nan
-    return float(pd.to_numeric(defined[num_col]).sum()) / den
-
-
-def _a_entry(pool: pd.DataFrame, key: str) -> float:
-    values = pool.loc[(pool["tier"] == "A") & pool[key].notna(), key]
-    return float(values.quantile(0.25)) if len(values) else math.nan
-
-
 def _comparison(row: pd.Series, pool: pd.DataFrame, specs: Sequence) -> Table:
     header = (
         T["item"],
@@ -492,10 +479,12 @@ def _comparison(row: pd.Series, pool: pd.DataFrame, specs: Sequence) -> Table:
     rows = []
     for spec in specs:
         key = spec.key
-        avg = _pool_average(pool, key)
+        avg = queries.indicator_average(pool, key)
         value = row[key]
         position = (
-            "—" if _missing(value) or not avg or _missing(avg) else f"{float(value) / avg:.2f}"
+            "—"
+            if _missing(value) or not avg or _missing(avg)
+            else formatting.number(float(value) / avg, 2)
         )
         rows.append(
             (
@@ -504,7 +493,7 @@ def _comparison(row: pd.Series, pool: pd.DataFrame, specs: Sequence) -> Table:
                 _indicator_text(key, value),
                 _indicator_text(key, avg),
                 position,
-                _indicator_text(key, _a_entry(pool, key)),
+                _indicator_text(key, queries.a_entry_value(pool, key)),
             )
         )
     return Table(header=header, rows=tuple(rows))
@@ -517,7 +506,7 @@ def _radar(row: pd.Series, pool: pd.DataFrame, specs: Sequence) -> tuple[RadarAx
         bench = float(row[f"bench_{key}"])
         unit = row[f"unit_{key}"]
         firm = float(row[f"score_{key}"]) / spec.weight if _missing(unit) and spec.weight else unit
-        avg = _pool_average(pool, key)
+        avg = queries.indicator_average(pool, key)
         ratio = avg / bench if bench > 0 and not _missing(avg) else 0.0
         if spec.cap is not None:
             ratio = min(ratio, spec.cap)
@@ -574,7 +563,7 @@ def _suggestions(row: pd.Series, specs: Sequence) -> tuple[str, ...]:
         out.append(
             T["advice_weak"].format(
                 name=labels.INDICATORS[key].name,
-                rate=f"{rate:.2f}",
+                rate=formatting.number(rate, 2),
                 position=T["advice_below"],
                 advice=labels.REPORT_ADVICE[key],
             )
@@ -617,8 +606,8 @@ def _leases(ctx: ReportContext, credit_code: str) -> Table | None:
                 T["lease_role_out"] if out else T["lease_role_in"],
                 other_name if isinstance(other_name, str) else T["lease_unknown_name"],
                 str(other_code),
-                _fmt(lease.land_mu, 2),
-                _fmt(lease.floor_area_m2, 0),
+                formatting.number(lease.land_mu, 2),
+                formatting.number(lease.floor_area_m2, 0),
                 T["lease_registered"].format(record_no=lease.record_no or "—")
                 if registered
                 else T["lease_unregistered"],
@@ -828,9 +817,9 @@ def _gap(ctx: ReportContext, row: pd.Series) -> Gap:
             T["gap_points"].format(
                 tier=target,
                 name=labels.TIER_CLASS[target],
-                threshold=_fmt(threshold, 2),
+                threshold=formatting.number(threshold, 2),
                 rank=target_rank,
-                points=_fmt(points, 2),
+                points=formatting.number(points, 2),
             )
         )
     extra_tax = solve_extra(ctx, code, "tax")
@@ -841,16 +830,18 @@ def _gap(ctx: ReportContext, row: pd.Series) -> Gap:
         key = "gap_tax_line" if tier == "D" and round(after, 6) >= line else "gap_tax"
         lines.append(
             T[key].format(
-                amount=_fmt(extra_tax, 2),
-                before=_fmt(row["tax_per_mu"], 2),
-                after=_fmt(after, 2),
+                amount=formatting.number(extra_tax, 2),
+                before=formatting.number(row["tax_per_mu"], 2),
+                after=formatting.number(after, 2),
                 line=f"{line:g}",
             )
         )
     else:
         extra_va = solve_extra(ctx, code, "value_added")
         lines.append(
-            T["gap_va"].format(amount=_fmt(extra_va, 2)) if extra_va is not None else T["gap_none"]
+            T["gap_va"].format(amount=formatting.number(extra_va, 2))
+            if extra_va is not None
+            else T["gap_none"]
         )
     return Gap(
         next_tier=target,
@@ -875,22 +866,16 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _fmt(value: object, digits: int) -> str:
-    if _missing(value):
-        return "—"
-    return f"{float(value):,.{digits}f}"
-
-
 def _indicator_text(key: str, value: object) -> str:
     """An indicator value with enough digits to recompute its item score by hand."""
     if _missing(value):
         return "—"
     number = float(value)
     if labels.INDICATORS[key].percent:
-        return f"{number * 100:.4f}%"
+        return formatting.number(number * 100, 4) + "%"
     magnitude = abs(number)
     digits = 2 if magnitude >= 1000 else 4 if magnitude >= 1 else 6
-    return f"{number:,.{digits}f}"
+    return formatting.number(number, digits)
 
 
 # ── public API ───────────────────────────────────────────────────────────────────────────────

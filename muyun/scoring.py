@@ -22,10 +22,16 @@ rows (284 ms) and 0.9× a straightforward pandas version (458 ms); the what-if r
 4,000 firms: 3.2 ms.
 
 Numerical choices (documented because they decide ranks and tiers):
-- Effective land is rounded to 1e-6 亩 so that 3.3 − 0.3 counts as 3 亩, not 2.9999999999999996.
-- Totals are rounded to 1e-6 points before ranking, so float noise cannot split a tie, and ranks
-  stay consistent with the stored total (rank = 1 + number of strictly greater totals).
-- The D rule's 亩均税收 line is compared at 1e-6 万元/亩 (0.6 / 0.1 is 6.0 there, not 5.99…).
+- One tolerance, `TOLERANCE_DECIMALS` (1e-6), wherever a float meets a rule's threshold, so that
+  a result an official recomputes by hand (methodology §8) is the result the engine gives:
+  - effective land is rounded to 1e-6 亩 (3.3 − 0.3 counts as 3 亩, not 2.9999999999999996);
+  - totals are rounded to 1e-6 points before ranking, so float noise cannot split a tie, and
+    ranks stay consistent with the stored total (rank = 1 + number of strictly greater totals);
+  - the D rule's 亩均税收 line is compared at 1e-6 万元/亩 (0.6 / 0.1 is 6.0 there, not 5.99…);
+  - the bonus thresholds (§4) meet the talent share and the water multiple at 1e-6, and the
+    investment points are floored after rounding (0.6 / 0.4 reaches ×1.5, 0.7 / 0.1 is 7 points);
+    `talent_share` and `water_multiple` hold these rounded values;
+  - the display order breaks ties on 亩均税收 rounded to 1e-6 (19.1 / 5.2 ties 1.91 / 0.52).
   A firm whose tax_per_mu is missing cannot be placed in D: the rule needs evidence that it is
   below the line (tax is a required column, so this only happens with hand-built inputs).
 - Rows are held in credit-code order, so benchmark sums, hence every score, do not depend on the
@@ -42,6 +48,7 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
@@ -61,12 +68,6 @@ INDICATOR_FORMULAS: dict[str, tuple[str, str]] = {
     "tax_per_kwh": ("tax", "electricity_10k_kwh"),
     "revenue_per_kwh": ("revenue", "electricity_10k_kwh"),
 }
-LAND_COLUMNS: tuple[str, ...] = (
-    "leased_in_mu",
-    "leased_out_mu",
-    "unregistered_lease_mu",
-    "land_mu",
-)
 BONUS_COLUMNS: tuple[str, ...] = (
     "bonus_listing",
     "bonus_investment",
@@ -75,15 +76,16 @@ BONUS_COLUMNS: tuple[str, ...] = (
 )
 _WATER_KEY = "va_per_water"
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str` dtype
-_ROUND = 6  # decimals for totals, land and the D tax line (see module docstring)
+TOLERANCE_DECIMALS = 6  # every threshold comparison, land, totals (see module docstring)
 
 _STATUS_EVALUATED, _STATUS_EXEMPT, _STATUS_NOT_EVALUATED = 0, 1, 2
 _STATUS_NAMES: tuple[str, ...] = labels.STATUSES
 _NO_TIER = -1
 _TIER_NAMES: tuple[str, ...] = TIER_ORDER
-_SMALL_SCALE = 1  # index of 规下 in labels.SCALES: the only scale with a land minimum
+# The scale with a land minimum (methodology §1: 规下 below `below_min_land_mu` is not evaluated).
+_LAND_MINIMUM_SCALE = labels.SCALES.index(labels.SCALE_BELOW)
 
-_YEAR_SQL = """
+_YEAR_SQL = f"""
 WITH l AS (
     SELECT lessor_code, lessee_code, land_mu, registered FROM leases WHERE year = $year
 ), lease_out AS (
@@ -101,7 +103,8 @@ SELECT e.*,
        coalesce(i.reg, 0.0) AS leased_in_mu,
        coalesce(o.reg, 0.0) AS leased_out_mu,
        coalesce(i.unreg, 0.0) + coalesce(o.unreg, 0.0) AS unregistered_lease_mu,
-       round(e.land_own_mu - coalesce(o.reg, 0.0) + coalesce(i.reg, 0.0), 6) AS land_mu
+       round(e.land_own_mu - coalesce(o.reg, 0.0) + coalesce(i.reg, 0.0), {TOLERANCE_DECIMALS})
+           AS land_mu
 FROM enterprises e
 LEFT JOIN lease_out o ON o.code = e.credit_code
 LEFT JOIN lease_in i ON i.code = e.credit_code
@@ -277,7 +280,7 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
         data, profile, scored, basis, warnings
     )
     deduction_items, deduction = _deductions(data, profile, scored)
-    total = np.where(scored, np.round(items_total + bonus - deduction, _ROUND), np.nan)
+    total = np.where(scored, round_tol(items_total + bonus - deduction), np.nan)
     for array in (*bonus_items.values(), bonus, *deduction_items.values(), deduction):
         array[~scored] = np.nan
 
@@ -290,7 +293,7 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
     tax = data.values["tax_per_mu"]
     before = np.full(n, _NO_TIER, dtype=np.int64)
     before[ranked] = _tier_codes(rank[ranked], pool_size[ranked], tax[ranked], profile.tiers)
-    after = np.where(data.veto & ((before == 0) | (before == 1)), 2, before)
+    after = _vetoed(before, data.veto)
 
     order = _display_order(total, tax)
     computed: dict[str, np.ndarray] = dict(data.values)
@@ -323,7 +326,9 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
 def competition_rank(values: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """1 + the number of values strictly greater within the same group (ties share a rank).
 
-    `values` must not contain NaN; `groups` are integer group codes (one group when None).
+    `values` must not contain NaN (round them with `round_tol` first, as the engine does its
+    totals); `groups` are integer group codes (one group when None). Many what-if runs rank in
+    one call by giving every (run, pool) pair a group code of its own.
     """
     values = np.asarray(values, dtype=float)
     n = len(values)
@@ -347,47 +352,50 @@ def competition_rank(values: np.ndarray, groups: np.ndarray | None = None) -> np
 
 
 def tier_for_rank(rank: int, n: int, tax_per_mu: float | None, rule: TierRule) -> str:
-    """The tier of rank `rank` in a pool of `n` (methodology §5, integer arithmetic, no veto)."""
-    if rank * 100 <= rule.a_pct * n:
-        return "A"
-    if rank * 100 <= rule.b_pct * n:
-        return "B"
-    if (n - rank + 1) * 100 <= rule.d_pct * n and _below_line(tax_per_mu, rule):
-        return "D"
-    return "C"
+    """The tier of rank `rank` in a pool of `n` (methodology §5, no veto); see `assign_tiers`."""
+    tax = math.nan if tax_per_mu is None else float(tax_per_mu)
+    return str(assign_tiers([rank], [n], [tax], [False], rule)[0])
 
 
 def assign_tiers(
-    rank: np.ndarray,
-    pool_size: np.ndarray,
-    tax_per_mu: np.ndarray,
-    veto: np.ndarray,
+    rank: npt.ArrayLike,
+    pool_size: npt.ArrayLike,
+    tax_per_mu: npt.ArrayLike,
+    veto: npt.ArrayLike,
     rule: TierRule,
 ) -> np.ndarray:
-    """Vectorised `tier_for_rank` followed by the veto rule (vetoed A/B drop to C)."""
+    """Tier letters by the rank rule (methodology §5, integer arithmetic), then the veto rule.
+
+    The one implementation of the tier rule: the engine, `tier_for_rank` and the what-if
+    simulations all come here. A missing tax_per_mu never meets the D line.
+    """
     codes = _tier_codes(np.asarray(rank), np.asarray(pool_size), np.asarray(tax_per_mu), rule)
-    codes = np.where(np.asarray(veto, dtype=bool) & (codes <= 1), 2, codes)
-    return np.array(TIER_ORDER, dtype=object)[codes]
+    return np.array(TIER_ORDER, dtype=object)[_vetoed(codes, np.asarray(veto, dtype=bool))]
+
+
+def round_tol(values: npt.ArrayLike) -> np.ndarray:
+    """Values rounded to `TOLERANCE_DECIMALS`, as the engine compares, ranks and orders them."""
+    return np.round(np.asarray(values, dtype=float), TOLERANCE_DECIMALS)
 
 
 # ── internals ──────────────────────────────────────────────────────────────────────────────
 
 
 def _tier_codes(rank: np.ndarray, n: np.ndarray, tax: np.ndarray, rule: TierRule) -> np.ndarray:
+    """Tier codes 0–3 (A–D) before the veto; see `assign_tiers`."""
     rank = rank.astype(np.int64)
     n = n.astype(np.int64)
     a = rank * 100 <= rule.a_pct * n
     b = rank * 100 <= rule.b_pct * n
     with np.errstate(invalid="ignore"):
-        below = np.round(tax.astype(float), _ROUND) < rule.d_max_tax_per_mu
+        below = round_tol(tax) < rule.d_max_tax_per_mu
     d = ((n - rank + 1) * 100 <= rule.d_pct * n) & below
     return np.select([a, b, d], [0, 1, 3], default=2).astype(np.int64)
 
 
-def _below_line(tax_per_mu: float | None, rule: TierRule) -> bool:
-    if tax_per_mu is None or math.isnan(tax_per_mu):
-        return False
-    return round(float(tax_per_mu), _ROUND) < rule.d_max_tax_per_mu
+def _vetoed(codes: np.ndarray, veto: np.ndarray) -> np.ndarray:
+    """The veto rule (§4): a vetoed A or B drops to C; C, D and no tier (−1) stay."""
+    return np.where(veto & ((codes == 0) | (codes == 1)), 2, codes)
 
 
 def _pandas_type(arrow_type: pa.DataType) -> object:
@@ -420,7 +428,7 @@ def _statuses(data: YearData, profile: Profile) -> tuple[np.ndarray, np.ndarray,
     profile_scales = [labels.SCALES.index(s) for s in profile.scales]
     in_profile = np.isin(data.scale_code, profile_scales)
     has_land = data.land > 0
-    small = data.scale_code == _SMALL_SCALE
+    small = data.scale_code == _LAND_MINIMUM_SCALE
     enough = ~small | (data.land >= profile.below_min_land_mu)
     evaluated = in_profile & has_land & enough
     status = np.where(
@@ -469,7 +477,10 @@ def _no_average_warning(scale: str, key: str) -> str:
 
 
 def _first_row_reached(measure: np.ndarray, rows: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Points of the first `[threshold, points]` row (highest first) that `measure` reaches."""
+    """Points of the first `[threshold, points]` row (highest first) that `measure` reaches.
+
+    `measure` is already rounded with `round_tol`, so 1.4999999999999998 reaches 1.5.
+    """
     points = np.zeros(len(measure))
     with np.errstate(invalid="ignore"):
         for threshold, value in reversed(rows):
@@ -485,7 +496,9 @@ def _bonus(
     items = {name: np.zeros(n) for name in BONUS_COLUMNS}
     water_multiple = np.full(n, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        talent_share = np.where(data.employees > 0, data.talents / data.employees, np.nan)
+        talent_share = round_tol(
+            np.where(data.employees > 0, data.talents / data.employees, np.nan)
+        )
     rule = profile.bonus
     if rule is None:
         return items, np.zeros(n), water_multiple, talent_share
@@ -493,7 +506,7 @@ def _bonus(
     listing_points = np.array([rule.listing.get(s, 0.0) for s in labels.LISTING_STATUSES])
     items["bonus_listing"] = listing_points[data.listing]
     if rule.investment_per_point:
-        points = np.floor(np.nan_to_num(data.investment) / rule.investment_per_point)
+        points = np.floor(round_tol(np.nan_to_num(data.investment) / rule.investment_per_point))
         items["bonus_investment"] = np.minimum(points, rule.investment_max)
     items["bonus_talent"] = _first_row_reached(talent_share, rule.talent)
     water = data.values[_WATER_KEY]
@@ -501,7 +514,7 @@ def _bonus(
         in_scale = data.scale_code == labels.SCALES.index(scale)
         average = _ratio_of_sums(data, _WATER_KEY, in_scale & basis & ~np.isnan(water))
         if average > 0:
-            water_multiple[in_scale] = water[in_scale] / average
+            water_multiple[in_scale] = round_tol(water[in_scale] / average)
         elif rule.water and (in_scale & eligible & ~np.isnan(water)).any():
             warnings.append(_bench_warning(scale, _WATER_KEY, average))
     items["bonus_water"] = _first_row_reached(water_multiple, rule.water)
@@ -536,10 +549,13 @@ def _deductions(
 def _display_order(total: np.ndarray, tax: np.ndarray) -> np.ndarray:
     """Total desc, tax_per_mu desc, credit_code asc (rows are already in credit-code order).
 
+    Totals are already rounded; tax_per_mu is rounded here, so float noise cannot decide between
+    two firms an official sees as tied (19.1 / 5.2 and 1.91 / 0.52 fall back to credit_code).
     One quicksort of a combined integer key (dense ranks of total and tax, then position) is
     about twice as fast as a three-key `np.lexsort` at 200,000 rows.
     """
     n = len(total)
+    tax = round_tol(tax)
     position = np.arange(n, dtype=np.int64)
     if n == 0 or n > 2_000_000:  # the combined key needs n³ < 2⁶³
         total_key = np.where(np.isnan(total), np.inf, -total)

@@ -20,13 +20,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels, scoring
+from muyun import labels, queries, scoring
 from muyun.profile import Profile, ProfileError
+
+if TYPE_CHECKING:
+    from muyun.db import Database
 
 WEIGHT_MAX = 100.0
 WEIGHT_STEP = 0.5
@@ -49,10 +53,10 @@ ROBUSTNESS_SPREAD = 0.20
 ROBUSTNESS_SEED = 20240601
 STABLE_SHARE = 0.80
 NAME_MAX = 60
-TOTAL_DECIMALS = 6  # the engine rounds totals to 1e-6 points before ranking
 
 _NUMBER = re.compile(r"^\d{1,6}(\.\d{1,6})?$")
 _TIER_INDEX = {tier: i for i, tier in enumerate(labels.TIERS)}
+_E = labels.WHATIF_ERRORS
 
 
 class SettingsError(ValueError):
@@ -109,7 +113,7 @@ class Bound:
 def settings_from_profile(profile: Profile, scale: str) -> Settings:
     """The profile's own parameters for a scale: where every slider starts and resets to."""
     if scale not in profile.scales:
-        raise SettingsError(f"评价方案“{profile.name}”不评价{scale}企业")
+        raise SettingsError(_E["scale_not_in_profile"].format(profile=profile.name, scale=scale))
     cap = profile.bonus.cap if profile.bonus is not None else None
     return Settings(
         weights=tuple((key, float(w)) for key, w in profile.weights(scale).items()),
@@ -154,18 +158,6 @@ def to_query(settings: Settings) -> dict[str, str]:
     return {name: _plain(value) for name, value in to_params(settings).items()}
 
 
-def is_param(name: str) -> bool:
-    """Whether a query key belongs to a what-if scenario (used to keep or drop URL keys)."""
-    return name.startswith(WEIGHT_PREFIX) or name in (
-        PARAM_A,
-        PARAM_B,
-        PARAM_D,
-        PARAM_D_TAX,
-        PARAM_BONUS_CAP,
-        SCENARIO_PARAM,
-    )
-
-
 def from_params(
     values: Mapping[str, object], profile: Profile, scale: str
 ) -> tuple[Settings, list[str]]:
@@ -182,11 +174,14 @@ def from_params(
         if name not in values:
             continue
         number = _parse(values[name])
+        shown = str(values[name])[:20]
         if number is None or not bound.low <= number <= bound.high:
-            problems.append(f"{name}={values[name]!s:.20}（应为 {bound.low:g}–{bound.high:g}）")
+            problems.append(
+                _E["out_of_range"].format(name=name, value=shown, low=bound.low, high=bound.high)
+            )
             continue
         if bound.integer and not float(number).is_integer():
-            problems.append(f"{name}={values[name]!s:.20}（应为整数）")
+            problems.append(_E["not_integer"].format(name=name, value=shown))
             continue
         accepted[name] = number
     weights = tuple(
@@ -195,7 +190,9 @@ def from_params(
     a_pct = int(accepted.get(PARAM_A, base.a_pct))
     b_pct = int(accepted.get(PARAM_B, base.b_pct))
     if a_pct > b_pct:
-        problems.append(f"{PARAM_A}={a_pct} 大于 {PARAM_B}={b_pct}")
+        problems.append(
+            _E["a_above_b_param"].format(a=PARAM_A, a_pct=a_pct, b=PARAM_B, b_pct=b_pct)
+        )
         a_pct, b_pct = base.a_pct, base.b_pct
     cap = accepted.get(PARAM_BONUS_CAP, base.bonus_cap)
     settings = Settings(
@@ -209,15 +206,10 @@ def from_params(
     return settings, problems
 
 
-def has_params(values: Mapping[str, object]) -> bool:
-    """Whether a mapping carries any scenario setting (so it should override the profile)."""
-    return any(is_param(name) and name != SCENARIO_PARAM for name in values)
-
-
 def apply(profile: Profile, scale: str, settings: Settings) -> Profile:
     """The profile with the scenario's weights, bands, D line and bonus cap (engine-validated)."""
     if settings.a_pct > settings.b_pct:
-        raise SettingsError(f"A 类比例 {settings.a_pct}% 不能大于 B 类上限 {settings.b_pct}%")
+        raise SettingsError(_E["a_above_b"].format(a_pct=settings.a_pct, b_pct=settings.b_pct))
     try:
         derived = profile.with_weights(scale, settings.weight_map()).with_tiers(
             a_pct=settings.a_pct,
@@ -242,7 +234,9 @@ def rescore(
 def scenario_profile(profile: Profile, scale: str, settings: Settings, title: str) -> Profile:
     """The scenario as a complete profile for export, named after the scenario, illustrative."""
     derived = apply(profile, scale, settings)
-    name = f"{profile.name} · 情景：{title.strip()}" if title.strip() else f"{profile.name} · 情景"
+    title = title.strip()
+    template = _E["scenario_profile"] if title else _E["scenario_profile_untitled"]
+    name = template.format(profile=profile.name, title=title)
     return replace(derived, name=name, illustrative=True)
 
 
@@ -279,7 +273,7 @@ def paired(before: pd.DataFrame, after: pd.DataFrame, scale: str) -> pd.DataFram
     right = evaluated(after, scale)
     position = pd.Index(right["credit_code"]).get_indexer(left["credit_code"])
     if len(left) != len(right) or (position < 0).any():
-        raise ValueError("两个结果的参评企业不一致，无法比较")
+        raise ValueError(_E["pools_differ"])
     columns: dict[str, np.ndarray] = {
         name: left[name].to_numpy() for name in ("credit_code", "name", "industry", "town", "pool")
     }
@@ -289,8 +283,12 @@ def paired(before: pd.DataFrame, after: pd.DataFrame, scale: str) -> pd.DataFram
             columns[f"{name}_{suffix}"] = values if take is None else values[take]
         columns[f"code_{suffix}"] = _tier_codes(columns[f"tier_{suffix}"]).astype(np.int64)
     columns["move"] = columns["code_before"] - columns["code_after"]
-    out = pd.DataFrame(columns)
-    return out
+    return pd.DataFrame(columns)
+
+
+def moved_count(pairs: pd.DataFrame) -> int:
+    """Ranked firms whose tier differs between the two results."""
+    return int(np.count_nonzero(pairs["move"].to_numpy()))
 
 
 def tier_counts(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -298,11 +296,10 @@ def tier_counts(pairs: pd.DataFrame) -> pd.DataFrame:
     n = len(labels.TIERS)
     before = np.bincount(pairs["code_before"].to_numpy(dtype=np.int64), minlength=n)
     after = np.bincount(pairs["code_after"].to_numpy(dtype=np.int64), minlength=n)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {"before": before, "after": after, "change": after - before},
         index=pd.Index(labels.TIERS, name="tier"),
     )
-    return out
 
 
 def migration_matrix(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -350,8 +347,9 @@ def industry_changes(pairs: pd.DataFrame) -> pd.DataFrame:
         "into_d": (after == d) & (before != d),
         "out_of_d": (before == d) & (after != d),
     }
-    order = {name: i for i, name in enumerate(labels.INDUSTRIES)}
-    names = sorted(pd.unique(pairs["industry"]), key=lambda x: (order.get(x, len(order)), x))
+    present = pd.DataFrame({"industry": pd.unique(pairs["industry"])})
+    present["_order"] = queries.industry_order(present["industry"])
+    names = present.sort_values(["_order", "industry"], na_position="last")["industry"].tolist()
     codes = pd.Index(names).get_indexer(pairs["industry"])
     counts = {
         name: np.bincount(codes, weights=flag, minlength=len(names)).astype(np.int64)
@@ -373,12 +371,7 @@ def narrow(
     frame: pd.DataFrame, industries: tuple[str, ...] = (), towns: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     """Apply the sidebar's industry/town filters to a displayed list (never to scoring)."""
-    mask = pd.Series(True, index=frame.index)
-    if industries:
-        mask &= frame["industry"].isin(industries)
-    if towns:
-        mask &= frame["town"].isin(towns)
-    return frame.loc[mask]
+    return queries.filter_scored(frame, industries=industries, towns=towns)
 
 
 # ── saved scenarios ─────────────────────────────────────────────────────────────────────────
@@ -399,7 +392,7 @@ class Scenario:
 
 
 def save_scenario(
-    cur: duckdb.DuckDBPyConnection,
+    db: Database,
     *,
     name: str,
     author: str,
@@ -408,25 +401,26 @@ def save_scenario(
     scale: str,
     settings: Settings,
 ) -> int:
-    """Store a scenario (inside the caller's write transaction); returns its id."""
+    """Store a scenario through the database's single writer (one transaction); returns its id."""
     title = name.strip()
     if not title:
-        raise SettingsError("请填写情景名称")
+        raise SettingsError(_E["name_missing"])
     if len(title) > NAME_MAX or len(author.strip()) > NAME_MAX:
-        raise SettingsError(f"名称和作者均不超过 {NAME_MAX} 个字")
-    ((new_id,),) = cur.execute(
-        "INSERT INTO scenarios (name, author, created_at, base_profile, year, scale, "
-        "settings_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [
-            title,
-            author.strip(),
-            datetime.now().replace(microsecond=0),
-            base_profile,
-            int(year),
-            scale,
-            json.dumps(to_params(settings), ensure_ascii=False, sort_keys=True),
-        ],
-    ).fetchall()
+        raise SettingsError(_E["name_too_long"].format(max=NAME_MAX))
+    with db.write() as cur:
+        ((new_id,),) = cur.execute(
+            "INSERT INTO scenarios (name, author, created_at, base_profile, year, scale, "
+            "settings_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                title,
+                author.strip(),
+                datetime.now().replace(microsecond=0),
+                base_profile,
+                int(year),
+                scale,
+                json.dumps(to_params(settings), ensure_ascii=False, sort_keys=True),
+            ],
+        ).fetchall()
     return int(new_id)
 
 
@@ -521,21 +515,16 @@ def _unit_matrix(pool: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(pool), 0))
 
 
-def _competition_ranks(totals: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """Rank = 1 + firms of the same pool with a strictly greater total, for every run (row)."""
+def _competition_ranks(totals: np.ndarray, pools: np.ndarray) -> np.ndarray:
+    """The engine's `competition_rank` within each pool, for every run (row).
+
+    One call per run rather than one call over all runs with (run, pool) groups: measured on the
+    demo city (3,029 规下 firms × 1,000 runs), 0.08 s against 0.57 s, since many short sorts
+    beat one sort of three million totals.
+    """
     ranks = np.empty(totals.shape, dtype=np.int64)
-    for columns in groups:
-        block = totals[:, columns]
-        order = np.argsort(-block, axis=1, kind="stable")
-        ordered = np.take_along_axis(block, order, axis=1)
-        starts = np.zeros(ordered.shape, dtype=np.int64)
-        if ordered.shape[1] > 1:
-            new = ordered[:, 1:] != ordered[:, :-1]
-            starts[:, 1:] = np.where(new, np.arange(1, ordered.shape[1]), 0)
-        first = np.maximum.accumulate(starts, axis=1) + 1
-        out = np.empty_like(first)
-        np.put_along_axis(out, order, first, axis=1)
-        ranks[:, columns] = out
+    for run, row in enumerate(totals):
+        ranks[run] = scoring.competition_rank(row, pools)
     return ranks
 
 
@@ -560,11 +549,10 @@ def simulate(
     engine_total = pool["total"].to_numpy(dtype=float, na_value=np.nan)
     check = _totals(own, units, bonus, deduction)[0]
     if not np.allclose(check, engine_total, rtol=0.0, atol=1e-5):
-        raise RuntimeError("稳健性分析与评分引擎的总分不一致，请检查引擎输出的 unit_ 列")
+        raise RuntimeError(_E["engine_mismatch"])
     totals = _totals(np.asarray(weight_sets, dtype=float), units, bonus, deduction)
-    codes = pool["pool"].astype(str).to_numpy()
-    groups = [np.flatnonzero(codes == code) for code in pd.unique(codes)]
-    ranks = _competition_ranks(totals, groups)
+    pools = pd.factorize(pool["pool"].astype(str))[0]
+    ranks = _competition_ranks(totals, pools)
     runs = totals.shape[0]
     tiers = scoring.assign_tiers(
         ranks.ravel(),
@@ -584,7 +572,7 @@ def _totals(
     totals = np.zeros((weight_sets.shape[0], units.shape[0]))
     for k in range(units.shape[1]):
         totals += weight_sets[:, k : k + 1] * units[:, k]
-    return np.round(totals + bonus - deduction, TOTAL_DECIMALS)
+    return scoring.round_tol(totals + bonus - deduction)
 
 
 def _tier_codes(tiers: np.ndarray) -> np.ndarray:
@@ -615,7 +603,7 @@ def robustness(
     `scale` are perturbed, everything else of the method stays as it is.
     """
     if runs < 1 or not 0 <= spread < 1:
-        raise SettingsError("运行次数应不少于 1，扰动幅度应在 0–100% 之间")
+        raise SettingsError(_E["bad_runs"])
     own = np.array([spec.weight for spec in profile.indicators(scale)], dtype=float)
     sets = perturbed_weights(own, runs, spread, seed)
     pool, ranks, tiers = simulate(scored, profile, scale, sets)
@@ -644,10 +632,24 @@ def robustness(
     return Robustness(firms=firms, summary=summary, runs=runs, spread=spread, seed=seed)
 
 
+def borderline(
+    result: Robustness,
+    industries: tuple[str, ...] = (),
+    towns: tuple[str, ...] = (),
+    tiers: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The unstable firms within the sidebar's filters, least stable first."""
+    firms = queries.filter_scored(result.firms, industries=industries, towns=towns, tiers=tiers)
+    firms = firms[firms["borderline"].to_numpy(dtype=bool)]
+    return firms.sort_values("share_current", kind="stable")
+
+
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 
 def _plain(value: float | int) -> str:
+    """A setting as URL query text ("35", "12.5"): read back by `_parse`, so no thousands
+    separator, unit or fixed digits — not a display format (those are `muyun.formatting`)."""
     number = float(value)
     return str(int(number)) if number.is_integer() else f"{number:.6f}".rstrip("0").rstrip(".")
 

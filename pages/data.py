@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from muyun import importer, labels, queries
+from muyun import formatting, importer, labels, queries
 from ui import admin, cache, filters, fmt
 
 filters.require_app()
@@ -16,7 +16,7 @@ st.subheader(T["holdings"])
 counts = queries.table_row_counts(db.reader())
 holdings = st.columns(len(counts))
 for column, (table, rows) in zip(holdings, counts.items(), strict=True):
-    column.metric(labels.TABLE_NAMES[table], f"{rows:,} {T['rows_unit']}")
+    column.metric(labels.TABLE_NAMES[table], formatting.number(rows, 0, T["rows_unit"]))
 
 st.subheader(T["templates"])
 st.caption(T["templates_note"])
@@ -41,7 +41,7 @@ if admin.admin_panel("data"):
     table = st.selectbox(
         T["table"],
         list(labels.TABLE_NAMES),
-        format_func=lambda t: f"{labels.TABLE_NAMES[t]}（{t}）",
+        format_func=lambda t: labels.NAME_WITH_CODE.format(name=labels.TABLE_NAMES[t], code=t),
         key="data_table",
     )
     upload = st.file_uploader(T["file"], type=["xlsx", "csv"], key="data_file")

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from muyun import formatting, labels, queries
-from ui import cache, filters, fmt, report_buttons
+from ui import cache, filters, fmt, report_buttons, tables
 
 T = labels.ENTERPRISE_TEXT
 f = filters.current()
@@ -45,7 +45,7 @@ names = dict(zip(scored["credit_code"], scored["name"], strict=True))
 code = st.selectbox(
     T["pick"].format(n=len(codes)),
     codes,
-    format_func=lambda c: f"{names[c]}（{c}）",
+    format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
     key="ent_code",
 )
 if st.query_params.get("code") != code:
@@ -61,8 +61,7 @@ st.caption(
 )
 
 history = cache.firm_history(code, f.profile)
-previous = history[history["year"] == f.year - 1]
-prev_total = None if previous.empty else previous.iloc[0]["total"]
+prev_total = queries.previous_total(history, f.year)
 
 tier = row["tier"]
 ranked_firm = row["status"] == labels.STATUS_EVALUATED
@@ -105,15 +104,15 @@ else:
         placeholder="—",
         column_config={
             "item": st.column_config.TextColumn(H["item"]),
-            "value": st.column_config.NumberColumn(H["value"], format="%.4f"),
+            "value": tables.number_column(H["value"], digits=4),
             "unit": st.column_config.TextColumn(H["unit"]),
-            "benchmark": st.column_config.NumberColumn(H["benchmark"], format="%.4f"),
+            "benchmark": tables.number_column(H["benchmark"], digits=4),
             "weight": st.column_config.NumberColumn(H["weight"], format="%g"),
             "cap": st.column_config.NumberColumn(H["cap"], format="%g"),
-            "score": st.column_config.NumberColumn(H["score"], format="%.2f"),
+            "score": tables.number_column(H["score"]),
             "imputed": st.column_config.CheckboxColumn(H["imputed"]),
         },
-        height=(len(table) + 1) * 35 + 3,
+        height=tables.table_height(len(table)),
     )
     st.caption(T["formula"])
 
@@ -129,14 +128,14 @@ else:
             column_config={
                 "indicator": st.column_config.TextColumn(C["indicator"]),
                 "unit": st.column_config.TextColumn(C["unit"]),
-                "value": st.column_config.NumberColumn(C["value"], format="%.4f"),
-                "industry_average": st.column_config.NumberColumn(
-                    C["industry_average"], format="%.4f"
-                ),
-                "a_entry": st.column_config.NumberColumn(C["a_entry"], format="%.4f"),
+                "value": tables.number_column(C["value"], digits=4),
+                "industry_average": tables.number_column(C["industry_average"], digits=4),
+                "a_entry": tables.number_column(C["a_entry"], digits=4),
             },
         )
-        st.caption(T["comparison_note"].format(pool=row["pool"]))
+        st.caption(
+            T["comparison_note"].format(pool=row["pool"], min_firms=queries.A_ENTRY_MIN_FIRMS)
+        )
     with right:
         radar = go.Figure()
         axes = [*comparison["indicator"], comparison["indicator"].iloc[0]]
@@ -166,9 +165,9 @@ else:
         column_config={
             "year": st.column_config.NumberColumn(HH["year"], format="%d"),
             "status": st.column_config.TextColumn(HH["status"]),
-            "total": st.column_config.NumberColumn(f"{HH['total']}（分）", format="%.2f"),
+            "total": tables.number_column(HH["total"], labels.UNIT_POINTS),
             "rank": st.column_config.NumberColumn(HH["rank"], format="%d"),
-            "pool_size": st.column_config.NumberColumn(f"{HH['pool_size']}（家）", format="%d"),
+            "pool_size": tables.number_column(HH["pool_size"], labels.UNIT_FIRMS, 0),
             "tier": st.column_config.TextColumn(HH["tier"]),
             "tier_class": st.column_config.TextColumn(HH["tier_class"]),
         },
@@ -187,7 +186,7 @@ else:
         height=300,
         margin={"l": 10, "r": 10, "t": 20, "b": 10},
         xaxis_dtick=1,
-        yaxis_title=f"{HH['total']}（{labels.UNIT_POINTS}）",
+        yaxis_title=tables.header(HH["total"], labels.UNIT_POINTS),
     )
     right.plotly_chart(figure, width="stretch")
 
@@ -196,13 +195,9 @@ leases = cache.firm_leases(f.year, code)
 if leases.empty:
     st.caption(T["no_leases"])
 else:
-    unregistered = leases[~leases["registered"].astype(bool)]
-    if not unregistered.empty:
-        st.warning(
-            labels.UNREGISTERED_LEASE_WARNING.format(
-                n=len(unregistered), mu=float(unregistered["land_mu"].sum())
-            )
-        )
+    unregistered, unregistered_mu = queries.unregistered_leases(leases)
+    if unregistered:
+        st.warning(labels.UNREGISTERED_LEASE_WARNING.format(n=unregistered, mu=unregistered_mu))
     L = labels.LEASE_HEADERS
     st.dataframe(
         leases,
@@ -212,8 +207,8 @@ else:
             "direction": st.column_config.TextColumn(L["direction"]),
             "counterpart_code": st.column_config.TextColumn(L["counterpart_code"]),
             "counterpart_name": st.column_config.TextColumn(L["counterpart_name"]),
-            "land_mu": st.column_config.NumberColumn(L["land_mu"], format="%.2f"),
-            "floor_area_m2": st.column_config.NumberColumn(L["floor_area_m2"], format="localized"),
+            "land_mu": tables.number_column(L["land_mu"]),
+            "floor_area_m2": tables.number_column(L["floor_area_m2"], digits=0),
             "registered": st.column_config.CheckboxColumn(L["registered"]),
             "record_no": st.column_config.TextColumn(L["record_no"]),
         },

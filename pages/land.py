@@ -9,9 +9,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from muyun import export, labels, land, queries
-from muyun.profile import Profile
-from ui import admin, cache, filters, land_cache
+from muyun import export, formatting, labels, land
+from ui import admin, cache, filters, land_cache, tables
 
 T = labels.LAND_TEXT
 H = labels.LAND_HEADERS
@@ -34,12 +33,40 @@ DISPLAY_ORDER: tuple[str, ...] = (
 )
 
 
+MU_FORMAT = tables.number_format(2)  # 亩 and 公顷 in tables: two places, as land registers
+M2_FORMAT = tables.number_format(0)
+WAN_YUAN_FORMAT = tables.number_format(1)
+PCT_FORMAT = tables.number_format(1)  # a percentage number under a header that carries "（%）"
+COUNT_FORMAT = "%,d"
+YEAR_FORMAT = "%d"
+CHART_HEIGHT_PX = 420
+
+
 def _pct(share: float | None) -> str:
-    return "—" if share is None or pd.isna(share) else f"{share:.1%}"
+    """A share as "118.9%" (an em dash without a target)."""
+    return "—" if share is None or pd.isna(share) else f"{formatting.number(share * 100, 1)}%"
+
+
+def _count(n: int, unit: str) -> str:
+    return formatting.number(n, 0, unit)
 
 
 def _headers(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns={c: headers.get(c, c) for c in frame.columns})
+
+
+def _mu_column(name: str) -> st.column_config.NumberColumn:
+    """A 亩 column headed with its unit, e.g. "集中连片拆除（亩）"."""
+    return tables.number_column(name, labels.UNIT_MU, digits=2)
+
+
+def _category_chart_args(order: list[str]) -> dict[str, object]:
+    """The same colour and legend order for the five categories in every chart."""
+    return {
+        "color": "category",
+        "color_discrete_map": labels.RECTIFICATION_COLOURS,
+        "category_orders": {"category": order},
+    }
 
 
 def _land_year(selected: int) -> int | None:
@@ -100,51 +127,59 @@ def _progress_tab(year: int) -> None:
         land.fmt_category_area(c, a) for c, a in zip(cats["category"], cats["area_mu"], strict=True)
     )
     st.markdown(T["categories_sum"].format(parts=parts, total=land.fmt_mu(view.total_mu)))
-    table = cats[["category", "area_mu", "area_hectare", "target_mu", "progress", "projects"]]
+    columns = ["category", "area_mu", "area_hectare", "target_mu", "progress_pct", "projects"]
     st.dataframe(
-        _headers(table, H),
+        cats[columns],
         hide_index=True,
         column_config={
-            H["area_mu"]: st.column_config.NumberColumn(format="%.1f"),
-            H["area_hectare"]: st.column_config.NumberColumn(format="%.1f"),
-            H["target_mu"]: st.column_config.NumberColumn(format="%.1f"),
-            H["progress"]: st.column_config.NumberColumn(format="percent"),
+            "category": st.column_config.TextColumn(H["category"]),
+            "area_mu": st.column_config.NumberColumn(H["area_mu"], format=MU_FORMAT),
+            "area_hectare": st.column_config.NumberColumn(H["area_hectare"], format=MU_FORMAT),
+            "target_mu": st.column_config.NumberColumn(H["target_mu"], format=MU_FORMAT),
+            "progress_pct": st.column_config.NumberColumn(H["progress_pct"], format=PCT_FORMAT),
+            "projects": st.column_config.NumberColumn(H["projects"], format=COUNT_FORMAT),
         },
+        key="land_categories",
     )
 
+    history = land_cache.trend()
+    order = land.category_order([*cats["category"], *history["category"]])
+    town_categories = [c for c in view.by_town.columns if c not in ("town", "total_mu")]
     left, right = st.columns(2)
     with left:
         st.subheader(T["by_town"])
         if not view.by_town.empty:
             long = view.by_town.melt(
                 id_vars=["town"],
-                value_vars=[c for c in view.by_town.columns if c not in ("town", "total_mu")],
+                value_vars=town_categories,
                 var_name="category",
                 value_name="area_mu",
             )
+            chart = _category_chart_args(order)
+            chart["category_orders"]["town"] = list(view.by_town["town"])
             fig = px.bar(
                 long,
                 x="area_mu",
                 y="town",
-                color="category",
                 orientation="h",
                 labels={"area_mu": H["area_mu"], "town": H["town"], "category": H["category"]},
-                category_orders={"town": list(view.by_town["town"])},
+                **chart,
             )
-            fig.update_layout(height=420, margin={"t": 10, "b": 10}, legend_title_text="")
+            fig.update_layout(
+                height=CHART_HEIGHT_PX, margin={"t": 10, "b": 10}, legend_title_text=""
+            )
             st.plotly_chart(fig, key="land_by_town")
     with right:
         st.subheader(T["trend"])
-        history = land_cache.trend()
         if not history.empty:
             fig = px.bar(
                 history,
                 x="year",
                 y="area_mu",
-                color="category",
                 labels={"area_mu": H["area_mu"], "year": H["year"], "category": H["category"]},
+                **_category_chart_args(order),
             )
-            targets = history.drop_duplicates("year").dropna(subset=["year_target_mu"])
+            targets = land.trend_targets(history)
             if not targets.empty:
                 fig.add_trace(
                     go.Scatter(
@@ -155,11 +190,22 @@ def _progress_tab(year: int) -> None:
                         line={"color": "#333333", "dash": "dash"},
                     )
                 )
-            fig.update_layout(height=420, margin={"t": 10, "b": 10}, legend_title_text="")
+            fig.update_layout(
+                height=CHART_HEIGHT_PX, margin={"t": 10, "b": 10}, legend_title_text=""
+            )
             fig.update_xaxes(dtick=1)
             st.plotly_chart(fig, key="land_trend")
     if not view.by_town.empty:
-        st.dataframe(_headers(view.by_town, H), hide_index=True)
+        st.dataframe(
+            view.by_town,
+            hide_index=True,
+            column_config={
+                "town": st.column_config.TextColumn(H["town"]),
+                **{c: _mu_column(c) for c in town_categories},
+                "total_mu": st.column_config.NumberColumn(H["total_mu"], format=MU_FORMAT),
+            },
+            key="land_by_town_table",
+        )
 
     st.subheader(T["facts"])
     if view.facts.empty:
@@ -184,9 +230,10 @@ def _parks_tab(year: int) -> None:
     if view.parks.empty:
         st.info(T["no_parks"])
         return
-    statuses = view.by_status[view.by_status["parks"] > 0]
+    park = labels.UNIT_COUNT_PARK
+    statuses = view.shown_statuses
     columns = st.columns(2 + len(statuses))
-    columns[0].metric(T["parks_total"], f"{view.total_parks} {labels.UNIT_COUNT_PARK}")
+    columns[0].metric(T["parks_total"], _count(view.total_parks, park))
     columns[1].metric(T["parks_floor"], land.fmt_wan_m2(view.total_floor_m2))
     for column, row in zip(columns[2:], statuses.itertuples(index=False), strict=True):
         column.metric(
@@ -197,19 +244,18 @@ def _parks_tab(year: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         T["parks_provincial"].format(year=year),
-        f"{rec['provincial_total']} {labels.UNIT_COUNT_PARK}",
+        _count(rec["provincial_total"], park),
         T["parks_new"].format(year=year, count=rec["provincial_new"]),
         delta_arrow="off",
     )
     c2.metric(
         T["parks_star"].format(year=year),
-        f"{rec['star_total']} {labels.UNIT_COUNT_PARK}",
+        _count(rec["star_total"], park),
         T["parks_new"].format(year=year, count=rec["star_new"]),
         delta_arrow="off",
     )
-    cleared = int(view.parks["on_cleared_land"].fillna(False).sum())
-    c3.metric(T["parks_cleared"], f"{cleared} {labels.UNIT_COUNT_PARK}")
-    c4.metric(T["parks_firms_total"], f"{view.total_firms} {labels.UNIT_COUNT_FIRM}")
+    c3.metric(T["parks_cleared"], _count(view.cleared_parks, park))
+    c4.metric(T["parks_firms_total"], _count(view.total_firms, labels.UNIT_FIRMS))
 
     if not view.recognition.empty:
         st.subheader(T["parks_over_time"])
@@ -223,7 +269,7 @@ def _parks_tab(year: int) -> None:
             y="value",
             color="kind",
             markers=True,
-            labels={"year": H["year"], "value": labels.UNIT_COUNT_PARK, "kind": ""},
+            labels={"year": H["year"], "value": park, "kind": ""},
         )
         fig.update_layout(height=320, margin={"t": 10, "b": 10})
         fig.update_xaxes(dtick=1)
@@ -244,16 +290,19 @@ def _parks_tab(year: int) -> None:
         placeholder=T["all_statuses"],
     )
     shown = land.filter_parks(view.parks, towns, chosen)
-    st.caption(T["parks_firms"].format(firms=int(shown["firms"].fillna(0).sum())))
+    st.caption(T["parks_firms"].format(firms=formatting.number(land.firms_in(shown), 0)))
     park_headers = labels.TABLE_HEADERS["parks"]
     st.dataframe(
         _headers(shown, park_headers),
         hide_index=True,
         column_config={
-            park_headers["planned_floor_area_m2"]: st.column_config.NumberColumn(
-                format="localized"
-            ),
+            park_headers["land_mu"]: st.column_config.NumberColumn(format=MU_FORMAT),
+            park_headers["planned_floor_area_m2"]: st.column_config.NumberColumn(format=M2_FORMAT),
+            park_headers["provincial_year"]: st.column_config.NumberColumn(format=YEAR_FORMAT),
+            park_headers["star_year"]: st.column_config.NumberColumn(format=YEAR_FORMAT),
+            park_headers["firms"]: st.column_config.NumberColumn(format=COUNT_FORMAT),
         },
+        key="land_parks_table",
     )
 
 
@@ -272,8 +321,7 @@ def _funds_tab() -> None:
                 label,
                 T["funds_yuan"].format(yi=land.fmt_yi_yuan(value), wan=land.fmt_wan_yuan(value)),
             )
-        rate = funds.spent_10k / funds.extracted_10k if funds.extracted_10k else None
-        c3.metric(T["funds_rate"], _pct(rate))
+        c3.metric(T["funds_rate"], _pct(funds.spend_rate))
         long = funds.by_use.melt(
             id_vars=["use"], value_vars=["extracted_10k", "spent_10k"], var_name="kind"
         )
@@ -288,22 +336,29 @@ def _funds_tab() -> None:
         )
         fig.update_layout(height=340, margin={"t": 10, "b": 10})
         st.plotly_chart(fig, key="land_funds")
+        money = st.column_config.NumberColumn
         st.dataframe(
-            _headers(funds.by_use, H),
+            funds.by_use[["use", "extracted_10k", "spent_10k", "spend_rate_pct"]],
             hide_index=True,
-            column_config={H["spend_rate"]: st.column_config.NumberColumn(format="percent")},
+            column_config={
+                "use": st.column_config.TextColumn(H["use"]),
+                "extracted_10k": money(H["extracted_10k"], format=WAN_YUAN_FORMAT),
+                "spent_10k": money(H["spent_10k"], format=WAN_YUAN_FORMAT),
+                "spend_rate_pct": money(H["spend_rate_pct"], format=PCT_FORMAT),
+            },
+            key="land_funds_table",
         )
 
     st.subheader(T["upgrades_header"])
-    ups = land_cache.plot_ratio_upgrades()
-    if ups.empty:
+    ups = land_cache.upgrades_view()
+    if not ups.count:
         st.info(T["no_upgrades"])
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric(T["upgrades_count"], f"{len(ups)} {labels.UNIT_COUNT_PARK}")
-    c2.metric(T["upgrades_added"], land.fmt_wan_m2(float(ups["added_m2"].sum())))
-    c3.metric(T["upgrades_reward"], land.fmt_wan_yuan(float(ups["reward_10k"].sum())))
-    for case in ups[ups["published"]].itertuples(index=False):
+    c1.metric(T["upgrades_count"], _count(ups.count, labels.UNIT_COUNT_PARK))
+    c2.metric(T["upgrades_added"], land.fmt_wan_m2(ups.added_m2))
+    c3.metric(T["upgrades_reward"], land.fmt_wan_yuan(ups.reward_10k))
+    for case in ups.published.itertuples(index=False):
         st.success(
             T["upgrade_case"].format(
                 name=case.name,
@@ -316,7 +371,7 @@ def _funds_tab() -> None:
             ),
             icon="📌",
         )
-    table = ups[
+    table = ups.cases[
         [
             "upgrade_id",
             "year",
@@ -335,11 +390,14 @@ def _funds_tab() -> None:
         _headers(table, H),
         hide_index=True,
         column_config={
-            H["floor_before_m2"]: st.column_config.NumberColumn(format="localized"),
-            H["floor_after_m2"]: st.column_config.NumberColumn(format="localized"),
-            H["added_m2"]: st.column_config.NumberColumn(format="localized"),
+            H["year"]: st.column_config.NumberColumn(format=YEAR_FORMAT),
+            H["floor_before_m2"]: st.column_config.NumberColumn(format=M2_FORMAT),
+            H["floor_after_m2"]: st.column_config.NumberColumn(format=M2_FORMAT),
+            H["added_m2"]: st.column_config.NumberColumn(format=M2_FORMAT),
             H["plot_ratio_multiple"]: st.column_config.NumberColumn(format="%.2f"),
+            H["reward_10k"]: st.column_config.NumberColumn(format=WAN_YUAN_FORMAT),
         },
+        key="land_upgrades_table",
     )
 
 
@@ -374,15 +432,6 @@ def _list_columns(towns: list[str]) -> dict[str, object]:
     return config
 
 
-def _reason_order(profile: Profile) -> list[str]:
-    line = float(profile.low_efficiency_tax_per_mu)
-    return [
-        labels.LOW_EFFICIENCY_REASON_D,
-        labels.LOW_EFFICIENCY_REASON_C.format(line=line),
-        labels.LOW_EFFICIENCY_REASON_LEASE,
-    ]
-
-
 def _editor_key(selection: filters.Filters) -> str:
     """One editor state per list shown: edits are kept by row position, so a changed selection
     must not carry them over to other rows."""
@@ -404,39 +453,34 @@ def _list_tab(selection: filters.Filters) -> None:
             line=land.fmt_number(profile.low_efficiency_tax_per_mu, 2),
         )
     )
-    shown = queries.filter_scored(
+    view = land.list_view(
         members,
+        leaving,
+        cache.scored_year(year, selection.profile),
+        profile,
         scale=selection.scale,
         industries=selection.industries,
         towns=selection.towns,
         tiers=selection.tiers,
     )
-    in_selection = queries.filter_scored(
-        cache.scored_year(year, selection.profile),
-        scale=selection.scale,
-        industries=selection.industries,
-        towns=selection.towns,
-    )["credit_code"]
-    leaving_shown = leaving[leaving["credit_code"].isin(in_selection)]
-    firm = labels.UNIT_COUNT_FIRM
-    reasons = shown["reasons"].str.split(labels.LOW_EFFICIENCY_REASON_SEP).explode()
-    cols = st.columns(3 + 3)
+    shown, leaving_shown = view.shown, view.leaving
+    firm = labels.UNIT_FIRMS
+    cols = st.columns(3 + len(view.by_reason))
     cols[0].metric(
         T["list_total"],
-        f"{len(shown)} {firm}",
-        T["list_city"].format(count=len(members)),
+        _count(len(shown), firm),
+        T["list_city"].format(count=formatting.number(view.city_total, 0)),
         delta_arrow="off",
         delta_color="off",
     )
     if year - 1 in cache.available_years():
-        cols[1].metric(T["list_new"], f"{int((~shown['on_previous_list']).sum())} {firm}")
-        cols[2].metric(T["list_leaving"], f"{len(leaving_shown)} {firm}")
+        cols[1].metric(T["list_new"], _count(view.new, firm))
+        cols[2].metric(T["list_leaving"], _count(len(leaving_shown), firm))
     else:
         cols[1].metric(T["list_new"], "—", help=T["list_no_previous"])
         cols[2].metric(T["list_leaving"], "—", help=T["list_no_previous"])
-    counts = reasons.value_counts()
-    for column, reason in zip(cols[3:], _reason_order(profile), strict=True):
-        column.metric(reason, f"{int(counts.get(reason, 0))} {firm}")
+    for column, (reason, count) in zip(cols[3:], view.by_reason.items(), strict=True):
+        column.metric(reason, _count(count, firm))
 
     st.subheader(T["list_table"])
     towns = list(cache.towns()["name"])

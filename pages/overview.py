@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
+from streamlit.delta_generator import DeltaGenerator
 
 from muyun import formatting, labels, queries
 from ui import cache, filters
@@ -16,8 +17,8 @@ st.caption(
     T["scope"].format(
         year=f.year,
         scale=f.scale,
-        industries="、".join(f.industries) or labels.FILTER_LABELS["all_industries"],
-        towns="、".join(f.towns) or labels.FILTER_LABELS["all_towns"],
+        industries=labels.LIST_SEP.join(f.industries) or labels.FILTER_LABELS["all_industries"],
+        towns=labels.LIST_SEP.join(f.towns) or labels.FILTER_LABELS["all_towns"],
     )
 )
 
@@ -27,7 +28,7 @@ before: queries.Kpis | None = data["previous"]
 K = labels.KPI_LABELS
 
 
-def kpi(column, label: str, attr: str, digits: int, **kwargs: object) -> None:
+def kpi(column: DeltaGenerator, label: str, attr: str, digits: int, **kwargs: object) -> None:
     """One card: this year's value (unit in the label) and its change against last year."""
     value = getattr(now, attr)
     column.metric(

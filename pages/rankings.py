@@ -92,7 +92,7 @@ with dist_col:
             showlegend=False,
             height=380,
             margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            yaxis_title=f"{labels.SCORE_HEADERS['total']}（{labels.UNIT_POINTS}）",
+            yaxis_title=tables.header(labels.SCORE_HEADERS["total"], labels.UNIT_POINTS),
         )
         st.plotly_chart(figure, width="stretch")
 
@@ -103,10 +103,11 @@ with pool_col:
     if not small.empty:
         st.warning(
             labels.SMALL_POOL_WARNING.format(
-                pools="、".join(
+                n=queries.SMALL_POOL,
+                pools=labels.LIST_SEP.join(
                     labels.SMALL_POOL_ITEM.format(pool=p, n=n)
                     for p, n in zip(small["pool"], small["pool_size"], strict=True)
-                )
+                ),
             )
         )
     st.dataframe(
@@ -115,9 +116,9 @@ with pool_col:
         placeholder="—",
         column_config={
             "pool": st.column_config.TextColumn(labels.SCORE_HEADERS["pool"]),
-            "pool_size": st.column_config.NumberColumn(
-                f"{labels.SCORE_HEADERS['pool_size']}（家）", format="%d"
+            "pool_size": tables.number_column(
+                labels.SCORE_HEADERS["pool_size"], labels.UNIT_FIRMS, 0
             ),
-            "small": st.column_config.CheckboxColumn(T["small_pool"]),
+            "small": st.column_config.CheckboxColumn(T["small_pool"].format(n=queries.SMALL_POOL)),
         },
     )

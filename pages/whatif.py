@@ -10,6 +10,7 @@ filters only narrow the lists shown.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import partial
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from muyun import formatting, labels, whatif
-from ui import cache, filters, fmt, whatif_cache
+from ui import cache, filters, fmt, tables, whatif_cache
 
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
@@ -32,6 +33,7 @@ MATRIX_KEY = "wi_matrix"
 ROBUST_KEY = "wi_rob_request"
 MATRIX_LABEL_PX = 130  # fixed widths: readable labels, and cells a browser test can click
 MATRIX_CELL_PX = 125
+SCENARIO_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²"
 CELLS: list[str] = ["", *(b + a for b in labels.TIERS for a in labels.TIERS if a != b)]
 MOVER_COLUMNS = [
     "name",
@@ -74,7 +76,8 @@ def load(scenario: whatif.Scenario) -> None:
     put(settings)
     message = T["loaded"].format(id=scenario.id, name=fmt.escape_markdown(scenario.name))
     if problems:
-        message += " " + T["bad_params"].format(params=fmt.escape_markdown("、".join(problems)))
+        params = fmt.escape_markdown(T["problem_sep"].join(problems))
+        message += " " + T["bad_params"].format(params=params)
     flash(message)
 
 
@@ -84,8 +87,8 @@ def open_link() -> None:
     if raw is None:
         return
     del st.query_params[whatif.SCENARIO_PARAM]
-    if not (raw.isdigit() and len(raw) <= 12):
-        flash(T["url_scenario_missing"].format(id=fmt.escape_markdown(raw[:20])))
+    if not SCENARIO_ID.fullmatch(raw):
+        flash(T["url_scenario_invalid"].format(id=fmt.escape_markdown(raw[:20])))
         return
     scenario = whatif_cache.scenario(int(raw))
     if scenario is None:
@@ -151,7 +154,7 @@ def firm_table(frame: pd.DataFrame, columns: list[str], key: str) -> None:
         frame[columns],
         hide_index=True,
         column_config=column_config(columns),
-        height=min(36 + 35 * max(len(frame), 1), 320),
+        height=tables.table_height(len(frame), 320),
         key=key,
     )
 
@@ -165,7 +168,7 @@ def sliders() -> whatif.Settings:
         bound = limits[name]
         indicator = labels.INDICATORS[spec.key]
         value = st.slider(
-            f"{indicator.name}（{labels.UNIT_POINTS}）",
+            T["weight_label"].format(name=indicator.name, unit=labels.UNIT_POINTS),
             min_value=bound.low,
             max_value=bound.high,
             value=spec.weight,
@@ -312,7 +315,7 @@ def results(pairs: pd.DataFrame) -> int:
         },
         key="wi_industries",
     )
-    return int((pairs["move"] != 0).sum())
+    return whatif.moved_count(pairs)
 
 
 def save_export_share(settings: whatif.Settings) -> None:
@@ -322,10 +325,11 @@ def save_export_share(settings: whatif.Settings) -> None:
         author = author_col.text_input(T["author"], key="wi_author", max_chars=whatif.NAME_MAX)
         if button_col.button(T["save"], key="wi_save", type="primary"):
             try:
-                new_id = whatif_cache.save(
+                new_id = whatif.save_scenario(
+                    cache.database(),
                     name=name,
                     author=author,
-                    profile_name=f.profile,
+                    base_profile=f.profile,
                     year=f.year,
                     scale=f.scale,
                     settings=settings,
@@ -505,10 +509,7 @@ def robustness_panel() -> None:
         },
         key="wi_rob_summary",
     )
-    firms = whatif.narrow(result.firms, f.industries, f.towns)
-    if f.tiers:
-        firms = firms[firms["tier"].isin(f.tiers)]
-    borderline = firms[firms["borderline"]].sort_values("share_current", kind="stable")
+    borderline = whatif.borderline(result, f.industries, f.towns, f.tiers)
     st.markdown(f"**{T['borderline'].format(share=whatif.STABLE_SHARE, n=len(borderline))}**")
     if borderline.empty:
         st.caption(T["no_borderline"])
@@ -536,7 +537,7 @@ def robustness_panel() -> None:
             borderline[columns],
             hide_index=True,
             column_config=config,
-            height=min(36 + 35 * len(borderline), 420),
+            height=tables.table_height(len(borderline), 420),
             key="wi_rob_borderline",
         )
     st.caption(T["robust_done"].format(runs=result.runs, firms=len(result.firms), seconds=seconds))

@@ -11,8 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import auth, labels, profile, scoring
+from muyun import auth, labels, profile, report, scoring
 from muyun.profile import load_profile, profile_path
+from ui import cache, report_buttons, tables
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120
@@ -308,3 +309,47 @@ def test_enterprise_leases_flag_unregistered_ones(demo_app: Path) -> None:
     leases = next(d.value for d in at.dataframe if "direction" in d.value.columns)
     assert (~leases["registered"].astype(bool)).sum() == n
     assert set(leases["direction"]) <= {labels.LEASE_IN, labels.LEASE_OUT}
+
+
+def test_batch_zip_is_offered_up_to_the_limit(demo_app: Path) -> None:
+    at = new_app("pages/rankings.py")  # every 规上 industry: more firms than one batch
+    no_exception(at)
+    ranked = len(at.dataframe[0].value)
+    assert ranked > report_buttons.BATCH_LIMIT
+    too_many = labels.RANKINGS_TEXT["batch_too_many"].format(
+        n=ranked, limit=report_buttons.BATCH_LIMIT
+    )
+    assert too_many in [c.value for c in at.caption]
+    downloads = len(at.get("download_button"))
+    at.multiselect(key="industry").set_value(["门业"]).run()
+    no_exception(at)
+    assert too_many not in [c.value for c in at.caption]
+    assert len(at.get("download_button")) == downloads + 1  # the ZIP button
+
+
+def test_report_context_is_cached_until_data_changes(demo_app: Path) -> None:
+    first = cache.report_context(2024, "yongkang-default")
+    assert cache.report_context(2024, "yongkang-default") is first
+    assert cache.report_context(2023, "yongkang-default") is not first
+    evaluated = first.scored[first.scored["status"] == labels.STATUS_EVALUATED]
+    code = str(evaluated["credit_code"].iloc[0])
+    pdf = report.render_pdf(cache.database().reader(), 2024, code, PROFILE, context=first)
+    assert pdf.startswith(b"%PDF")
+    cache.clear_data_caches()
+    assert cache.report_context(2024, "yongkang-default") is not first
+
+
+def test_ranking_numbers_have_units_and_thousands_separators() -> None:
+    config = tables.ranking_column_config(PROFILE, "规上")
+    numeric = {k: c for k, c in config.items() if c["type_config"]["type"] == "number"}
+    assert set(numeric) >= {"total", "land_mu", "tax_per_mu", "score_tax_per_mu", "rd_intensity"}
+    for key, column in numeric.items():
+        if key == "rank":
+            continue
+        assert column["label"].endswith("）"), key  # 综合得分（分）, 亩均税收（万元/亩）
+        assert column["type_config"]["format"] in ("percent", "%,.0f", "%,.2f"), key
+    assert numeric["rd_intensity"]["label"] == tables.header(
+        labels.INDICATORS["rd_intensity"].name, "%"
+    )
+    assert tables.table_height(3) == 4 * tables.ROW_HEIGHT_PX + 3
+    assert tables.table_height(30, max_px=320) == 320

@@ -184,12 +184,26 @@ def test_every_page_in_chromium(chromium_path: Path, server: tuple[str, subproce
             _check_page(page, stem)
             assert "year=2023" in page.url, (stem, page.url)  # filters survive the switch
             assert "industry=" in page.url, (stem, page.url)
+
+        # The firm's PDF, rendered on click from the cached report context (twice: cold, warm).
+        page.goto(f"{url}/enterprise?{query}")
+        _settle(page, "enterprise")
+        button = page.get_by_role("button", name=labels.REPORT_DOWNLOAD.format(fmt="PDF"))
+        report_s = []
+        for _ in range(2):
+            start = time.perf_counter()
+            with page.expect_download(timeout=60_000) as download:
+                button.click()
+            pdf = Path(download.value.path()).read_bytes()
+            report_s.append(time.perf_counter() - start)
+            assert pdf.startswith(b"%PDF"), pdf[:20]
         browser.close()
 
     rss = _server_rss_mb(process)
     print("\npage load times (s): first visit / sidebar switch")
     for stem in PAGES:
         print(f"  {labels.PAGE_TITLES[stem]:<8} {cold[stem]:6.2f} / {warm[stem]:6.2f}")
+    print(f"PDF report download (s): first {report_s[0]:.2f}, again {report_s[1]:.2f}")
     print(f"server RSS incl. children: {rss:.0f} MB (limit {MAX_RSS_MB} MB)")
     assert rss < MAX_RSS_MB
     assert max(warm.values()) < MAX_WARM_SECONDS, warm

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from muyun import profile, scoring, whatif
+from ui.tables import ROW_HEIGHT_PX
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -59,10 +60,10 @@ def moves(path: Path, tax_weight: float, before: str, after: str) -> int:
 
 
 def click_matrix_cell(page, row: int, column: int) -> None:
-    """Click a cell of the migration matrix (a canvas grid: fixed 35 px rows, fixed widths)."""
+    """Click a cell of the migration matrix (a canvas grid: fixed-height rows, fixed widths)."""
     box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     x = box["x"] + MATRIX_LABEL_PX + MATRIX_CELL_PX * column + 40
-    y = box["y"] + 35 * (row + 1) + 17
+    y = box["y"] + ROW_HEIGHT_PX * (row + 1) + ROW_HEIGHT_PX // 2
     page.mouse.click(x, y)
 
 

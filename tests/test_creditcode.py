@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from muyun import creditcode
+from muyun import creditcode, labels
 from muyun.importer import invalid_code_mask
 
 # Codes as published with their enterprise names (found in public repositories' data: a 永康
@@ -93,3 +93,10 @@ def test_any_single_substitution_is_detected(seed, position, symbol):
     changed = code[:position] + symbol + code[position + 1 :]
     assert creditcode.is_valid(changed) == (changed == code)
     assert mask([changed]) == [changed != code]
+
+
+def test_reasons_are_the_label_templates():
+    errors = labels.CREDIT_CODE_ERRORS
+    assert creditcode.invalid_reason("91330000142916567M") == errors["check"].format(expected="N")
+    assert creditcode.invalid_reason("123") == errors["length"].format(length=3)
+    assert creditcode.invalid_reason("9133000014291656I7") == errors["character"].format(char="I")

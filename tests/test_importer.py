@@ -771,31 +771,6 @@ def test_database_object_and_uploaded_bytes(tmp_path):
         database.close()
 
 
-def test_validate_file_checks_without_writing(store_with_firms, tmp_path):
-    before = snapshot(store_with_firms)
-    path = tmp_path / "leases.csv"
-    path.write_bytes(csv_bytes("leases", [lease(CODE_A, CODE_B), lease(CODE_A, CODE_E)]))
-    frame, errors, warnings = importer.validate_file(path, "leases", store_with_firms)
-    assert [(e.row, e.value) for e in errors] == [(3, CODE_E)]
-    assert list(frame.index) == [2, 3] and frame.loc[2, "land_mu"] == 5.0
-    assert warnings == []
-    # Without a store the lease-to-enterprise rules cannot be checked; cell rules still are.
-    _, errors, _ = importer.validate_file(path.read_bytes(), "leases", file_name="l.csv")
-    assert errors == []
-    assert snapshot(store_with_firms) == before
-
-
-def test_import_frame_takes_a_dataframe_with_english_columns(store):
-    frame = pd.DataFrame([firm(CODE_A), firm(CODE_B, tax=-3.5)])
-    result = importer.import_frame(store, frame, "enterprises", file_name="编辑表")
-    assert result.rows_added == 2
-    assert store.execute("SELECT min(tax) FROM enterprises").fetchone() == (-3.5,)
-    bad = pd.DataFrame([firm(CODE_A, scale="大")])
-    with pytest.raises(importer.ImportFailed) as failure:
-        importer.import_frame(store, bad, "enterprises")
-    assert [(e.row, e.column) for e in failure.value.errors] == [(2, "scale")]
-
-
 def test_the_demo_city_round_trips_through_exported_files(demo_db_path, tmp_path):
     """Every demo table, exported as officials would receive it, imports back identically."""
     source = db.connect(demo_db_path, read_only=True)

@@ -112,11 +112,32 @@ def test_year_without_targets_has_no_progress(land_con):
 
 def test_trend_totals_per_year(land_con):
     frame = land.trend(land_con)
-    totals = frame.groupby("year")["year_total_mu"].first()
+    totals = frame.groupby("year")["area_mu"].sum()
     assert totals.to_dict() == pytest.approx({2021: 1000.0, 2022: 11628.0})
     assert frame.loc[frame["year"] == 2022, "year_target_mu"].iloc[0] == pytest.approx(
         11628.0 * 0.95
     )
+    targets = land.trend_targets(frame)
+    assert targets["year"].tolist() == [2022], "2021 has no target"
+    assert targets["year_target_mu"].tolist() == pytest.approx([11628.0 * 0.95])
+
+
+def test_categories_keep_report_order_and_percentages(land_con):
+    land_con.execute(
+        "INSERT INTO rectification_projects (year, project_id, name, town, category, area_mu, "
+        "path, status) VALUES (2022, 'X1', '项目X1', '芝英镇', '其他整治', 10, '其他', '排摸')"
+    )
+    land_con.execute("INSERT INTO rectification_targets VALUES (2022, '其他整治', 20)")
+    view = land.year_view(land_con, 2022)
+    assert list(view.categories["category"]) == [*labels.RECTIFICATION_CATEGORIES, "其他整治"]
+    assert view.categories["progress_pct"].tolist() == pytest.approx([100 / 0.95] * 5 + [50.0])
+    assert land.category_order(["其他整治", "甲", "其他整治"]) == [
+        *labels.RECTIFICATION_CATEGORIES,
+        "其他整治",
+        "甲",
+    ]
+    assert set(labels.RECTIFICATION_COLOURS) == set(labels.RECTIFICATION_CATEGORIES)
+    assert len(set(labels.RECTIFICATION_COLOURS.values())) == 5, "one colour per category"
 
 
 @pytest.mark.parametrize(
@@ -183,7 +204,10 @@ def test_parks_status_and_recognition(empty_con):
     last = view.recognition.set_index("year").loc[2022]
     assert (last["provincial_total"], last["star_total"]) == (14, 6)
     assert view.total_firms == 35 * 20
-    assert len(land.filter_parks(view.parks, towns=["东城街道"], statuses=["在建"])) == 1
+    assert view.cleared_parks == 35
+    assert view.shown_statuses["status"].tolist() == ["已建成", "在建"], "no 规划 park: no metric"
+    chosen = land.filter_parks(view.parks, towns=["东城街道"], statuses=["在建"])
+    assert len(chosen) == 1 and land.firms_in(chosen) == 20
     assert len(land.filter_parks(view.parks)) == 35
 
 
@@ -205,7 +229,9 @@ def test_funds_and_upgrades(empty_con):
     assert funds.by_use.set_index("use").loc["园区基础设施", "spend_rate"] == pytest.approx(
         1900 / 3000
     )
-    assert funds.by_year["extracted_10k"].tolist() == [2000.0, 10000.0]
+    assert funds.spend_rate == pytest.approx(9_400 / 12_000)
+    assert funds.by_use["spend_rate_pct"].tolist() == pytest.approx([500 / 6, 2500 / 30, 190 / 3])
+    assert land.FundsView(by_use=funds.by_use.iloc[0:0]).spend_rate is None
 
     empty_con.execute(
         "INSERT INTO plot_ratio_upgrades VALUES ('U1', 2022, '某线缆公司', '东城街道', NULL, "
@@ -218,6 +244,10 @@ def test_funds_and_upgrades(empty_con):
     assert ups.loc["U1", "plot_ratio_multiple"] > 2
     assert ups.loc["U1", "added_m2"] == 51500
     assert ups["published"].tolist() == [True, False, False]
+    view = land.upgrades_view(empty_con)
+    assert view.count == 3 and view.added_m2 == 51500 + 5000 + 2000
+    assert view.reward_10k == 920
+    assert view.published["upgrade_id"].tolist() == ["U1"]
 
 
 # ── the low-efficiency list on hand-built scoring results ──────────────────────────────────────
@@ -305,6 +335,31 @@ def test_leaving_the_list_next_year(profile):
     row = leaving.set_index("credit_code").loc[CODES["d"]]
     assert (row["previous_tier"], row["tier"]) == ("D", "C")
     assert row["previous_reasons"] == labels.LOW_EFFICIENCY_REASON_D
+
+
+def test_list_view_counts_within_the_filters(empty_con, profile):
+    previous, current = _scored(2022, YEAR1), _scored(2023, YEAR2)
+    current.loc[current["credit_code"] == CODES["lease"], "town"] = "古山镇"
+    members = land.low_efficiency_list(empty_con, current, profile, previous_scored=previous)
+    leaving = land.leaving_list(previous, current, profile)
+    d, c_line, lease = land.reason_labels(profile)
+    assert (d, lease) == (labels.LOW_EFFICIENCY_REASON_D, labels.LOW_EFFICIENCY_REASON_LEASE)
+    assert c_line == "C类且亩均税收低于3万元/亩"
+
+    city = land.list_view(members, leaving, current, profile, scale="规上")
+    assert city.city_total == len(city.shown) == 2
+    assert city.new == 1, "c_high is new; c_low was listed last year"
+    assert city.by_reason == {d: 1, c_line: 1, lease: 0}
+    assert list(city.by_reason) == list(land.reason_labels(profile))
+    assert set(city.leaving["credit_code"]) == {CODES["d"], CODES["lease"]}
+
+    town = land.list_view(members, leaving, current, profile, scale="规上", towns=["古山镇"])
+    assert town.shown.empty and town.city_total == 2
+    assert town.leaving["credit_code"].tolist() == [CODES["lease"]], "leavers by current town"
+    tier_d = land.list_view(members, leaving, current, profile, tiers=["D"])
+    assert tier_d.shown["credit_code"].tolist() == [CODES["c_high"]]
+    assert len(tier_d.leaving) == 2, "the tier filter does not apply to leavers (new tiers)"
+    assert land.list_view(members, leaving, current, profile, scale="规下").shown.empty
 
 
 def test_list_merges_stored_entries_and_previous_year(empty_con, profile):
@@ -399,6 +454,20 @@ def test_invalid_edit_writes_nothing(profile):
     store.close()
 
 
+def _read_list_excel(data: bytes) -> pd.DataFrame:
+    """An exported list read back as the app would (Chinese headers → keys, text as text)."""
+    frame = pd.read_excel(
+        io.BytesIO(data), engine="calamine", dtype={land.list_header("credit_code"): str}
+    )
+    reverse = {v: k for k, v in labels.LOW_EFFICIENCY_HEADERS.items()}
+    frame = frame.rename(columns=reverse)
+    for column in frame.columns:
+        if column not in land.NUMERIC_LIST_COLUMNS:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
+            frame[column] = frame[column].astype(str)
+    return frame
+
+
 def test_excel_export_round_trips(empty_con, profile):
     empty_con.execute(
         "INSERT INTO low_efficiency_list VALUES (2022, ?, '政府收储', '建档', '东城街道', "
@@ -408,7 +477,7 @@ def test_excel_export_round_trips(empty_con, profile):
     frame = land.low_efficiency_list(empty_con, _scored(2022, YEAR1), profile)
     exported = land.export_frame(frame)
     data = to_excel_bytes(exported, header=land.list_header, sheet_name="低效企业清单")
-    back = land.read_list_excel(data)
+    back = _read_list_excel(data)
     assert list(back.columns) == list(exported.columns)
     pd.testing.assert_frame_equal(back, exported, check_dtype=False)
     assert all(is_valid(c) for c in back["credit_code"])

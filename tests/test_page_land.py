@@ -72,7 +72,7 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
     star = _metric(at, "累计星级园区（截至2022年）")
     assert (provincial.value, provincial.proto.delta) == ("14 个", "2022年新增 1 个")
     assert (star.value, star.proto.delta) == ("6 个", "2022年新增 3 个")
-    assert firms > 0 and _metric(at, "入驻企业").value == f"{firms} 家"
+    assert firms > 0 and _metric(at, "入驻企业").value == f"{firms:,} 家"
 
     assert _metric(at, "累计提取").value == "1.2 亿元（12,000 万元）"
     assert _metric(at, "累计使用").value == "0.94 亿元（9,400 万元）"
@@ -91,21 +91,22 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
 
 def test_page_reads_imported_rows(demo_db_copy, monkeypatch):
     """No hard-coded figures: an imported project changes the total, its category and hectares."""
+    project = pd.DataFrame(
+        {
+            "年度": [2022],
+            "项目编号": ["TEST-0001"],
+            "项目名称": ["测试地块"],
+            "镇街": ["芝英镇"],
+            "整治类别": ["集中连片拆除"],
+            "整治面积（亩）": [12],
+            "处置路径": ["政府收储"],
+            "进度状态": ["已完成"],
+        }
+    )
     con = db.connect(demo_db_copy)
-    importer.import_frame(
+    importer.import_file(
         con,
-        pd.DataFrame(
-            {
-                "年度": [2022],
-                "项目编号": ["TEST-0001"],
-                "项目名称": ["测试地块"],
-                "镇街": ["芝英镇"],
-                "整治类别": ["集中连片拆除"],
-                "整治面积（亩）": [12],
-                "处置路径": ["政府收储"],
-                "进度状态": ["已完成"],
-            }
-        ),
+        project.to_csv(index=False).encode("utf-8"),
         "rectification_projects",
         file_name="test.csv",
     )

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import labels, scoring, whatif
+from muyun import db, labels, scoring, whatif
 from muyun.profile import load_profile, profile_path
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -18,6 +18,7 @@ PAGE = "pages/whatif.py"
 TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 SCALE = "规上"
+BAND_PARAMS = (whatif.PARAM_A, whatif.PARAM_B, whatif.PARAM_D, whatif.PARAM_D_TAX)
 
 
 @pytest.fixture
@@ -46,7 +47,12 @@ def no_exception(at: AppTest) -> None:
 
 def sliders(at: AppTest) -> dict[str, float]:
     """The scenario sliders (named by their URL parameter) and their values."""
-    return {s.key: s.value for s in at.slider if whatif.is_param(s.key)}
+    names = (*BAND_PARAMS, whatif.PARAM_BONUS_CAP)
+    return {
+        s.key: s.value
+        for s in at.slider
+        if s.key.startswith(whatif.WEIGHT_PREFIX) or s.key in names
+    }
 
 
 def done_caption(at: AppTest) -> str:
@@ -214,20 +220,30 @@ def test_shared_url_out_of_range_is_not_taken(demo_app: Path) -> None:
 
 def test_scenario_id_link_loads_the_saved_scenario(demo_app: Path) -> None:
     settings = whatif.from_params({"w_va_per_mu": 33.0, "b_pct": 75}, PROFILE, SCALE)[0]
-    with duckdb.connect(str(demo_app)) as con:
-        scenario_id = whatif.save_scenario(
-            con,
-            name="链接情景",
-            author="",
-            base_profile="yongkang-default",
-            year=2024,
-            scale=SCALE,
-            settings=settings,
-        )
+    store = db.Database(demo_app)
+    scenario_id = whatif.save_scenario(
+        store,
+        name="链接情景",
+        author="",
+        base_profile="yongkang-default",
+        year=2024,
+        scale=SCALE,
+        settings=settings,
+    )
+    store.close()
     at = open_page(scenario=str(scenario_id))
     assert sliders(at) == whatif.to_params(settings)
     at = open_page(scenario="987654")
-    assert any("不存在" in i.value for i in at.info)
+    assert any("情景 #987654 不存在" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("raw", ["²", "１２", "1234567890123"])
+def test_scenario_link_with_a_bad_id_shows_a_message(demo_app: Path, raw: str) -> None:
+    """`"²".isdigit()` is True but `int("²")` raises: only ASCII digits may reach `int`."""
+    at = open_page(scenario=raw)  # asserts no exception
+    assert any("无效" in i.value and "应为数字" in i.value for i in at.info)
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    assert sliders(at) == whatif.to_params(base), "the profile's own settings stay"
 
 
 def test_robustness_runs_on_request(demo_app: Path) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from muyun import profile
+from muyun import labels, profile
 from muyun.profile import IndicatorSpec, ProfileError, TierRule
 
 MINIMAL = """
@@ -274,3 +274,55 @@ def test_load_profile_missing_file_and_unknown_stem(tmp_path):
     good = tmp_path / "mine.toml"
     good.write_text(MINIMAL, encoding="utf-8")
     assert profile.load_profile(good).name == "测试方案"
+
+
+def test_defaults_are_the_spec_defaults_defined_once():
+    # methodology §5 (20 / 80 / 2, 6 万元/亩), §1 (规下 from 3 亩), §6 (list line 3 万元/亩).
+    assert TierRule() == TierRule(20, 80, 2, 6.0)
+    assert TierRule() == TierRule(
+        profile.DEFAULT_A_PCT,
+        profile.DEFAULT_B_PCT,
+        profile.DEFAULT_D_PCT,
+        profile.DEFAULT_D_MAX_TAX_PER_MU,
+    )
+    assert profile.DEFAULT_BELOW_MIN_LAND_MU == 3.0
+    assert profile.DEFAULT_LOW_EFFICIENCY_TAX_PER_MU == 3.0
+    assert profile.DEFAULT_POOL_BY == "industry"
+
+
+def test_error_messages_are_the_label_templates():
+    with pytest.raises(ProfileError) as info:
+        profile.profile_from_toml(MINIMAL.replace("weight = 60", 'weight = "60"'), "x.toml")
+    errors = labels.PROFILE_ERRORS
+    key = "scales.规上.indicators.tax_per_mu.weight"
+    problem = errors["not_number"].format(value="60")
+    assert info.value.problem == problem == "应为数字，实际为 '60'"
+    assert str(info.value) == errors["error"].format(file="x.toml", key=key, problem=problem)
+    with pytest.raises(ProfileError) as info:
+        profile.profile_from_toml(MINIMAL.replace("[meta]", "[meta]\n[tiers]\nx = 1"), "x.toml")
+    assert info.value.problem.startswith("未知的配置项，可用：a_pct、b_pct")
+    with pytest.raises(ProfileError) as info:
+        profile.profile_from_toml(MINIMAL.replace("[meta]", "tiers = 3\n[meta]"), "x.toml")
+    assert info.value.problem == "应为一个表（[section] 或 { … }）"
+
+
+@pytest.mark.parametrize("template", sorted(labels.PROFILE_ERRORS))
+def test_every_profile_error_template_formats(template):
+    fields = dict(
+        file="f",
+        key="k",
+        problem="p",
+        name="n",
+        detail="d",
+        allowed="a",
+        value=1,
+        minimum=0.0,
+        scales="s",
+        keys="k",
+        b_pct=1,
+        a_pct=2,
+        statuses="s",
+        tiers="t",
+        tier="A",
+    )
+    assert "{" not in labels.PROFILE_ERRORS[template].format(**fields).replace("{ … }", "")

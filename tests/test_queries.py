@@ -201,23 +201,65 @@ def test_computation_shows_ratios_in_percent(scored: pd.DataFrame) -> None:
     assert rd["benchmark"] == pytest.approx(row["bench_rd_intensity"] * 100)
 
 
-def test_a_entry_is_the_lowest_ranked_a_firm(scored: pd.DataFrame) -> None:
-    entry = queries.a_entry_row(scored, "规上·门业")
-    doors = scored[(scored["pool"] == "规上·门业") & (scored["tier"] == "A")]
-    assert entry["rank"] == doors["rank"].max()
-    assert queries.a_entry_row(scored, "规上·车业") is None  # 3 firms: 1×100 > 20×3, no A
+def test_a_entry_is_the_lower_quartile_of_the_a_firms() -> None:
+    pool = pd.DataFrame(
+        {
+            "tier": ["A", "A", "A", "A", "A", "B"],
+            "tax_per_mu": [40.0, 10.0, None, 30.0, 20.0, 1.0],
+        }
+    )
+    # A firms with a value: 10, 20, 30, 40 → lower quartile 17.5 (linear), no firm's own figure
+    assert queries.a_entry_value(pool, "tax_per_mu") == pytest.approx(17.5)
+    too_few = pool.iloc[:3]  # two A firms with a value: one would be readable from the other
+    assert queries.A_ENTRY_MIN_FIRMS == 3
+    assert math.isnan(queries.a_entry_value(too_few, "tax_per_mu"))
+    assert math.isnan(queries.a_entry_value(pool[pool["tier"] == "B"], "tax_per_mu"))
 
 
-def test_comparison_uses_pool_ratio_of_sums(scored: pd.DataFrame) -> None:
+def test_comparison_uses_pool_ratio_of_sums_and_the_a_quartile(
+    scored: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     row = queries.firm_row(scored, CODES[0])
-    comparison = queries.firm_comparison(scored, row, PROFILE).set_index("key")
     pool = scored[(scored["pool"] == row["pool"]) & (scored["status"] == labels.STATUS_EVALUATED)]
+    pd.testing.assert_frame_equal(queries.pool_rows(scored, row["pool"]), pool)
+    a_firms = pool[pool["tier"] == "A"]
+    assert len(a_firms) == 2  # 20 % of 12: under the minimum, so nothing is shown
+    comparison = queries.firm_comparison(scored, row, PROFILE).set_index("key")
     expected = pool["tax"].sum() / pool["land_mu"].sum()
     assert comparison.loc["tax_per_mu", "industry_average"] == pytest.approx(expected)
-    entry = queries.a_entry_row(scored, row["pool"])
-    assert comparison.loc["tax_per_mu", "a_entry"] == pytest.approx(entry["tax_per_mu"])
+    assert comparison["a_entry"].isna().all()
+    assert comparison["a_entry_rate"].isna().all()
     weight = PROFILE.weights("规上")["tax_per_mu"]
     assert comparison.loc["tax_per_mu", "rate"] == pytest.approx(row["score_tax_per_mu"] / weight)
+
+    monkeypatch.setattr(queries, "A_ENTRY_MIN_FIRMS", 2)
+    comparison = queries.firm_comparison(scored, row, PROFILE).set_index("key")
+    low, high = sorted(a_firms["tax_per_mu"])
+    assert comparison.loc["tax_per_mu", "a_entry"] == pytest.approx(low + 0.25 * (high - low))
+    rd_low, rd_high = sorted(a_firms["rd_intensity"])
+    rd_entry = comparison.loc["rd_intensity", "a_entry"]
+    assert rd_entry == pytest.approx((rd_low + 0.25 * (rd_high - rd_low)) * 100)  # in %
+    score_low, score_high = sorted(a_firms["score_tax_per_mu"])
+    expected_rate = (score_low + 0.25 * (score_high - score_low)) / weight
+    assert comparison.loc["tax_per_mu", "a_entry_rate"] == pytest.approx(expected_rate)
+
+
+def test_previous_total_and_unregistered_leases(city: duckdb.DuckDBPyConnection) -> None:
+    frames = {y: scoring.score_year(city, y, PROFILE) for y in (2023, 2024)}
+    history = queries.firm_history(frames, CODES[11])
+    assert queries.previous_total(history, 2024) == pytest.approx(history.iloc[0]["total"])
+    assert queries.previous_total(history, 2023) is None
+    assert queries.previous_total(history.iloc[0:0], 2024) is None
+    leases = queries.firm_leases(city, 2024, CODES[0])
+    assert queries.unregistered_leases(leases) == (1, pytest.approx(1.5))
+    assert queries.unregistered_leases(leases.iloc[0:0]) == (0, 0.0)
+
+
+def test_industry_order_follows_the_official_list() -> None:
+    order = queries.industry_order(pd.Series(["门业", "车业", "不存在"]))
+    assert order.iloc[1] < order.iloc[0]
+    assert order.iloc[0] == labels.INDUSTRIES.index("门业")
+    assert math.isnan(order.iloc[2])
 
 
 def test_history_follows_the_firm_across_years(city: duckdb.DuckDBPyConnection) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from muyun import db, labels, report, scoring
+from muyun import db, labels, queries, report, scoring
 from muyun.cli import main as cli_main
 from muyun.creditcode import make_code
 from muyun.profile import load_profile, profile_path
@@ -226,6 +226,32 @@ def test_computation_table_recomputes_the_total(city_con, profile):
     total = totals[labels.REPORT_TEXT["total_row"]]
     assert subtotal + bonus + deduction == pytest.approx(total, abs=0.011)
     assert total == pytest.approx(float(row["total"]), abs=0.005)
+
+
+def test_comparison_uses_the_dashboards_average_and_a_quartile(city_con, profile):
+    """One definition each: the report's industry average and A-tier reference are the
+    enterprise page's (`queries.firm_comparison`), formatted; the demo flag is queries'."""
+    ctx = report.prepare_context(city_con, 2024, profile)
+    assert ctx.demo is queries.is_demo(queries.dataset_info(city_con)) is True
+    pool = queries.pool_rows(ctx.scored, "规上·杯业")
+    a_tier = pool[pool["tier"] == "A"]
+    assert len(a_tier) >= queries.A_ENTRY_MIN_FIRMS  # 10 of 50: the reference is shown
+    code = str(pool.iloc[len(pool) // 2]["credit_code"])
+    table = report.build_report(ctx, code).comparison
+    assert table is not None
+    page = queries.firm_comparison(ctx.scored, ctx.row(code), profile).set_index("indicator")
+    average_col = table.header.index(labels.REPORT_TEXT["compare_average"])
+    entry_col = table.header.index(labels.REPORT_TEXT["compare_a_entry"])
+    for line in table.rows:  # both show ratios in %, the report with a "%" sign
+        shown = page.loc[line[0]]
+        for col, value in ((average_col, shown["industry_average"]), (entry_col, shown["a_entry"])):
+            text = line[col].replace(",", "").removesuffix("%")
+            assert float(text) == pytest.approx(value, rel=1e-4)
+    tax = a_tier["tax_per_mu"]
+    assert page.loc[labels.INDICATORS["tax_per_mu"].name, "a_entry"] == pytest.approx(
+        tax.quantile(0.25)
+    )
+    assert not tax.isin([page.loc[labels.INDICATORS["tax_per_mu"].name, "a_entry"]]).any()
 
 
 # ── the gap to the next tier, verified by re-scoring the database itself ────────────────────

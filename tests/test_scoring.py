@@ -256,6 +256,16 @@ def test_band_edges_exactly_at_the_percentages():
     assert scoring.tier_for_rank(100, 100, None, rule) == "C"
 
 
+def test_tier_for_rank_is_assign_tiers_for_one_firm():
+    rule = TierRule(a_pct=30, b_pct=70, d_pct=10, d_max_tax_per_mu=6.0)
+    for n in range(1, 41):
+        ranks = np.arange(1, n + 1)
+        for tax in (5.0, 6.0, 0.6 / 0.1, float("nan")):
+            many = scoring.assign_tiers(ranks, np.full(n, n), np.full(n, tax), np.zeros(n), rule)
+            one = [scoring.tier_for_rank(int(r), n, tax, rule) for r in ranks]
+            assert one == many.tolist()
+
+
 @pytest.mark.parametrize(("last_tax", "tier"), [(6.0, "C"), (5.99, "D")])
 def test_d_tax_line_at_exactly_six(empty_con, last_tax, tier):
     firms = [dict(land_own_mu=1, tax=10 + i) for i in range(49)]
@@ -508,6 +518,50 @@ def test_bonus_items_and_cap(empty_con):
     assert uncapped["bonus"] == 13
 
 
+def test_water_bonus_multiple_is_not_fooled_by_float_noise(empty_con):
+    # va_per_water 3/5 = 0.6 and 1/5 = 0.2; the 规上 average is 4/10 = 0.4 万元/吨, and
+    # 0.6 / 0.4 is 1.4999999999999998 in floating point: by hand it is ×1.5, so 2 points.
+    insert(empty_con, [dict(value_added=3, water_t=5), dict(value_added=1, water_t=5)])
+    result = by_code(score(empty_con, shipped("yongkang-default")))
+    assert result.loc[code(0), "water_multiple"] == 1.5
+    assert result.loc[code(0), "bonus_water"] == 2
+    assert result.loc[code(1), "water_multiple"] == 0.5
+    assert result.loc[code(1), "bonus_water"] == 0
+
+
+@pytest.mark.parametrize(
+    ("investment", "points"),
+    # 0.7 / 0.1 = 6.999999999999999 and 0.3 / 0.1 = 2.9999999999999996 in floating point.
+    [(0.7, 7), (0.3, 3), (0.69, 6), (0.0999999, 0), (2.5, 10)],
+)
+def test_investment_points_floor_after_the_tolerance(empty_con, investment, points):
+    text = TAX_ONLY + "\n[bonus]\ninvestment_per_point = 0.1\ninvestment_max = 10\n"
+    insert(empty_con, [dict(investment=investment)])
+    row = by_code(score(empty_con, from_toml(text))).loc[code(0)]
+    assert row["bonus_investment"] == points
+    assert row["bonus"] == points
+
+
+@pytest.mark.parametrize(
+    ("talents", "employees", "points"),
+    [(2, 3, 3), (1, 3, 1), (3, 10, 1), (29, 100, 0)],
+)
+def test_talent_share_meets_its_rows_at_the_tolerance(empty_con, talents, employees, points):
+    # Rows 2/3 and 0.3 written to 6 decimals, as an official computes the share by hand.
+    text = TAX_ONLY + "\n[bonus]\ntalent = [[0.666667, 3], [0.3, 1]]\n"
+    insert(empty_con, [dict(talents=talents, employees=employees)])
+    row = by_code(score(empty_con, from_toml(text))).loc[code(0)]
+    assert row["talent_share"] == round(talents / employees, scoring.TOLERANCE_DECIMALS)
+    assert row["bonus_talent"] == points
+
+
+def test_round_tol_is_the_engine_tolerance():
+    assert scoring.TOLERANCE_DECIMALS == 6
+    assert scoring.round_tol(0.6 / 0.4) == 1.5
+    assert scoring.round_tol(np.array([0.7 / 0.1, np.nan]))[0] == 7.0
+    assert np.isnan(scoring.round_tol(np.array([0.7 / 0.1, np.nan]))[1])
+
+
 def test_bonus_and_deduction_scales_restriction(empty_con):
     text = shipped("yongkang-default").to_toml()
     text = text.replace('[bonus]\nscales = ["规上", "规下"]', '[bonus]\nscales = ["规上"]')
@@ -594,6 +648,23 @@ va_per_mu = { weight = 50, benchmark = 10, cap = 1.0 }
     assert list(result.index) == [0, 1, 2, 3, 4]
 
 
+def test_display_order_tax_tie_ignores_float_noise(empty_con):
+    # 19.1 / 5.2 = 3.6730769230769234 and 1.91 / 0.52 = 3.673076923076923: the same 亩均税收
+    # by hand, so equal totals fall back to credit_code ascending.
+    insert(
+        empty_con,
+        [
+            dict(credit_code="Z9", land_own_mu=5.2, tax=19.1),
+            dict(credit_code="A1", land_own_mu=0.52, tax=1.91),
+        ],
+    )
+    result = score(empty_con, from_toml(TAX_ONLY))
+    assert 19.1 / 5.2 != 1.91 / 0.52  # the noise this test is about
+    assert result["total"].iloc[0] == result["total"].iloc[1]
+    assert result["credit_code"].tolist() == ["A1", "Z9"]
+    assert result["rank"].tolist() == [1, 1]
+
+
 def test_result_columns_and_types(empty_con):
     insert(empty_con, [dict(), dict(scale="规下", land_own_mu=1)])
     prof = shipped("yongkang-default")
@@ -606,7 +677,10 @@ def test_result_columns_and_types(empty_con):
     ]
     expected = [
         *enterprise_columns,
-        *scoring.LAND_COLUMNS,
+        "leased_in_mu",
+        "leased_out_mu",
+        "unregistered_lease_mu",
+        "land_mu",
         "status",
         "reason",
         *scoring.INDICATOR_FORMULAS,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from muyun import labels, profile, scoring, whatif
+from muyun import db, labels, profile, scoring, whatif
 
 YEAR = 2023
 
@@ -173,6 +173,7 @@ def test_migration_matrix_sums_to_the_pool(varied_con, default_profile) -> None:
     off_diagonal = int(matrix.to_numpy().sum() - np.trace(matrix.to_numpy()))
     assert off_diagonal > 0
     assert len(whatif.movers(pairs)) == off_diagonal
+    assert whatif.moved_count(pairs) == off_diagonal
     a_to_b = whatif.movers(pairs, "A", "B")
     assert len(a_to_b) == matrix.loc["A", "B"]
     assert set(a_to_b["tier_before"]) <= {"A"} and set(a_to_b["tier_after"]) <= {"B"}
@@ -212,14 +213,15 @@ def test_params_round_trip_and_validation(default_profile) -> None:
     assert "tax_per_kwh" not in got.weight_map()
     assert got.a_pct == 20 and got.d_max_tax_per_mu == 6.0 and got.bonus_cap == 10.0
     assert len(problems) == 6
-    assert whatif.has_params(hostile) and not whatif.has_params({"year": "2023"})
 
 
-def test_scenarios_are_saved_and_loaded(empty_con, default_profile) -> None:
+def test_scenarios_are_saved_and_loaded(default_profile) -> None:
+    store = db.Database(":memory:")
+    con = store.reader()
     base = whatif.settings_from_profile(default_profile, "规下")
     settings = whatif.Settings(tuple((k, 40.0) for k, _ in base.weights), 10, 90, 5, 4.0, 8.0)
     first = whatif.save_scenario(
-        empty_con,
+        store,
         name="  税收加权 ",
         author="张三",
         base_profile="yongkang-default",
@@ -228,7 +230,7 @@ def test_scenarios_are_saved_and_loaded(empty_con, default_profile) -> None:
         settings=settings,
     )
     second = whatif.save_scenario(
-        empty_con,
+        store,
         name="<script>alert(1)</script>",
         author="",
         base_profile="yongkang-default",
@@ -237,16 +239,16 @@ def test_scenarios_are_saved_and_loaded(empty_con, default_profile) -> None:
         settings=whatif.settings_from_profile(default_profile, "规上"),
     )
     assert second > first
-    loaded = whatif.get_scenario(empty_con, first)
+    loaded = whatif.get_scenario(con, first)
     assert loaded is not None and loaded.name == "税收加权" and loaded.author == "张三"
     assert whatif.from_params(loaded.params, default_profile, "规下") == (settings, [])
-    only_small = whatif.list_scenarios(empty_con, base_profile="yongkang-default", scale="规下")
+    only_small = whatif.list_scenarios(con, base_profile="yongkang-default", scale="规下")
     assert [s.id for s in only_small] == [first]
-    assert len(whatif.list_scenarios(empty_con)) == 2
-    assert whatif.get_scenario(empty_con, 999) is None
+    assert len(whatif.list_scenarios(con)) == 2
+    assert whatif.get_scenario(con, 999) is None
     with pytest.raises(whatif.SettingsError):
         whatif.save_scenario(
-            empty_con,
+            store,
             name="   ",
             author="",
             base_profile="yongkang-default",
@@ -254,6 +256,8 @@ def test_scenarios_are_saved_and_loaded(empty_con, default_profile) -> None:
             scale="规下",
             settings=settings,
         )
+    assert len(whatif.list_scenarios(con)) == 2, "a refused scenario writes nothing"
+    store.close()
 
 
 def test_scenario_exports_as_a_profile_that_scores_the_same(varied_con, default_profile) -> None:
@@ -331,6 +335,13 @@ def test_robustness_shares_and_a_dominant_firm(empty_con, default_profile) -> No
     assert (result.summary["stable"] + result.summary["unstable"] == result.summary["firms"]).all()
     assert firms["borderline"].any(), "with ±30% some firm near a band edge must be unstable"
     assert (firms["borderline"] == (firms["share_current"] < whatif.STABLE_SHARE)).all()
+    listed = whatif.borderline(result)
+    assert set(listed["credit_code"]) == set(firms.index[firms["borderline"]])
+    assert listed["share_current"].is_monotonic_increasing, "least stable first"
+    tier = listed["tier"].iloc[0]
+    only = whatif.borderline(result, tiers=(tier,))
+    assert set(only["tier"]) == {tier} and len(only) == (listed["tier"] == tier).sum()
+    assert whatif.borderline(result, towns=("不存在的镇",)).empty
 
 
 def test_perturbed_weights_keep_the_sum_and_are_deterministic() -> None:
@@ -349,6 +360,7 @@ def test_narrow_filters_lists_only(varied_con, default_profile) -> None:
     scored = scoring.score_year(varied_con, YEAR, default_profile)
     pairs = whatif.paired(scored, scored, "规上")
     assert (pairs["move"] == 0).all()
+    assert whatif.moved_count(pairs) == 0
     only = whatif.narrow(pairs, industries=("门业",))
     assert set(only["industry"]) == {"门业"} and 0 < len(only) < len(pairs)
     assert whatif.narrow(pairs, towns=("不存在的镇",)).empty

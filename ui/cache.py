@@ -12,13 +12,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from muyun import demo, profile, queries, scoring
+from muyun import demo, labels, profile, queries, report, scoring
 from muyun.db import Database, db_path
 
 CACHE_TTL_S = 3600
+# A report context holds a year and the four before it, scored (~15 MB with the demo city).
+REPORT_CONTEXTS = 4
 
 
-@st.cache_resource(show_spinner="正在准备数据库……")
+@st.cache_resource(show_spinner=labels.SPINNERS["database"])
 def database() -> Database:
     """The app's database; built from the embedded demo data when no file exists yet."""
     path = db_path()
@@ -56,13 +58,13 @@ def dataset_info() -> dict[str, str]:
     return queries.dataset_info(database().reader())
 
 
-@st.cache_data(max_entries=8, ttl=CACHE_TTL_S, show_spinner="正在读取年度数据……")
+@st.cache_data(max_entries=8, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["year"])
 def year_data(year: int) -> scoring.YearData:
     """The raw inputs of a year (enterprises + effective land), read once and re-scored often."""
     return scoring.load_year(database().reader(), year)
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner="正在计算评价结果……")
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
 def scored_year(year: int, profile_name: str) -> pd.DataFrame:
     """Every enterprise of a year scored under a profile (see `muyun.scoring.score_year`)."""
     return scoring.score_prepared(year_data(year), load_profile(profile_name))
@@ -107,6 +109,18 @@ def firm_leases(year: int, credit_code: str) -> pd.DataFrame:
     return queries.firm_leases(database().reader(), year, credit_code)
 
 
+@st.cache_resource(max_entries=REPORT_CONTEXTS, ttl=CACHE_TTL_S, show_spinner=False)
+def report_context(year: int, profile_name: str) -> report.ReportContext:
+    """The scored years a firm's report needs, built once per (year, profile) for all sessions.
+
+    A resource, not data: reports only read it, and copying five scored years on every click
+    would cost what the cache saves (`report.prepare_context` takes 0.1–0.7 s). No spinner: it
+    is called from a download button's callable, which runs outside the script thread.
+    """
+    return report.prepare_context(database().reader(), year, load_profile(profile_name))
+
+
 def clear_data_caches() -> None:
     """Call after any successful write (import, edit) so every view recomputes from DuckDB."""
     st.cache_data.clear()
+    report_context.clear()

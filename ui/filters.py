@@ -19,9 +19,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from muyun import labels
+from muyun.profile import DEFAULT_PROFILE
 from ui import cache
 
-DEFAULT_PROFILE = "yongkang-default"
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -69,7 +69,7 @@ def render_sidebar() -> Filters:
             labels.TIERS,
             key="tier",
             placeholder=text["all_tiers"],
-            help="；".join(f"{t} {name}" for t, name in labels.TIER_CLASS.items()),
+            help=labels.CLAUSE_SEP.join(f"{t} {name}" for t, name in labels.TIER_CLASS.items()),
             bind="query-params",
         )
         town_sel = st.multiselect(

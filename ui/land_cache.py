@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from muyun import land
+from muyun import labels, land
 from ui import cache
 
 CACHE_TTL_S = cache.CACHE_TTL_S
@@ -41,17 +41,17 @@ def parks_view() -> land.ParksView:
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
 def funds_view() -> land.FundsView:
-    """The special fund by use and by year."""
+    """The special fund by use."""
     return land.funds_view(cache.database().reader())
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
-def plot_ratio_upgrades() -> pd.DataFrame:
-    """Zero-new-land upgrades with their plot-ratio multiple."""
-    return land.plot_ratio_upgrades(cache.database().reader())
+def upgrades_view() -> land.UpgradesView:
+    """Zero-new-land upgrades with their plot-ratio multiple and totals."""
+    return land.upgrades_view(cache.database().reader())
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner="正在生成低效企业清单……")
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.LAND_TEXT["list_spinner"])
 def low_efficiency(year: int, profile_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The managed list of a year under a profile, and the firms leaving it since last year."""
     profile = cache.load_profile(profile_name)

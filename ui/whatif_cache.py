@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from muyun import scoring, whatif
+from muyun import labels, scoring, whatif
 from ui import cache
 
 RANKED_COLUMNS: list[str] = [
@@ -47,7 +47,9 @@ def pairs(year: int, profile_name: str, scale: str, before: tuple, after: tuple)
     )
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL_S, show_spinner="正在进行稳健性分析……")
+@st.cache_data(
+    max_entries=16, ttl=cache.CACHE_TTL_S, show_spinner=labels.WHATIF_TEXT["robustness_spinner"]
+)
 def robustness(
     year: int, profile_name: str, scale: str, key: tuple, runs: int, spread_pct: int, seed: int
 ) -> whatif.Robustness:
@@ -55,22 +57,6 @@ def robustness(
     profile = whatif.apply(cache.load_profile(profile_name), scale, whatif.Settings.from_key(key))
     scored = scoring.score_prepared(cache.year_data(year), profile)
     return whatif.robustness(scored, profile, scale, runs=runs, spread=spread_pct / 100, seed=seed)
-
-
-def save(
-    *, name: str, author: str, profile_name: str, year: int, scale: str, settings: whatif.Settings
-) -> int:
-    """Store a scenario through the single writer; returns its id."""
-    with cache.database().write() as cur:
-        return whatif.save_scenario(
-            cur,
-            name=name,
-            author=author,
-            base_profile=profile_name,
-            year=year,
-            scale=scale,
-            settings=settings,
-        )
 
 
 def scenarios(profile_name: str, scale: str) -> list[whatif.Scenario]:

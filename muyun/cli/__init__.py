@@ -11,16 +11,14 @@ import argparse
 import sys
 
 from muyun.cli import demo_cmd, import_cmd, report_cmd, score_cmd
+from muyun.labels import CLI_DESCRIPTION
 
 COMMANDS = (demo_cmd, import_cmd, score_cmd, report_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
-        prog="python -m muyun",
-        description="亩云 muyun：亩均效益综合评价（亩均论英雄）命令行工具",
-    )
+    parser = argparse.ArgumentParser(prog="python -m muyun", description=CLI_DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)

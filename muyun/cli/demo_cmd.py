@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 
 from muyun import db, demo, labels
+from muyun.profile import DEFAULT_BELOW_MIN_LAND_MU
 
-DESCRIPTION = (
-    "生成演示数据库：虚构企业，2020–2024 年，按永康公开统计口径校准；"
-    "另含公开发布的低效用地整治、小微企业园、专项经费数据。原有文件将被覆盖。\n"
-    "Build the synthetic demo database (fictional firms, 2020–2024, calibrated to Yongkang's "
-    "published figures, plus the real published land-rectification, park and fund figures). "
-    "An existing file is replaced."
-)
+TEXT = labels.DEMO_CLI_TEXT
+MIN_FIRMS = 50  # the smallest city (firms per year) the command builds
 
 
 def _positive(text: str) -> int:
     value = int(text)
-    if value < 50:
-        raise argparse.ArgumentTypeError("至少 50 家 / at least 50")
+    if value < MIN_FIRMS:
+        raise argparse.ArgumentTypeError(TEXT["too_few"].format(minimum=MIN_FIRMS))
     return value
 
 
@@ -30,32 +26,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the `demo-data` sub-command."""
     p = sub.add_parser(
         "demo-data",
-        help="生成演示数据库 / build the demo database",
-        description=DESCRIPTION,
+        help=TEXT["help"],
+        description=TEXT["description"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--db",
-        metavar="PATH",
-        help="数据库文件（默认：环境变量 MUYUN_DB 或 data/muyun.duckdb）"
-        " / database file (default: $MUYUN_DB or data/muyun.duckdb)",
-    )
+    p.add_argument("--db", metavar="PATH", help=TEXT["db"])
     p.add_argument(
         "--enterprises",
         metavar="N",
         type=_positive,
-        help=f"每年企业数（默认为永康全市约 {demo.DEFAULT_FIRMS_PER_YEAR:,} 家；"
-        "如 200000 生成全省规模数据用于性能测试）"
-        f" / firms per year (default: the city, ≈{demo.DEFAULT_FIRMS_PER_YEAR:,}; "
-        "e.g. 200000 for a province-size benchmark set)",
+        help=TEXT["enterprises"].format(firms=demo.DEFAULT_FIRMS_PER_YEAR),
     )
     p.add_argument(
         "--seed",
         metavar="S",
         type=int,
         default=demo.DEFAULT_SEED,
-        help=f"随机种子，相同种子生成相同数据（默认 {demo.DEFAULT_SEED}）"
-        f" / random seed; the same seed gives the same data (default {demo.DEFAULT_SEED})",
+        help=TEXT["seed"].format(seed=demo.DEFAULT_SEED),
     )
     p.set_defaults(func=run)
 
@@ -65,15 +52,20 @@ def run(args: argparse.Namespace) -> int:
     path = db.db_path(args.db)
     summary = demo.build_demo_database(path, enterprises=args.enterprises, seed=args.seed)
     up, down = labels.SCALES
-    print(f"演示数据库已生成 / demo database built: {summary.path}")
-    print(f"随机种子 / seed: {summary.seed}")
-    print(f"年度 / year   {up:>8} {down:>8} {down + '≥3亩':>10}")
+    evaluated = TEXT["evaluated_down"].format(scale=down, min_land=DEFAULT_BELOW_MIN_LAND_MU)
+    print(TEXT["built"].format(path=summary.path))
+    print(TEXT["seed_line"].format(seed=summary.seed))
+    print(TEXT["table_header"].format(up=up, down=down, evaluated=evaluated))
     for year, counts in summary.firms.items():
-        print(f"{year}        {counts[up]:>8,} {counts[down]:>8,} {counts['evaluated_down']:>10,}")
-    print(f"企业年度记录 / enterprise rows: {summary.enterprise_rows:,}")
-    print(f"租赁备案 / leases: {summary.leases:,}")
-    print(f"整治项目 / rectification projects: {summary.rectification_projects:,}")
-    print(f"小微企业园 / parks: {summary.parks:,}")
-    print(f"用时 / build time: {summary.seconds:.2f} s")
+        print(
+            TEXT["table_row"].format(
+                year=year, up=counts[up], down=counts[down], evaluated=counts["evaluated_down"]
+            )
+        )
+    print(TEXT["enterprise_rows"].format(n=summary.enterprise_rows))
+    print(TEXT["leases"].format(n=summary.leases))
+    print(TEXT["projects"].format(n=summary.rectification_projects))
+    print(TEXT["parks"].format(n=summary.parks))
+    print(TEXT["seconds"].format(seconds=summary.seconds))
     print(labels.DEMO_NOTICE)
     return 0

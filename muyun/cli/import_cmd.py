@@ -12,28 +12,25 @@ import sys
 import duckdb
 
 from muyun import db, importer
-from muyun.labels import IMPORT_TEXT, TABLE_NAMES
+from muyun.labels import IMPORT_CLI_TEXT, IMPORT_TEXT, TABLE_NAMES
+
+TEXT = IMPORT_CLI_TEXT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `import` sub-command."""
-    tables = "，".join(f"{key}（{name}）" for key, name in TABLE_NAMES.items())
-    p = sub.add_parser(
-        "import",
-        help="导入一张数据表（.xlsx/.csv）：全部通过才写入，否则不作任何修改",
-        description=(
-            "按数据字典校验并导入一个 .xlsx 或 .csv 文件（UTF-8、UTF-8 BOM、GBK 均可，"
-            "中文或英文表头）。任何一处错误都不会写入数据库，所有错误逐行输出到标准错误；"
-            "同一年度同一主键的记录会被替换。"
-        ),
+    tables = TEXT["table_sep"].join(
+        TEXT["table_item"].format(key=key, name=name) for key, name in TABLE_NAMES.items()
     )
-    p.add_argument("file", metavar="FILE", help="要导入的 .xlsx 或 .csv 文件")
+    p = sub.add_parser("import", help=TEXT["help"], description=TEXT["description"])
+    p.add_argument("file", metavar="FILE", help=TEXT["file"])
     p.add_argument(
-        "--table", required=True, choices=list(TABLE_NAMES), help=f"目标数据表：{tables}"
+        "--table",
+        required=True,
+        choices=list(TABLE_NAMES),
+        help=TEXT["table"].format(tables=tables),
     )
-    p.add_argument(
-        "--db", default=None, help="数据库文件（默认：环境变量 MUYUN_DB，否则 data/muyun.duckdb）"
-    )
+    p.add_argument("--db", default=None, help=TEXT["db"])
     p.set_defaults(func=run)
 
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from tqdm import tqdm
 
@@ -60,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
 
-def _one(con, ctx: report.ReportContext, args: argparse.Namespace) -> int:
+def _one(
+    con: duckdb.DuckDBPyConnection, ctx: report.ReportContext, args: argparse.Namespace
+) -> int:
     out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":

@@ -15,6 +15,8 @@ from typing import Protocol
 
 from fpdf import FPDF
 
+from muyun import formatting
+
 PT_TO_MM = 25.4 / 72
 
 FIRM_COLOUR = "#2166ac"
@@ -331,10 +333,20 @@ def _draw_bars(
         canvas.rect(left, y0 + row / 2 - bar, firm_w, bar, FIRM_COLOUR)
         canvas.rect(left, y0 + row / 2 + 0.4, avg_w, bar, AVERAGE_COLOUR)
         canvas.text(
-            left + firm_w + 1, y0 + row / 2 - 1, f"{axis.firm:.2f}", 5.5, TEXT_COLOUR, "start"
+            left + firm_w + 1,
+            y0 + row / 2 - 1,
+            formatting.number(axis.firm, 2),
+            5.5,
+            TEXT_COLOUR,
+            "start",
         )
         canvas.text(
-            left + avg_w + 1, y0 + row / 2 + bar, f"{axis.average:.2f}", 5.5, TEXT_COLOUR, "start"
+            left + avg_w + 1,
+            y0 + row / 2 + bar,
+            formatting.number(axis.average, 2),
+            5.5,
+            TEXT_COLOUR,
+            "start",
         )
     bench_x = left + span * min(1.0, outer) / outer
     canvas.line(bench_x, y - 2, bench_x, height - 6, "#999999", 0.35, False)
@@ -386,7 +398,7 @@ def draw_trend(
             continue
         y = ypos(p.total)
         canvas.circle(x, y, 1.0, FIRM_COLOUR)
-        canvas.text(x, y - 4.2, f"{p.total:.2f}", 5.5, TEXT_COLOUR, "middle")
+        canvas.text(x, y - 4.2, formatting.number(p.total, 2), 5.5, TEXT_COLOUR, "middle")
         if p.tier:
             detail = f"{p.tier}  {p.rank}/{p.pool_size}"
             canvas.text(x, y - 1.8, detail, 5.5, "#555555", "middle")

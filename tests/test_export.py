@@ -1,0 +1,98 @@
+"""Exports: Excel with Chinese headers that calamine reads back, CSV with a BOM and empty NAs."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from muyun import export, labels
+
+
+def scored_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "credit_code": pd.array(["91330784A", "91330784B", "91330784C"], dtype="str"),
+            "name": pd.array(["永康甲有限公司", '乙,丙 "联合" 厂', None], dtype="str"),
+            "total": [101.25, np.nan, 1 / 3],
+            "rank": pd.array([1, 2, None], dtype="Int64"),
+            "tier": pd.array(["A", "B", None], dtype="str"),
+            "veto": [False, True, False],
+            "score_tax_per_mu": [30.0, 12.5, 0.0],
+            "tax_per_mu": [12.0, 6.0, 0.6 / 0.1],
+        }
+    )
+
+
+def test_excel_has_chinese_headers_and_reads_back_with_calamine():
+    frame = scored_rows()
+    data = export.to_excel_bytes(frame)
+    sheet = pd.read_excel(io.BytesIO(data), engine="calamine")
+    assert list(sheet.columns) == [labels.score_header(c) for c in frame.columns]
+    assert list(sheet.columns)[:3] == ["统一社会信用代码", "企业名称", "综合得分"]
+    assert "亩均税收得分" in sheet.columns and "亩均税收（万元/亩）" in sheet.columns
+    assert sheet["企业名称"].iloc[0] == "永康甲有限公司"
+    assert sheet["综合得分"].iloc[0] == 101.25 and pd.isna(sheet["综合得分"].iloc[1])
+    assert sheet["行业排名"].iloc[:2].tolist() == [1, 2]
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert workbook.sheet_names == [labels.EXPORT_TEXT["sheet"]]
+
+
+def test_excel_header_function_and_sheet_name():
+    data = export.to_excel_bytes(
+        pd.DataFrame({"a": [1]}), header=lambda c: f"列{c}", sheet_name="清单"
+    )
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert workbook.sheet_names == ["清单"]
+    assert workbook.get_sheet_by_index(0).to_python() == [["列a"], [1]]
+
+
+def test_csv_has_a_bom_english_keys_and_empty_cells_for_missing_values():
+    data = export.to_csv_bytes(scored_rows())
+    assert data.startswith(codecs.BOM_UTF8)
+    text = data[len(codecs.BOM_UTF8) :].decode("utf-8")
+    assert not any(word in text for word in ("nan", "NaN", "<NA>", "None"))
+    header, *rows = csv.reader(io.StringIO(text))
+    assert header == list(scored_rows().columns)
+    assert [row[1] for row in rows] == ["永康甲有限公司", '乙,丙 "联合" 厂', ""]
+    assert [row[2] for row in rows][1] == ""  # total NaN
+    assert [row[3] for row in rows] == ["1", "2", ""]  # Int64 with NA
+    assert [row[4] for row in rows] == ["A", "B", ""]
+    assert [row[5] for row in rows] == ["false", "true", "false"]
+
+
+def test_csv_floats_round_trip_exactly():
+    frame = scored_rows()
+    back = pd.read_csv(io.BytesIO(export.to_csv_bytes(frame)), encoding="utf-8-sig")
+    np.testing.assert_array_equal(back["total"].to_numpy(), frame["total"].to_numpy())
+    np.testing.assert_array_equal(back["tax_per_mu"].to_numpy(), frame["tax_per_mu"].to_numpy())
+
+
+def test_csv_of_timestamps_mixed_objects_and_no_columns():
+    frame = pd.DataFrame(
+        {
+            "at": pd.to_datetime(["2024-05-01 08:30:00", None]),
+            "mixed": pd.Series([1, "二"], dtype=object),
+        }
+    )
+    text = export.to_csv_bytes(frame).decode("utf-8-sig")
+    rows = [line.replace('"', "") for line in text.splitlines()]
+    assert rows == ["at,mixed", "2024-05-01 08:30:00,1", ",二"]
+    assert export.to_csv_bytes(pd.DataFrame()) == codecs.BOM_UTF8
+
+
+def test_write_table_by_suffix(tmp_path):
+    frame = scored_rows()
+    csv_path = export.write_table(frame, tmp_path / "结果.csv")
+    assert csv_path.read_bytes() == export.to_csv_bytes(frame)
+    xlsx_path = export.write_table(frame, tmp_path / "结果.XLSX")
+    sheet = pd.read_excel(xlsx_path, engine="calamine")
+    assert "统一社会信用代码" in sheet.columns
+    with pytest.raises(ValueError, match=r"\.pdf"):
+        export.write_table(frame, tmp_path / "结果.pdf")
+    assert not (tmp_path / "结果.pdf").exists()
