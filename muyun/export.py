@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from muyun.labels import EXPORT_TEXT, score_header
+from muyun.labels import EXPORT_TEXT, INDICATORS, score_header
 
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 
@@ -40,6 +40,12 @@ def to_excel_bytes(
         sheet = writer.sheets[sheet_name]
         sheet.freeze_panes(1, 0)
         sheet.set_column(0, max(len(renamed.columns) - 1, 0), 14)
+        # Ratios such as R&D intensity are stored as 0.0452; Excel shows them as 4.52 %, so the
+        # cell reads the same as the page and the "（%）" header.
+        percent = writer.book.add_format({"num_format": "0.00%"})
+        for index, column in enumerate(frame.columns):
+            if column in INDICATORS and INDICATORS[column].percent:
+                sheet.set_column(index, index, 14, percent)
     return buffer.getvalue()
 
 

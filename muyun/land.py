@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 NOTES_MAX_CHARS = 500
 EDITABLE_FIELDS: tuple[str, ...] = tuple(labels.LOW_EFFICIENCY_FIELDS)
-LIST_COLUMNS: tuple[str, ...] = (
+MEMBER_SOURCE_COLUMNS: tuple[str, ...] = (
     "year",
     "credit_code",
     "name",
@@ -37,6 +37,9 @@ LIST_COLUMNS: tuple[str, ...] = (
     "tax_per_mu",
     "land_mu",
     "unregistered_lease_mu",
+)
+LIST_COLUMNS: tuple[str, ...] = (
+    *MEMBER_SOURCE_COLUMNS,
     "reasons",
     "on_previous_list",
     *EDITABLE_FIELDS,
@@ -420,20 +423,6 @@ def plot_ratio_upgrades(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 # ── the low-efficiency list (低效企业清单) ────────────────────────────────────────────────────
-
-
-MEMBER_SOURCE_COLUMNS: tuple[str, ...] = (
-    "year",
-    "credit_code",
-    "name",
-    "industry",
-    "scale",
-    "town",
-    "tier",
-    "tax_per_mu",
-    "land_mu",
-    "unregistered_lease_mu",
-)
 
 
 def _membership(scored: pd.DataFrame, line: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -872,7 +872,7 @@ def _indicator_text(key: str, value: object) -> str:
         return "—"
     number = float(value)
     if labels.INDICATORS[key].percent:
-        return formatting.number(number * 100, 4) + "%"
+        return formatting.number(number * 100, 4)
     magnitude = abs(number)
     digits = 2 if magnitude >= 1000 else 4 if magnitude >= 1 else 6
     return formatting.number(number, digits)

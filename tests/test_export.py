@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,19 @@ def test_excel_has_chinese_headers_and_reads_back_with_calamine():
     assert sheet["行业排名"].iloc[:2].tolist() == [1, 2]
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert workbook.sheet_names == [labels.EXPORT_TEXT["sheet"]]
+
+
+def test_excel_shows_ratio_indicators_as_percent():
+    """R&D intensity is stored as a ratio; its column carries a % number format in Excel."""
+    frame = pd.DataFrame({"credit_code": ["A"], "rd_intensity": [0.0452], "total": [90.0]})
+    data = export.to_excel_bytes(frame)
+    sheet = pd.read_excel(io.BytesIO(data), engine="calamine")
+    assert sheet[labels.score_header("rd_intensity")].iloc[0] == 0.0452
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = archive.read("xl/styles.xml").decode()
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 'formatCode="0.00%"' in styles
+    assert '<col min="2" max="2"' in sheet_xml and 'style="' in sheet_xml.split('<col min="2"')[1]
 
 
 def test_excel_header_function_and_sheet_name():
