@@ -947,7 +947,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, clean: pd.DataFrame
     try:
         replaced = con.execute(
             f"DELETE FROM {spec.table} AS t USING {_INCOMING} AS i WHERE {match}"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {_INCOMING}")
     finally:
         con.unregister(_INCOMING)

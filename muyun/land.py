@@ -679,7 +679,8 @@ def save_list_edits(
                 "SELECT path, status, responsible_town, notes FROM low_efficiency_list "
                 "WHERE year = ? AND credit_code = ?",
                 [year, code],
-            ).fetchone()
+            ).fetchall()
+            row = row[0] if row else None
             current = (
                 dict(zip(EDITABLE_FIELDS, row, strict=True))
                 if row
