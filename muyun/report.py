@@ -28,7 +28,7 @@ import multiprocessing
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,12 +112,32 @@ class ReportContext:
         return self._raw_by_scale[key]
 
 
-def prepare_context(con: duckdb.DuckDBPyConnection, year: int, profile: Profile) -> ReportContext:
-    """Score the report year and up to four years before it, and read the year's leases."""
-    years = [y for y in queries.available_years(con) if year - TREND_YEARS < y <= year]
-    data = scoring.load_year(con, year)
-    history = {y: scoring.score_year(con, y, profile) for y in years if y != year}
-    scored = scoring.score_prepared(data, profile)
+def trend_years(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
+    """The report year and up to four years before it that have data."""
+    return [y for y in queries.available_years(con) if year - TREND_YEARS < y <= year]
+
+
+def prepare_context(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    profile: Profile,
+    *,
+    data: scoring.YearData | None = None,
+    scored_years: Mapping[int, pd.DataFrame] | None = None,
+) -> ReportContext:
+    """Score the report year and up to four years before it, and read the year's leases.
+
+    A caller that already holds the year's raw data and scored years (the dashboard's caches)
+    passes them in, so nothing is read or scored twice.
+    """
+    data = data if data is not None else scoring.load_year(con, year)
+    given = scored_years or {}
+    history = {
+        y: given[y] if y in given else scoring.score_year(con, y, profile)
+        for y in trend_years(con, year)
+        if y != year
+    }
+    scored = given[year] if year in given else scoring.score_prepared(data, profile)
     history[year] = scored
     leases = con.execute(
         """

@@ -521,6 +521,23 @@ def test_cli_rejects_bad_arguments(city, tmp_path, capsys):
     assert cli_main(missing) != 0
 
 
+def test_context_reuses_given_scored_years(city_con, profile, monkeypatch):
+    """The dashboard hands in its cached years: nothing is re-read or re-scored, same result."""
+    fresh = report.prepare_context(city_con, 2024, profile)
+    given = dict(fresh.history)
+
+    def no_rescore(*args, **kwargs):
+        raise AssertionError("a given year was scored again")
+
+    monkeypatch.setattr(scoring, "score_year", no_rescore)
+    monkeypatch.setattr(scoring, "score_prepared", no_rescore)
+    monkeypatch.setattr(scoring, "load_year", no_rescore)
+    reused = report.prepare_context(city_con, 2024, profile, data=fresh.data, scored_years=given)
+    assert reused.history.keys() == fresh.history.keys()
+    assert reused.scored is given[2024]
+    assert reused.leases.equals(fresh.leases)
+
+
 def test_batch_zip(city, city_con, profile):
     ctx = report.prepare_context(city_con, 2024, profile)
     codes = report.evaluated_codes(ctx, industry="车业")[:3]

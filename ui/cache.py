@@ -114,10 +114,18 @@ def report_context(year: int, profile_name: str) -> report.ReportContext:
     """The scored years a firm's report needs, built once per (year, profile) for all sessions.
 
     A resource, not data: reports only read it, and copying five scored years on every click
-    would cost what the cache saves (`report.prepare_context` takes 0.1–0.7 s). No spinner: it
-    is called from a download button's callable, which runs outside the script thread.
+    would cost what the cache saves. The raw year and the scored years come from the caches
+    above, so a report reuses what the pages already computed. No spinner: it is called from a
+    download button's callable, which runs outside the script thread.
     """
-    return report.prepare_context(database().reader(), year, load_profile(profile_name))
+    con = database().reader()
+    return report.prepare_context(
+        con,
+        year,
+        load_profile(profile_name),
+        data=year_data(year),
+        scored_years={y: scored_year(y, profile_name) for y in report.trend_years(con, year)},
+    )
 
 
 def clear_data_caches() -> None:
