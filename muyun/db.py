@@ -12,10 +12,11 @@ and wraps them in one transaction (all-or-nothing imports).
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -186,6 +187,238 @@ MIGRATIONS: list[str] = [
         source VARCHAR NOT NULL DEFAULT ''
     );
     """,
+    # 4 — named accounts with roles, and every login attempt (the server-side throttle counts
+    # failures per account and per client address from this table, so a reload or a new tab
+    # gives no fresh tries).
+    """
+    CREATE TABLE accounts (
+        username VARCHAR PRIMARY KEY,
+        display_name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE login_attempt_seq;
+    CREATE TABLE login_attempts (
+        id BIGINT PRIMARY KEY DEFAULT nextval('login_attempt_seq'),
+        attempted_at TIMESTAMP NOT NULL,
+        username VARCHAR NOT NULL,
+        client VARCHAR NOT NULL,
+        success BOOLEAN NOT NULL
+    );
+    CREATE INDEX login_attempts_user ON login_attempts (username, attempted_at);
+    CREATE INDEX login_attempts_client ON login_attempts (client, attempted_at);
+    """,
+    # 5 — the annual evaluation as an official act (issue 16): runs with their frozen inputs
+    # (enterprise and lease rows, the profile's TOML text) and frozen results, the firms'
+    # confirmations, objections, corrections and overrides, and the hash-chained audit log.
+    # Results keep every indicator's columns; a run's profile decides which of them are filled.
+    """
+    CREATE SEQUENCE eval_run_seq;
+    CREATE TABLE eval_runs (
+        id BIGINT PRIMARY KEY DEFAULT nextval('eval_run_seq'),
+        year INTEGER NOT NULL,
+        profile_id VARCHAR NOT NULL,
+        profile_name VARCHAR NOT NULL,
+        profile_toml VARCHAR NOT NULL,
+        muyun_version VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        notice_start DATE,
+        notice_end DATE,
+        published_at TIMESTAMP,
+        published_by VARCHAR,
+        warnings_json VARCHAR NOT NULL DEFAULT '[]',
+        benchmarks_json VARCHAR NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE eval_enterprises AS SELECT CAST(NULL AS BIGINT) AS run_id, * FROM enterprises
+        WITH NO DATA;
+    CREATE TABLE eval_leases AS SELECT CAST(NULL AS BIGINT) AS run_id, * FROM leases
+        WITH NO DATA;
+    CREATE INDEX eval_enterprises_run ON eval_enterprises (run_id, credit_code);
+    CREATE INDEX eval_leases_run ON eval_leases (run_id);
+    CREATE TABLE eval_results (
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        position INTEGER NOT NULL,
+        leased_in_mu DOUBLE,
+        leased_out_mu DOUBLE,
+        unregistered_lease_mu DOUBLE,
+        land_mu DOUBLE,
+        status VARCHAR,
+        reason VARCHAR,
+        tax_per_mu DOUBLE,
+        va_per_mu DOUBLE,
+        revenue_per_mu DOUBLE,
+        va_per_energy DOUBLE,
+        va_per_emission DOUBLE,
+        labour_productivity DOUBLE,
+        rd_intensity DOUBLE,
+        va_per_water DOUBLE,
+        tax_per_kwh DOUBLE,
+        revenue_per_kwh DOUBLE,
+        bench_tax_per_mu DOUBLE,
+        score_tax_per_mu DOUBLE,
+        imputed_tax_per_mu BOOLEAN,
+        unit_tax_per_mu DOUBLE,
+        bench_va_per_mu DOUBLE,
+        score_va_per_mu DOUBLE,
+        imputed_va_per_mu BOOLEAN,
+        unit_va_per_mu DOUBLE,
+        bench_revenue_per_mu DOUBLE,
+        score_revenue_per_mu DOUBLE,
+        imputed_revenue_per_mu BOOLEAN,
+        unit_revenue_per_mu DOUBLE,
+        bench_va_per_energy DOUBLE,
+        score_va_per_energy DOUBLE,
+        imputed_va_per_energy BOOLEAN,
+        unit_va_per_energy DOUBLE,
+        bench_va_per_emission DOUBLE,
+        score_va_per_emission DOUBLE,
+        imputed_va_per_emission BOOLEAN,
+        unit_va_per_emission DOUBLE,
+        bench_labour_productivity DOUBLE,
+        score_labour_productivity DOUBLE,
+        imputed_labour_productivity BOOLEAN,
+        unit_labour_productivity DOUBLE,
+        bench_rd_intensity DOUBLE,
+        score_rd_intensity DOUBLE,
+        imputed_rd_intensity BOOLEAN,
+        unit_rd_intensity DOUBLE,
+        bench_va_per_water DOUBLE,
+        score_va_per_water DOUBLE,
+        imputed_va_per_water BOOLEAN,
+        unit_va_per_water DOUBLE,
+        bench_tax_per_kwh DOUBLE,
+        score_tax_per_kwh DOUBLE,
+        imputed_tax_per_kwh BOOLEAN,
+        unit_tax_per_kwh DOUBLE,
+        bench_revenue_per_kwh DOUBLE,
+        score_revenue_per_kwh DOUBLE,
+        imputed_revenue_per_kwh BOOLEAN,
+        unit_revenue_per_kwh DOUBLE,
+        bonus_listing DOUBLE,
+        bonus_investment DOUBLE,
+        bonus_talent DOUBLE,
+        bonus_water DOUBLE,
+        talent_share DOUBLE,
+        water_multiple DOUBLE,
+        bonus DOUBLE,
+        deduction_safety DOUBLE,
+        deduction_env DOUBLE,
+        deduction DOUBLE,
+        total DOUBLE,
+        pool VARCHAR,
+        pool_size BIGINT,
+        rank BIGINT,
+        tier VARCHAR,
+        tier_before_veto VARCHAR,
+        PRIMARY KEY (run_id, credit_code)
+    );
+    CREATE TABLE eval_confirmations (
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        answer VARCHAR NOT NULL,
+        disputed_fields VARCHAR NOT NULL DEFAULT '[]',
+        comment VARCHAR NOT NULL DEFAULT '',
+        evidence_sha256 VARCHAR,
+        evidence_name VARCHAR,
+        recorded_at TIMESTAMP NOT NULL,
+        recorded_by VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, credit_code)
+    );
+    CREATE SEQUENCE eval_objection_seq;
+    CREATE TABLE eval_objections (
+        id BIGINT PRIMARY KEY DEFAULT nextval('eval_objection_seq'),
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        received DATE NOT NULL,
+        channel VARCHAR NOT NULL,
+        grounds VARCHAR NOT NULL,
+        evidence_sha256 VARCHAR,
+        evidence_name VARCHAR,
+        evidence_kind VARCHAR,
+        registered_at TIMESTAMP NOT NULL,
+        registered_by VARCHAR NOT NULL,
+        decision VARCHAR,
+        decision_reason VARCHAR,
+        corrections_json VARCHAR,
+        decided_at TIMESTAMP,
+        decided_by VARCHAR
+    );
+    CREATE SEQUENCE eval_correction_seq;
+    CREATE TABLE eval_corrections (
+        id BIGINT PRIMARY KEY DEFAULT nextval('eval_correction_seq'),
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        objection_id BIGINT,
+        column_name VARCHAR NOT NULL,
+        old_value VARCHAR,
+        new_value VARCHAR,
+        reason VARCHAR NOT NULL,
+        corrected_at TIMESTAMP NOT NULL,
+        corrected_by VARCHAR NOT NULL
+    );
+    CREATE TABLE eval_overrides (
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        tier VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        basis VARCHAR NOT NULL,
+        set_at TIMESTAMP NOT NULL,
+        set_by VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, credit_code)
+    );
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY,
+        logged_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        run_id BIGINT,
+        subject VARCHAR NOT NULL,
+        before_json VARCHAR,
+        after_json VARCHAR,
+        prev_hash VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL
+    );
+    """,
+    # 6 — each firm's private link (issue 11): one row per issued link (its random key is the
+    # token's nonce; revoking sets revoked_at, a reissue is a new row with the next version),
+    # what firms did through their links, and failed token checks per client address (the
+    # throttle lives in the store, so new tabs and reloads earn no fresh tries).
+    """
+    CREATE TABLE firm_links (
+        link_key VARCHAR PRIMARY KEY,
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        issued_at TIMESTAMP NOT NULL,
+        issued_by VARCHAR NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP,
+        revoked_by VARCHAR
+    );
+    CREATE INDEX firm_links_run ON firm_links (run_id, credit_code);
+    CREATE SEQUENCE firm_link_event_seq;
+    CREATE TABLE firm_link_events (
+        id BIGINT PRIMARY KEY DEFAULT nextval('firm_link_event_seq'),
+        run_id BIGINT NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        link_version INTEGER NOT NULL,
+        event VARCHAR NOT NULL,
+        event_at TIMESTAMP NOT NULL
+    );
+    CREATE INDEX firm_link_events_run ON firm_link_events (run_id, credit_code);
+    CREATE SEQUENCE firm_link_check_seq;
+    CREATE TABLE firm_link_checks (
+        id BIGINT PRIMARY KEY DEFAULT nextval('firm_link_check_seq'),
+        checked_at TIMESTAMP NOT NULL,
+        client VARCHAR NOT NULL
+    );
+    CREATE INDEX firm_link_checks_client ON firm_link_checks (client, checked_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -226,9 +459,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     return schema_version(con)
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the original error: after e.g. a full disk DuckDB's ROLLBACK itself
+    fails ("Current transaction is aborted"), which used to hide "No space left on device"."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def seed_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -245,18 +485,132 @@ def seed_reference(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+class StoreError(Exception):
+    """The store cannot be opened or written; `message` is Chinese and names the real cause."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+_CAUSES: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
+    ("disk_full", ("no space left on device", "disk full"), (errno.ENOSPC, errno.EDQUOT)),
+    ("read_only", ("read-only file system",), (errno.EROFS,)),
+    ("permission", ("permission denied",), (errno.EACCES, errno.EPERM)),
+    ("locked", ("could not set lock", "conflicting lock", "resource temporarily unavailable"), ()),
+    ("missing", ("no such file",), (errno.ENOENT,)),
+    (
+        "corrupt",
+        (
+            "not a valid duckdb database",
+            "corrupt",
+            "checksum",
+            "serialization",
+            "invalid database",
+            "truncated",
+            "failed to read",
+            "could not read enough bytes",
+            "metadata",
+        ),
+        (),
+    ),
+)
+
+
+def classify_error(exc: BaseException) -> str:
+    """The kind of store failure behind `exc` (walking its causes): disk_full, locked, … other."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    for kind, needles, errnos in _CAUSES:
+        for item in seen:
+            if isinstance(item, StoreError) and item.kind == kind:
+                return kind
+            if isinstance(item, OSError) and item.errno in errnos:
+                return kind
+            text = str(item).lower()
+            if any(needle in text for needle in needles):
+                return kind
+    return "other" if any(isinstance(i, duckdb.Error) for i in seen) else "io"
+
+
+def describe_error(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str:
+    """A Chinese one-line message for a store failure, with the real cause (no traceback)."""
+    if isinstance(exc, StoreError):
+        return exc.message
+    from muyun.labels import STORE_ERROR_TEXT
+
+    kind = classify_error(exc)
+    cause = _root_cause(exc)
+    where = str(path) if path is not None else getattr(exc, "filename", None) or ""
+    return STORE_ERROR_TEXT[kind].format(path=where, cause=cause)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost OS or DuckDB message, one line, bounded (a hostile path must not flood)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:
+        if isinstance(item, OSError) and item.strerror:
+            return item.strerror
+    text = " ".join(str(chain[-1]).split())
+    return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def require_existing(path: str | os.PathLike[str]) -> None:
+    """Raise `StoreError` ("missing") when `path` is not a file: an explicit path is never created.
+
+    Why: a typo in `MUYUN_DB` used to build and serve a demo city silently.
+    """
+    from muyun.labels import STORE_ERROR_TEXT
+
+    if str(path) != ":memory:" and not Path(path).is_file():
+        raise StoreError(STORE_ERROR_TEXT["missing"].format(path=path), "missing")
+
+
+def explicitly_configured(path: str | os.PathLike[str] | None = None) -> bool:
+    """True when the store was named (argument or `MUYUN_DB`) rather than the default file."""
+    return path is not None or bool(os.environ.get("MUYUN_DB"))
+
+
 def connect(
     path: str | os.PathLike[str] | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating, migrating and seeding if writable) a muyun database; ':memory:' works too."""
+    """Open (creating, migrating and seeding if writable) a muyun database; ':memory:' works too.
+
+    A read-only open never creates a file: a missing one is a `StoreError`.
+    """
     target = str(path) if path == ":memory:" else str(db_path(path))
     if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            require_existing(target)
+        else:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
     if not read_only:
-        migrate(con)
-        seed_reference(con)
+        try:
+            migrate(con)
+            seed_reference(con)
+        except BaseException:
+            con.close()
+            raise
     return con
+
+
+def _writable(target: str) -> bool:
+    """Whether the store file and its folder (for the WAL beside it) are writable."""
+    file = Path(target)
+    folder_ok = os.access(file.parent if str(file.parent) else ".", os.W_OK)
+    return folder_ok and (not file.exists() or os.access(file, os.W_OK))
+
+
+_READ_ONLY_KINDS = frozenset({"read_only", "permission"})
 
 
 class Database:
@@ -267,9 +621,29 @@ class Database:
     single writer lock and commits or rolls back as one transaction.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool | None = None
+    ) -> None:
+        """Open for writing when possible; `read_only=None` falls back to reading-only.
+
+        Why the fallback: on a read-only file system or a file the server may not write, the
+        pages can still show everything; `read_only` tells them writing is unavailable.
+        """
         self.path = db_path(path) if path != ":memory:" else Path(":memory:")
-        self._root = connect(path)
+        target = str(self.path)
+        if read_only is None and target != ":memory:" and not _writable(target):
+            read_only = True
+        if read_only:
+            self._root = connect(path, read_only=True)
+        else:
+            try:
+                self._root = connect(path)
+            except (duckdb.Error, OSError) as exc:
+                if read_only is not None or classify_error(exc) not in _READ_ONLY_KINDS:
+                    raise
+                self._root = connect(path, read_only=True)
+                read_only = True
+        self.read_only = bool(read_only)
         self._write_lock = threading.Lock()
         self._local = threading.local()
 
@@ -286,11 +660,19 @@ class Database:
         """Exclusive, transactional write access: all inside commits together or not at all."""
         with self._write_lock:
             cur = self._root.cursor()
+            if self.read_only:
+                cur.close()
+                from muyun.labels import STORE_ERROR_TEXT
+
+                raise StoreError(
+                    STORE_ERROR_TEXT["read_only"].format(path=self.path, cause="read-only"),
+                    "read_only",
+                )
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
             except BaseException:
-                cur.execute("ROLLBACK")
+                rollback_quietly(cur)
                 raise
             else:
                 cur.execute("COMMIT")

@@ -452,6 +452,11 @@ def generate_tables(
 # --- Firms over the years ------------------------------------------------------------------------
 
 
+def _unset() -> np.ndarray:
+    """An empty array for a panel field that a later build step fills in."""
+    return np.empty(0, dtype=object)
+
+
 @dataclass
 class _Panel:
     """All simulated firms (entities) and their scale per year: 0 absent, 1 规上, 2 规下."""
@@ -466,10 +471,11 @@ class _Panel:
     renter_registered: np.ndarray  # for renters: is their lease registered?
     scale: np.ndarray  # (entities, years) int8
     towns: list[str]
-    names: np.ndarray | None = None
-    codes: np.ndarray | None = None
-    listing: np.ndarray | None = None  # final listing status index
-    listed_from: np.ndarray | None = None  # year index from which the final status holds
+    # Filled in by later build steps (names and codes once the panel exists, listing after).
+    names: np.ndarray = field(default_factory=_unset)
+    codes: np.ndarray = field(default_factory=_unset)
+    listing: np.ndarray = field(default_factory=_unset)  # final listing status index
+    listed_from: np.ndarray = field(default_factory=_unset)  # year index of the final status
 
 
 KIND_UP, KIND_DOWN, KIND_SMALL = 0, 1, 2
@@ -533,7 +539,7 @@ def _standard(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _weighted_pick(
-    rng: np.random.Generator, ids: np.ndarray, weights: np.ndarray, k: int
+    rng: np.random.Generator, ids: np.ndarray, weights: np.ndarray, k: float
 ) -> np.ndarray:
     """`k` distinct ids drawn with probability ∝ weight (Efraimidis–Spirakis, O(n))."""
     k = int(min(max(k, 0), len(ids)))
@@ -1135,7 +1141,7 @@ def _parks(towns: list[str], rng: np.random.Generator) -> pd.DataFrame:
         floor += list(_split_exact(rng, total, count, 0.45, 1000.0))
     n = len(status)
     themes = {town: rng.permutation(len(PARK_THEMES)) for town in sorted(set(park_towns))}
-    names = []
+    names: list[str] = []
     for town in park_towns:
         k = sum(name_town == town for name_town in park_towns[: len(names)])
         theme = PARK_THEMES[themes[town][k % len(PARK_THEMES)]]

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ import pyarrow.compute as pc
 import xlsxwriter
 
 from muyun import creditcode
-from muyun.db import TOWNS_CSV, Database
+from muyun.db import TOWNS_CSV, Database, rollback_quietly
 from muyun.labels import (
     HEADER_UNIT_PATTERN,
     IMPORT_ERROR_HEADERS,
+    IMPORT_LIMIT_TEXT,
     IMPORT_TEXT,
     INDUSTRIES,
     LIST_SEP,
@@ -55,7 +57,7 @@ from muyun.labels import (
     YES_NO,
 )
 
-XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "templates"
 MAX_INTEGER = 2_147_483_647  # the store's INTEGER columns
@@ -68,6 +70,27 @@ _CODE_VALUES[[ord(ch) for ch in creditcode.ALPHABET]] = np.arange(len(creditcode
 _CODE_WEIGHTS = np.array(creditcode.WEIGHTS, dtype=np.int64)
 _THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 _INCOMING = "_muyun_incoming"
+
+# --- limits -----------------------------------------------------------------------------------
+# Every file is measured against these BEFORE it is parsed, so a hostile or broken file is refused
+# in bounded time and memory instead of taking the server down (issue 10: a 1.8 KB workbook with
+# a stray cell at XFD1048576 asked for 1.7·10¹⁰ cells). They are generous for real bureau files
+# (a county's 200,000-row, 23-column enterprise table passes) and stated in README "Limits" and
+# docs/data-dictionary.md. Change them here only.
+MAX_FILE_BYTES = 100 * 1024 * 1024  # the file as uploaded (.streamlit/config.toml matches)
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # all parts of an .xlsx decompressed (zip bombs)
+MAX_XML_PART_BYTES = 4 * 1024 * 1024  # workbook.xml, its relationships
+MAX_SHEETS = 50
+MAX_ROWS = 300_000  # spreadsheet rows, counted from row 1 (title rows and blanks included)
+MAX_COLUMNS = 100
+MAX_CELLS = 8_000_000  # rows × columns of the grid the reader would build (300,000 × 26)
+MAX_LINE_BYTES = 64 * 1024  # one CSV line
+MAX_ERRORS_PER_COLUMN = 50  # listed per column; the rest are counted in one line
+MAX_ERRORS = 500  # listed in all
+ERROR_VALUE_CHARS = 120  # a quoted value is cut after this many characters (text max is 100)
+# Control characters (C0, DEL, C1) and the bidirectional overrides that reorder displayed text:
+# never part of a name, and dangerous in exports and logs.
+CONTROL_CHARS = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 # --- the data dictionary as data -------------------------------------------------------------
@@ -227,8 +250,11 @@ class ImportError_:
     column: str
     value: str
     reason: str
+    hidden: int = 0  # > 0: not a problem but the count of further ones left out of the list
 
     def __str__(self) -> str:
+        if self.hidden:
+            return IMPORT_LIMIT_TEXT["more_line"].format(column=self.column, reason=self.reason)
         if self.row is None:
             return IMPORT_TEXT["file_error_line"].format(file=self.column, reason=self.reason)
         return IMPORT_TEXT["error_line"].format(
@@ -255,9 +281,14 @@ class ImportFailed(Exception):
     def __init__(self, errors: list[ImportError_], warnings: list[str] | None = None) -> None:
         self.errors = errors
         self.warnings = warnings or []
-        lines = [IMPORT_TEXT["failed"].format(count=len(errors))]
+        lines = [IMPORT_TEXT["failed"].format(count=self.count)]
         lines += [str(e) for e in errors[:20]]
         super().__init__("\n".join(lines))
+
+    @property
+    def count(self) -> int:
+        """Every problem found, including those left out of the (capped) list."""
+        return sum(e.hidden or 1 for e in self.errors)
 
     def to_frame(self) -> pd.DataFrame:
         return errors_frame(self.errors)
@@ -312,18 +343,28 @@ class _Problems:
         self.position = position or {}  # key → column index in the file, for sorting
         self.parts: list[pd.DataFrame] = []
         self.file_level: list[ImportError_] = []
+        self.found: dict[str, int] = {}  # problems per column, including those not kept
 
     def add(self, mask: np.ndarray | pd.Series, key: str, reason: str | np.ndarray) -> None:
-        """Record `reason` (one text, or one per row) wherever `mask` holds, against `key`."""
+        """Record `reason` (one text, or one per row) wherever `mask` holds, against `key`.
+
+        Only the first `MAX_ERRORS_PER_COLUMN` of a call are kept (the rest are counted), and
+        quoted values are clipped, so a file bad in every cell costs bounded memory and text.
+        """
         where = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not len(where):
             return
+        self.found[key] = self.found.get(key, 0) + len(where)
+        reasons = reason if isinstance(reason, str) else reason[where[:MAX_ERRORS_PER_COLUMN]]
+        where = where[:MAX_ERRORS_PER_COLUMN]
         values = self.raw[key].to_numpy()[where] if key in self.raw else ""
-        reasons = reason if isinstance(reason, str) else reason[where]
+        if key in self.raw:
+            values = np.array([_clip(str(v)) for v in values], dtype=object)
         self.parts.append(
             pd.DataFrame(
                 {
                     "row": self.rows[where],
+                    "key": key,
                     "order": self.position.get(key, -1),
                     "column": self.headers[key],
                     "value": values,
@@ -341,18 +382,29 @@ class _Problems:
         return bool(self.parts or self.file_level)
 
     def records(self) -> list[ImportError_]:
-        """Every problem, file-level first, then by row and column position in the file."""
+        """File-level problems first, then by row and column position in the file: the first
+        `MAX_ERRORS_PER_COLUMN` of each column and `MAX_ERRORS` in all, then one line per
+        column (and one overall) counting the problems left out."""
         out = list(self.file_level)
-        if self.parts:
-            frame = pd.concat(self.parts, ignore_index=True).sort_values(
-                ["row", "order"], kind="stable"
+        if not self.parts:
+            return out
+        frame = pd.concat(self.parts, ignore_index=True).sort_values(
+            ["row", "order"], kind="stable"
+        )
+        frame = frame[frame.groupby("key").cumcount() < MAX_ERRORS_PER_COLUMN]
+        listed = frame.iloc[: max(MAX_ERRORS - len(out), 0)]
+        out += [
+            ImportError_(int(r), str(c), str(v), str(m))
+            for r, c, v, m in zip(
+                listed["row"], listed["column"], listed["value"], listed["reason"], strict=True
             )
-            out += [
-                ImportError_(int(r), str(c), str(v), str(m))
-                for r, c, v, m in zip(
-                    frame["row"], frame["column"], frame["value"], frame["reason"], strict=True
-                )
-            ]
+        ]
+        shown = listed["key"].value_counts()
+        for key, found in self.found.items():
+            rest = found - int(shown.get(key, 0))
+            if rest > 0:
+                reason = IMPORT_LIMIT_TEXT["more_errors"].format(count=rest)
+                out.append(ImportError_(None, self.headers[key], "", reason, hidden=rest))
         return out
 
     def lines(self) -> list[str]:
@@ -375,25 +427,93 @@ class _FileProblem(Exception):
     """A file that cannot be read at all (type, encoding, not a workbook)."""
 
 
+def _size(count: int) -> str:
+    """A byte count for a message (KB/MB)."""
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB"
+    return f"{count / 1024:.1f} KB"
+
+
+def _limit(key: str, **values: object) -> _FileProblem:
+    return _FileProblem(IMPORT_LIMIT_TEXT[key].format(**values))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+# A CJK character in UTF-8 (three bytes): GBK text almost never forms one by accident.
+_UTF8_CJK = re.compile(rb"[\xe3-\xe9][\x80-\xbf]{2}")
+
+
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), then GB18030 (a superset of GBK), then a detector's guess."""
+    """UTF-8 (with or without BOM), then GB18030 (a superset of GBK), then a detector's guess.
+
+    A file that is UTF-8 up to some line and something else after it is mixed (two exports
+    pasted together): it is refused naming that line, instead of being read as mojibake.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if _UTF8_CJK.search(data, 0, utf8_error.start):
+        row = _line_of(data, utf8_error.start)
+        raise _limit("bad_line_encoding", row=row, encoding="UTF-8")
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        gbk_error = exc
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
-        raise _FileProblem(IMPORT_TEXT["encoding"])
+        row = _line_of(data, max(utf8_error.start, gbk_error.start))
+        raise _limit("bad_line_encoding", row=row, encoding="UTF-8 / GBK")
     return str(best)
+
+
+def _check_csv_shape(data: bytes) -> None:
+    """Line length, line count and the widest line's column count, from the bytes, before any
+    parser runs (a 10⁶-column line made pandas run for minutes with gigabytes)."""
+    lines = data.split(b"\n")
+    rows = len(lines) - (1 if not lines[-1].strip() else 0)  # a final line break ends a row
+
+    def extent(columns: int) -> str:
+        return IMPORT_LIMIT_TEXT["csv_extent"].format(rows=f"{rows:,}", columns=f"{columns:,}")
+
+    if rows > MAX_ROWS:
+        raise _limit("too_many_rows", rows=f"{rows:,}", limit=f"{MAX_ROWS:,}", extent=extent(0))
+    first = lines[0]
+    sep = b"\t" if b"\t" in first and b"," not in first else b","
+    widest = 0
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            raise _limit("line_too_long", row=number, limit=_size(MAX_LINE_BYTES))
+        widest = max(widest, line.count(sep) + 1)
+    if widest > MAX_COLUMNS:
+        # The byte count is an upper bound (a quoted name may hold a comma): count exactly.
+        text = _decode(data)
+        widest = max(
+            (len(r) for r in csv.reader(io.StringIO(text), delimiter=sep.decode())), default=0
+        )
+        if widest > MAX_COLUMNS:
+            raise _limit(
+                "too_many_columns", columns=widest, limit=MAX_COLUMNS, extent=extent(widest)
+            )
+    if widest * rows > MAX_CELLS:
+        raise _limit(
+            "too_many_cells",
+            cells=f"{widest * rows:,}",
+            limit=f"{MAX_CELLS:,}",
+            extent=extent(widest),
+        )
 
 
 def _csv_cells(data: bytes) -> pd.DataFrame:
     """Every line a row (blank ones too, so row numbers match a spreadsheet's), cells as text."""
+    _check_csv_shape(data)
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     options = {
@@ -404,27 +524,221 @@ def _csv_cells(data: bytes) -> pd.DataFrame:
         "skip_blank_lines": False,
     }
     try:
-        return pd.read_csv(io.StringIO(text), **options)
+        cells = pd.read_csv(io.StringIO(text), **options)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except pd.errors.ParserError:
         # Ragged rows (a title line above the header, stray trailing cells): size by the widest.
         width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=options["sep"]))
-        return pd.read_csv(io.StringIO(text), names=range(width), **options)
+        cells = pd.read_csv(io.StringIO(text), names=range(width), **options)
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    return cells
+
+
+def _column_number(letters: bytes) -> int:
+    """`A` → 1, `AA` → 27, `XFD` → 16384."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+_DIMENSION = re.compile(
+    rb'<dimension\s+ref="\$?([A-Z]{1,4})\$?(\d{1,8})(?::\$?([A-Z]{1,4})\$?(\d{1,8}))?"'
+)
+# Row tags with their number and whether they are empty (`<row …/>` or `<row …></row>`: rows
+# kept only for a height or style hold no cell and do not count).
+_ROW_TAG = re.compile(rb'<row\b[^>]*?\sr="(\d{1,10})"[^>]*?(/?)>(</row>)?')
+_ROW_TAG_FIRST = re.compile(rb'<row r="(\d{1,10})"[^>]*?(/?)>(</row>)?')  # Excel's form: fast
+# Cell references of two or more letters (columns from AA) and of rows from 100,000: literal-
+# prefixed patterns, so they are fast; smaller references cannot exceed a limit.
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,4})[0-9]')
+_DEEP_REF = re.compile(rb' r="[A-Z]{1,4}([0-9]{6,10})"')
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class _Extent:
+    """How far a worksheet reaches, as declared (`<dimension>`) and as its XML actually goes."""
+
+    declared_rows: int = 0
+    declared_columns: int = 0
+    rows: int = 0  # highest row number (or count of rows without numbers)
+    columns: int = 0  # highest column (or most cells in one row)
+    cells: int = 0  # cells actually written
+
+    def check(self, sheet: str) -> None:
+        for rows, columns, what in (
+            (self.declared_rows, self.declared_columns, "declared"),
+            (self.rows, self.columns, "actual"),
+        ):
+            extent = IMPORT_LIMIT_TEXT["extent"].format(
+                sheet=sheet, rows=f"{rows:,}", columns=f"{columns:,}", kind=IMPORT_LIMIT_TEXT[what]
+            )
+            if rows > MAX_ROWS:
+                raise _limit(
+                    "too_many_rows", rows=f"{rows:,}", limit=f"{MAX_ROWS:,}", extent=extent
+                )
+            if columns > MAX_COLUMNS:
+                raise _limit(
+                    "too_many_columns", columns=f"{columns:,}", limit=MAX_COLUMNS, extent=extent
+                )
+            if rows * columns > MAX_CELLS:
+                raise _limit(
+                    "too_many_cells",
+                    cells=f"{rows * columns:,}",
+                    limit=f"{MAX_CELLS:,}",
+                    extent=extent,
+                )
+
+
+def _count_cells(piece: bytes) -> int:
+    return piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/>")
+
+
+def _scan_sheet(stream: io.BufferedIOBase, budget: list[int], sheet: str) -> _Extent:
+    """Stream one worksheet's XML once, measuring its extent without building any cell.
+
+    `budget` is the decompressed bytes still allowed for the whole workbook; the stream is
+    abandoned (and the file refused) the moment the extent or the budget is exceeded.
+    """
+    extent = _Extent()
+    pending: list[bytes] = []  # text after the last complete tag (a long string may span chunks)
+    row_cells = 0  # cells seen so far in the row that is still open
+    rows_seen = 0
+    unnumbered = False
+    first = True
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise _limit(
+                "xml_too_large",
+                size=f"> {_size(MAX_UNZIPPED_BYTES)}",
+                limit=_size(MAX_UNZIPPED_BYTES),
+            )
+        if b">" not in chunk:
+            pending.append(chunk)
+            continue
+        buffer = b"".join([*pending, chunk])
+        cut = buffer.rfind(b">") + 1
+        body, rest = buffer[:cut], buffer[cut:]
+        pending = [rest]
+        if first:
+            found = _DIMENSION.search(body)
+            if found:
+                col1, row1, col2, row2 = found.groups()
+                last_col, last_row = (col2, row2) if col2 else (col1, row1)
+                extent.declared_rows = int(last_row)
+                extent.declared_columns = _column_number(last_col)
+                extent.check(sheet)
+            first = False
+        row_tags = body.count(b"<row ") + body.count(b"<row>")
+        fast = body.count(b'<row r="') == row_tags
+        tags = (_ROW_TAG_FIRST if fast else _ROW_TAG).findall(body)
+        filled = [int(n) for n, slash, close in tags if not slash and not close]
+        if filled:
+            extent.rows = max(extent.rows, max(filled))
+        deep = _DEEP_REF.findall(body)
+        if deep:
+            extent.rows = max(extent.rows, max(int(n) for n in deep))
+        rows_seen += row_tags
+        unnumbered = unnumbered or len(tags) < row_tags
+        if unnumbered:  # a row without a number follows the previous one
+            extent.rows = max(extent.rows, rows_seen)
+        wide = _WIDE_REF.findall(body)
+        if wide:
+            extent.columns = max(extent.columns, max(_column_number(w) for w in wide))
+        cells = _count_cells(body)
+        extent.cells += cells
+        if cells:
+            extent.columns = max(extent.columns, 1)
+        if body.count(b'<c r="') == cells:
+            row_cells = 0  # every cell names its column: the references above are exact
+        else:
+            # Cells without a reference take the next column: count the widest row instead.
+            pieces = body.split(b"</row>")
+            for piece in pieces[:-1]:
+                extent.columns = max(extent.columns, row_cells + _count_cells(piece))
+                row_cells = 0
+            row_cells += _count_cells(pieces[-1])
+            extent.columns = max(extent.columns, row_cells)
+        extent.check(sheet)
+    return extent
+
+
+def _check_workbook(data: bytes) -> None:
+    """Sheets, decompressed size and every worksheet's extent, before the reader sees the file.
+
+    Every part is decompressed once here as a stream, so a zip bomb stops at the budget and a
+    part whose declared size lies fails its size/CRC check; calamine, which builds a dense grid
+    of the sheet's whole extent, only runs on a file that passed.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _FileProblem(IMPORT_TEXT["bad_xlsx"].format(detail=exc)) from exc
+    declared = sum(p.file_size for p in parts)
+    if declared > MAX_UNZIPPED_BYTES:
+        raise _limit("xml_too_large", size=_size(declared), limit=_size(MAX_UNZIPPED_BYTES))
+    sheets = [p for p in parts if re.fullmatch(r"xl/worksheets/[^/]+\.xml", p.filename)]
+    if len(sheets) > MAX_SHEETS:
+        raise _limit("too_many_sheets", count=len(sheets), limit=MAX_SHEETS)
+    budget = [MAX_UNZIPPED_BYTES]
+    try:
+        for part in parts:
+            with archive.open(part) as stream:
+                if part in sheets:
+                    _scan_sheet(stream, budget, Path(part.filename).stem).check(part.filename)
+                    continue
+                limit = MAX_XML_PART_BYTES if part.filename.startswith("xl/_rels") else None
+                while chunk := stream.read(_CHUNK):
+                    budget[0] -= len(chunk)
+                    if budget[0] < 0 or (limit is not None and part.file_size > limit):
+                        raise _limit(
+                            "xml_too_large",
+                            size=f"> {_size(MAX_UNZIPPED_BYTES)}",
+                            limit=_size(MAX_UNZIPPED_BYTES),
+                        )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
+        raise _FileProblem(IMPORT_TEXT["bad_xlsx"].format(detail=exc)) from exc
 
 
 def _xlsx_cells(data: bytes) -> pd.DataFrame:
-    """The first sheet from A1 as text; Excel numbers lose a trailing `.0` (2024.0 → 2024)."""
+    """The first sheet from A1 as text; Excel numbers lose a trailing `.0` (2024.0 → 2024).
+
+    Rows are read one at a time and blank ones dropped (their numbers kept as the index), so
+    the frame holds only rows that have something in them.
+    """
     from python_calamine import CalamineWorkbook
 
+    _check_workbook(data)
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        left = sheet.start[1] if sheet.start else 0
+        numbers: list[int] = []
+        kept: list[list[object]] = []
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            if row.count("") != len(row):
+                numbers.append(number)
+                kept.append([""] * left + list(row))
+    except _FileProblem:
+        raise
     except Exception as exc:  # calamine raises several types for damaged or foreign files
-        raise _FileProblem(IMPORT_TEXT["bad_xlsx"].format(detail=exc)) from exc
-    if not rows:
+        raise _FileProblem(IMPORT_TEXT["bad_xlsx"].format(detail=_clip(str(exc)))) from exc
+    if not kept:
         return pd.DataFrame()
-    return pd.DataFrame(rows, dtype=object).astype("str").apply(_drop_point_zero)
+    frame = pd.DataFrame(kept, index=numbers, dtype=object).fillna("").astype("str")
+    return frame.apply(_drop_point_zero)
 
 
 def _drop_point_zero(col: pd.Series) -> pd.Series:
@@ -445,10 +759,16 @@ def read_file(source: str | Path | bytes, file_name: str | None = None) -> RawFi
         path = Path(source)
         name = file_name or path.name
         try:
-            data = path.read_bytes()
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ImportFailed([_too_large(name, size)])
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # a file growing meanwhile stays bounded
         except OSError:
             reason = IMPORT_TEXT["file_not_found"].format(path=path)
             raise ImportFailed([ImportError_(None, name, "", reason)]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed([_too_large(name, len(data))])
     suffix = Path(name).suffix.lower()
     if not suffix:  # bytes without a name: a workbook is a zip (xlsx) or OLE file (xls)
         workbook = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
@@ -463,8 +783,23 @@ def read_file(source: str | Path | bytes, file_name: str | None = None) -> RawFi
     except _FileProblem as exc:
         raise ImportFailed([ImportError_(None, name, "", str(exc))]) from None
     cells.columns = range(cells.shape[1])
-    cells.index = pd.RangeIndex(1, len(cells) + 1)
     return RawFile(name, hashlib.sha256(data).hexdigest(), cells)
+
+
+def _too_large(name: str, size: int) -> ImportError_:
+    reason = IMPORT_LIMIT_TEXT["file_too_large"].format(
+        size=_size(size), limit=_size(MAX_FILE_BYTES)
+    )
+    return ImportError_(None, name, "", reason)
+
+
+def _clip(value: str, limit: int = ERROR_VALUE_CHARS) -> str:
+    """`value` cut to `limit` characters for a message (a 10⁷-character name once came back
+    whole, 30 MB of error text); control characters shown as escapes."""
+    text = re.sub(CONTROL_CHARS, lambda m: repr(m.group())[1:-1], value[: limit + 1])
+    if len(value) <= limit:
+        return text
+    return IMPORT_LIMIT_TEXT["clipped"].format(head=text[:limit], length=len(value))
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -648,6 +983,21 @@ def _parse_column(col: Column, text: pd.Series, towns: frozenset[str]) -> tuple[
                 lengths,
             )
             problems.append((bad, reasons))
+            control = text.str.extract(f"({CONTROL_CHARS})", expand=False)
+            has_control = present & ~bad & control.notna().to_numpy(dtype=bool)
+            problems.append(
+                (
+                    has_control,
+                    _reasons(
+                        has_control,
+                        lambda ch: IMPORT_LIMIT_TEXT["control_char"].format(
+                            char=f"U+{ord(ch):04X}"
+                        ),
+                        control,
+                    ),
+                )
+            )
+            bad = bad | has_control  # a new array: the masks above stay as they are
         typed = typed.where(~bad)
     if col.default is not None:
         typed = typed.where(~missing, col.default)
@@ -843,7 +1193,8 @@ def _validate_cells(
     if header_at is None:
         problems = _Problems(empty, np.zeros(0, dtype=np.int64), {})
         problems.file_level.append(ImportError_(None, file_name, "", IMPORT_TEXT["no_header"]))
-        return _Validated(spec, empty, problems.rows, problems, problems, [])
+        no_warnings = _Problems(empty, problems.rows, {})  # not `problems` again: said once
+        return _Validated(spec, empty, problems.rows, problems, no_warnings, [])
 
     header = cells.loc[header_at]
     body = cells.loc[header_at + 1 :]
@@ -934,7 +1285,7 @@ def _transaction(
     try:
         yield target
     except BaseException:
-        target.execute("ROLLBACK")
+        rollback_quietly(target)  # keeps e.g. "No space left on device", not "aborted"
         raise
     target.execute("COMMIT")
 

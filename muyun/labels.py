@@ -720,6 +720,8 @@ SCORE_HEADERS: dict[str, str] = {
     "water_multiple": "单位用水增加值÷平均值（倍）",
     "deduction_safety": "扣分·安全生产事故",
     "deduction_env": "扣分·环保处罚",
+    "override": "调档说明",  # evaluation runs (issue 16)
+    "stage": "评价阶段",
 }
 # Command line (muyun/cli/): the top-level parser and one dict per sub-command.
 CLI_DESCRIPTION = "亩云 muyun：亩均效益综合评价（亩均论英雄）命令行工具"
@@ -823,6 +825,8 @@ def score_header(column: str) -> str:
     if column in INDICATORS:
         ind = INDICATORS[column]
         return f"{ind.name}（{ind.unit}）"
+    if column in POLICY_COLUMNS_ZH:  # the policy money (methodology §9)
+        return POLICY_COLUMNS_ZH[column]
     return column
 
 
@@ -850,8 +854,12 @@ PAGE_TITLES: dict[str, str] = {
     "rankings": "行业排名",
     "enterprise": "企业画像",
     "whatif": "权重模拟",
+    "policy": "政策测算",
     "land": "低效用地整治",
     "data": "数据管理",
+    "evaluation": "年度评价",
+    "firm_links": "企业链接与送达",
+    "firm": "企业专属页面",
 }
 LEASE_OUT = "租出"
 LEASE_IN = "租入"
@@ -926,19 +934,6 @@ KPI_LABELS: dict[str, str] = {
     "tax_per_mu": "{scale}亩均税收（万元/亩）",
     "va_per_mu": "{scale}亩均增加值（万元/亩）",
     "tier": "{tier}类 {name}（家）",
-}
-ADMIN_TEXT: dict[str, str] = {
-    "disabled": (
-        "未配置管理员密码，数据写入已停用。请在 .streamlit/secrets.toml 中设置 "
-        "admin_password_hash，或设置环境变量 MUYUN_ADMIN_PASSWORD_HASH（生成方法见 README）。"
-    ),
-    "password": "管理员密码",
-    "login": "登录",
-    "logout": "退出管理员模式",
-    "wrong": "密码错误，不能写入数据。",
-    "locked": "密码错误次数过多，请稍后再试。",
-    "ok": "已进入管理员模式。",
-    "needed": "导入数据需要管理员权限；查看页面无需登录。",
 }
 SMALL_POOL_WARNING = "以下排名池不足 {n} 家企业，排名与分类仍按规则计算，请谨慎解读：{pools}"
 SMALL_POOL_ITEM = "{pool}（{n}家）"
@@ -1071,6 +1066,7 @@ REPORT_TEXT: dict[str, str] = {
     "tier": "分类",
     "tier_value": "{tier}类 · {name}",
     "veto_note": "（一票否决：否决前为{before}类）",
+    "override_note": "（调档：测算为{computed}类；{reason}）",
     "change": "与上年比较",
     "change_value": "得分 {delta}分；排名 {prev_rank} → {rank}；分类 {prev_tier} → {tier}",
     "change_none": "上年未参与定级，无可比数据",
@@ -1221,4 +1217,616 @@ REPORT_ADVICE: dict[str, str] = {
     "va_per_water": "推进节水改造和循环用水，提高单位用水产出",
     "tax_per_kwh": "提升产品附加值、实施电机能效提升，提高单位用电税收",
     "revenue_per_kwh": "优化用电结构、减少无效用电，提高单位用电营业收入",
+}
+
+# ── Policy money (methodology §9, issue 12): [policy] profile errors, columns, pages ──────────
+POLICY_PROFILE_ERRORS: dict[str, str] = {
+    "needs_base": "配置了分类加价比例时必须给出 {key}",
+    "repeat_tier": "repeat.tier 应为 {tiers} 之一，实际为 {value!r}",
+    "repeat_years": "repeat.years 应为不小于 2 的整数（连续年数），实际为 {value!r}",
+    "repeat_missing": "repeat 应包含 tier、years、rate 三项",
+    "relief_over": "减免比例应在 0–100 之间，实际为 {value!r}",
+}
+POLICY_COLUMNS_ZH: dict[str, str] = {
+    "electricity_surcharge": "差别化电价加价（万元）",
+    "water_surcharge": "差别化水价加价（万元）",
+    "land_tax_relief": "城镇土地使用税减免（万元）",
+    "policy_net": "政策净额（万元，正数为企业净得）",
+}
+POLICY_TEXT: dict[str, str] = {
+    "illustrative": "示意费率：本方案的差别化电价、水价和土地使用税减免标准为示意参数，"
+    "非当地正式文件，测算结果仅供参考。",
+    "source": "费率依据：{source}",
+    "no_policy": "评价方案“{profile}”未配置差别化政策费率（[policy]），不测算政策金额。",
+    "intro": "{year}年 · {profile} · 按分类测算的差别化政策金额（万元）。"
+    "减免为财政让利，加价为财政增收；净额 = 减免 − 加价（正数为财政净让利、企业净得）。",
+    "by": "汇总维度",
+    "by_tier": "按分类",
+    "by_industry": "按行业",
+    "by_town": "按镇街",
+    "firms_behind": "构成该数字的企业（{label}，{n} 家）",
+    "pick_group": "查看企业明细",
+    "all_groups": "全部",
+    "metric_relief": "土地使用税减免",
+    "metric_surcharge": "电价水价加价",
+    "metric_net": "净额（减免 − 加价）",
+    "metric_firms": "涉及企业",
+    "total_row": "合计",
+    "repeat_note": "{tier}类连续 {years} 年（含本年）的企业电价加价按 {rate:g} 元/千瓦时计"
+    "（本年 {n} 家）；中间任一年未定级即中断连续。",
+    "published_note": "政策金额按已发布结果（含调整后的分类）及已发布的历年分类计算。",
+    "live_note": "政策金额按本方案实时评价结果计算；连续年数按同一方案评价的往年分类判断。",
+    "download": "下载企业明细（CSV）",
+    "firm_heading": "差别化政策金额（{year}年，万元）",
+    "firm_pays": "本年因 {tier} 类分类：电价加价 {electricity} 万元、水价加价 {water} 万元、"
+    "土地使用税减免 {relief} 万元，净额 {net} 万元。",
+    "firm_none": "本年未定级，不适用差别化政策金额。",
+    "firm_next": "升至 {tier} 类（{name}）每年可{verb} {gain} 万元。",
+    "firm_next_gap": "亩均税收提高 {per_mu} 万元/亩（税收增加 {amount} 万元，升至 {after} 万元/亩）"
+    "即可升至 {tier} 类（{name}），每年{verb} {gain} 万元。",
+    "firm_top": "已是最高分类。",
+    "gain_more": "多得",
+    "gain_less": "少得",
+    "repeat_applied": "（已连续 {years} 年为 {tier} 类，电价加价按 {rate:g} 元/千瓦时）",
+}
+POLICY_HEADERS: dict[str, str] = {
+    "group": "分组",
+    "firms": "定级企业（家）",
+    "land_tax_relief": "土地使用税减免（万元）",
+    "electricity_surcharge": "电价加价（万元）",
+    "water_surcharge": "水价加价（万元）",
+    "surcharges": "加价合计（万元）",
+    "policy_net": "净额（万元）",
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "tier": "分类",
+    "industry": "行业",
+    "town": "镇街",
+    "repeat": "连续加价",
+}
+POLICY_RATE_PARAMS: dict[str, str] = {
+    "r_elec_{tier}": "{tier}类电价加价（元/千瓦时）",
+    "r_elec_repeat": "连续{tier}类电价加价（元/千瓦时）",
+    "r_water_{tier}": "{tier}类水价加价（%）",
+    "r_relief_{tier}": "{tier}类土地使用税减免（%）",
+}
+WHATIF_FISCAL_TEXT: dict[str, str] = {
+    "heading": "财政影响（{scale}参评企业，与基准方案比较，万元）",
+    "relief": "Δ 土地使用税减免",
+    "surcharges": "Δ 电价水价加价",
+    "net": "Δ 净额（减免 − 加价）",
+    "more": "多缴/少得的企业",
+    "less": "少缴/多得的企业",
+    "baseline_help": "基准：{value} 万元",
+    "rates": "政策费率（示意，可调）",
+    "rates_help": "调整费率后，情景的政策金额随之变化；基准方案保持方案文件中的费率。",
+    "compare_heading": "财政影响对比（万元，第二项 − 第一项）",
+    "robust_heading": "总净额的稳健性（{runs} 次随机权重）",
+    "robust_line": "总净额（减免 − 加价）第 5–95 百分位：{p5} – {p95} 万元，中位数 {p50} 万元；"
+    "当前情景 {current} 万元。",
+    "no_policy": "本方案未配置差别化政策费率，不测算财政影响。",
+}
+
+# --- Accounts, login throttle, store errors and import limits (issue 10) ---
+ACCOUNT_TEXT: dict[str, str] = {
+    "bad_username": "用户名应为2–64个字母、数字或 _ . @ - 字符",
+    "bad_role": "角色「{role}」无效，应为：{roles}",
+    "bad_display_name": "姓名不能为空，不超过{max}个字符，且不能含控制字符",
+    "bad_hash": "不是可识别的密码哈希（应为 argon2 或 bcrypt 格式）",
+    "short_password": "密码至少{min}个字符",
+    "long_password": "密码过长（最多{max}字节）",
+    "taken": "用户名「{username}」已存在",
+    "wrong": "用户名或密码错误。",
+    "throttled": "登录失败次数过多，请{seconds}秒后再试。",
+    "read_only": "数据库当前为只读，无法登录或写入。",
+}
+ADMIN_LOGIN_TEXT: dict[str, str] = {
+    "username": "用户名",
+    "password": "密码",
+    "login": "登录",
+    "logout": "退出登录",
+    "logged_in": "已登录：{name}（{role}）",
+    "needed": "此操作需要登录；查看页面无需登录。",
+    "no_accounts": (
+        "尚未创建账号，写入功能已停用。请在服务器上运行 "
+        "python -m muyun account add --username 用户名 --role 管理员 --name 姓名 "
+        "创建账号（见 README）。"
+    ),
+    "not_allowed": "当前账号（{role}）无权执行此操作。",
+    "read_only": "数据库当前以只读方式打开，暂不能写入；查看不受影响。",
+}
+ACCOUNT_CLI_TEXT: dict[str, str] = {
+    "help": "管理登录账号",
+    "add_help": "新建账号（密码取自环境变量 MUYUN_NEW_PASSWORD，否则交互输入）",
+    "list_help": "列出账号",
+    "username": "用户名（字母、数字、_ . @ -）",
+    "role": "角色：管理员 或 经办",
+    "name": "姓名（显示在页面和审计记录中）",
+    "legacy_hash": (
+        "沿用环境变量 MUYUN_ADMIN_PASSWORD_HASH 中的旧 bcrypt 哈希（首次登录后自动升级为 argon2id）"
+    ),
+    "no_legacy_hash": "未设置环境变量 MUYUN_ADMIN_PASSWORD_HASH",
+    "prompt": "新密码：",
+    "prompt_again": "再次输入：",
+    "mismatch": "两次输入的密码不一致",
+    "created": "已创建账号：{username}（{name}，{role}）",
+    "row": "{username}\t{name}\t{role}",
+    "none": "尚无账号",
+}
+STORE_ERROR_TEXT: dict[str, str] = {
+    "page": "数据库暂时无法使用，页面无法显示。请联系系统管理员查看服务器日志。",
+    "missing": "数据库文件不存在：{path}（请检查 MUYUN_DB 设置）",
+    "corrupt": "数据库文件已损坏或不是 muyun 数据库：{path}（{cause}）",
+    "locked": "数据库文件正被其他程序占用（例如另一个导入或服务器进程）：{path}（{cause}）",
+    "disk_full": "磁盘空间已满，写入失败，数据库未改变：{path}（{cause}）",
+    "read_only": "数据库文件只读，无法写入：{path}（{cause}）",
+    "permission": "没有访问数据库文件的权限：{path}（{cause}）",
+    "other": "数据库错误：{path}（{cause}）",
+    "io": "读写文件失败：{path}（{cause}）",
+}
+IMPORT_LIMIT_TEXT: dict[str, str] = {
+    "file_too_large": "文件大小 {size} 超过上限 {limit}",
+    "too_many_sheets": "工作表数 {count} 超过上限 {limit}",
+    "too_many_rows": "行数 {rows} 超过上限 {limit}（工作表范围 {extent}）",
+    "too_many_columns": "列数 {columns} 超过上限 {limit}（工作表范围 {extent}）",
+    "too_many_cells": "单元格数 {cells} 超过上限 {limit}（工作表范围 {extent}）",
+    "xml_too_large": "工作表解压后 {size} 超过上限 {limit}（可能是压缩炸弹）",
+    "zip_ratio": "压缩比 {ratio:.0f} 超过上限 {limit}（可能是压缩炸弹）",
+    "line_too_long": "第{row}行长度超过上限 {limit} 字符",
+    "more_errors": "另有 {count} 条错误未列出",
+    "more_line": "列「{column}」：{reason}",
+    "control_char": "含有控制字符（{char}），请删除",
+    "clipped": "{head}…（共{length}个字符）",
+    "extent": "{sheet}：{rows} 行 × {columns} 列（{kind}）",
+    "csv_extent": "{rows} 行 × {columns} 列",
+    "declared": "声明范围",
+    "actual": "实际范围",
+    "bad_line_encoding": (
+        "无法识别文件编码：第{row}行不是 {encoding} 编码（请将整个文件另存为 UTF-8 或 GBK）"
+    ),
+}
+
+# --- Each firm's private link: the firm portal and the officials' 企业链接与送达 page ---
+FIRMLINK_TEXT: dict[str, str] = {
+    "disabled": (
+        "企业专属链接功能未启用：服务器未配置链接密钥。请在环境变量 MUYUN_LINK_SECRET 或 "
+        ".streamlit/secrets.toml 的 link_secret 中设置至少32个字符的随机密钥（见 README），"
+        "然后重启服务。"
+    ),
+    "bad_base_url": "系统访问地址“{value}”无效：应以 http:// 或 https:// 开头，且不含参数",
+    "no_run": "找不到评价批次 {run}",
+    "no_firm": "评价批次 {run} 中没有统一社会信用代码为 {code} 的企业",
+    "expiry_past": "链接有效期应晚于当前时间",
+    "audit_batch": "批量生成企业链接 {n} 个",
+    "links_sheet": "企业链接",
+    "status_sheet": "送达情况",
+}
+FIRMLINK_STATES: dict[str, str] = {
+    "live": "有效",
+    "expired": "已过期",
+    "revoked": "已撤销",
+    "none": "未生成",
+}
+FIRMLINK_EVENTS: dict[str, str] = {
+    "opened": "打开链接",
+    "confirmed": "确认数据",
+    "disputed": "数据有异议",
+    "objected": "提出公示异议",
+    "report": "查看报告",
+}
+FIRMLINK_HEADERS: dict[str, str] = {
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "town": "镇街",
+    "industry": "行业",
+    "version": "链接版本",
+    "link": "专属链接",
+    "expires_at": "有效期至",
+    "link_state": "链接状态",
+    "opened_first": "首次打开时间",
+    "opened_count": "打开次数",
+    "confirmed_at": "确认时间",
+    "disputed_at": "提出数据异议时间",
+    "objected_count": "公示异议（件）",
+    "report_first": "首次查看报告时间",
+    "report_last": "最近查看报告时间",
+    "report_count": "查看报告次数",
+    "firms": "企业数（家）",
+    "linked": "有效链接（家）",
+    "opened": "已打开（家）",
+    "confirmed": "已确认（家）",
+    "disputed": "有异议（家）",
+    "objected": "提出公示异议（家）",
+    "report": "已阅报告（家）",
+}
+FIRM_PAGE_TEXT: dict[str, str] = {
+    "refused_title": "链接无效",
+    "refused": "此链接无效或已失效。如有疑问，请联系所在镇街或市经信局，索取新的专属链接。",
+    "throttled": "访问过于频繁，请稍后再试。",
+    "disabled": "企业专属链接功能暂未启用，请联系所在镇街或市经信局。",
+    "run_line": "{year}年度亩均效益综合评价 · 当前阶段：{stage} · 本链接有效期至 {expires}",
+    "private": "本页面为贵企业专属，请勿转发。链接仅显示贵企业自身的数据。",
+    "sheet_header": "数据确认单",
+    "sheet_intro": "以下为本年度评价所用的贵企业数据。请核对后确认，或指出有误的项目并说明。",
+    "sheet_field": "项目",
+    "sheet_value": "数值",
+    "sheet_unit": "单位",
+    "answer": "核对结果",
+    "answer_ok": "数据无误，确认",
+    "answer_dispute": "部分数据有误，提出异议",
+    "fields": "有误的项目",
+    "comment": "说明（正确数值及依据）",
+    "evidence": "证明材料（PDF、PNG 或 JPEG，可选）",
+    "submit": "提交",
+    "need_fields": "请选择有误的项目，并填写说明。",
+    "confirmed": "已提交：数据无误。感谢配合。",
+    "disputed": "已提交数据异议，市经信局将核实后答复。",
+    "answer_recorded": "贵企业已于 {at} 提交核对结果：{answer}。",
+    "answer_fields": "有异议的项目：{fields}",
+    "sheet_closed": "当前阶段不在数据确认期，数据确认单仅供查阅。",
+    "objection_header": "公示异议",
+    "objection_intro": (
+        "公示期 {start} 至 {end}。对公示的评价结果有异议的，可在公示期内提出，并附证明材料。"
+    ),
+    "grounds": "异议理由",
+    "objection_submit": "提交异议",
+    "need_grounds": "请填写异议理由。",
+    "objected": "异议已提交（编号 {id}），将进入市经信局复核。",
+    "objections_filed": "贵企业本次公示期已提交异议 {n} 件。",
+    "report_header": "分析报告",
+    "report_open": "查看贵企业的亩均效益分析报告",
+    "report_pdf": "下载分析报告（PDF）",
+    "history_header": "历年评价分类",
+    "history_year": "年度",
+    "history_tier": "分类",
+    "history_none": "暂无已发布的历年分类。",
+    "untiered": "不定级",
+    "not_published": "评价结果发布后，可在此查看和下载贵企业的分析报告。",
+    "report_loading": "正在准备报告…",
+    "report_title": "{year}年度亩均效益分析报告",
+    "report_value": "内容",
+    "report_comparison": "与行业对比",
+    "report_suggestions": "提升建议",
+    "report_policies": "适用政策",
+}
+FIRMLINK_PAGE_TEXT: dict[str, str] = {
+    "intro": (
+        "为每家企业生成专属链接（按评价批次），由各镇街发送给企业；企业通过链接确认数据、"
+        "在公示期提出异议、在发布后查看报告。下方可查看各企业的打开与阅读情况。"
+    ),
+    "no_runs": "尚未创建评价批次。请先在年度评价页面创建批次。",
+    "run": "评价批次",
+    "run_option": "{year}年度 · {profile} · {stage}（批次 {id}）",
+    "manage": "生成与管理链接",
+    "base_url": "系统对外访问地址",
+    "base_url_help": "企业打开链接时使用的地址，例如 https://muyun.example.gov.cn",
+    "expiry": "链接有效期至",
+    "generate": "为尚无有效链接的企业生成链接",
+    "generated": "已生成 {n} 个链接。",
+    "none_generated": "所有企业均已有有效链接，未新生成。",
+    "download_links": "下载全部有效链接（Excel）",
+    "links_file": "企业专属链接_{year}_批次{run}.xlsx",
+    "firm": "企业",
+    "revoke": "撤销该企业的链接",
+    "reissue": "撤销并重新生成该企业的链接",
+    "revoked": "已撤销 {n} 个链接。",
+    "nothing_revoked": "该企业没有有效链接。",
+    "reissued": "已重新生成（第 {version} 版），请下载最新的链接表发送给企业。",
+    "status_header": "送达情况",
+    "by_town": "按镇街",
+    "by_industry": "按行业",
+    "per_firm": "逐企业明细",
+    "download_status": "导出送达明细（Excel）",
+    "status_file": "企业送达明细_{year}_批次{run}.xlsx",
+    "download_unread": "导出未阅读报告企业名单（Excel，{n} 家）",
+    "unread_file": "未阅读报告企业_{year}_批次{run}.xlsx",
+    "live_count": "有效链接：{n} 家企业",
+}
+
+# ── the annual evaluation cycle (issue 16: runs, confirmation, notice, objections, overrides,
+# publication, audit) ─────────────────────────────────────────────────────────────────────────
+EVAL_STAGES: tuple[str, ...] = ("草稿", "数据确认", "公示中", "已发布")
+EVAL_ANSWERS: tuple[str, ...] = ("已确认", "有异议")
+EVAL_DECISIONS: tuple[str, ...] = ("采纳", "驳回")
+EVAL_CHANNELS: tuple[str, ...] = ("镇街转交", "直接提交", "企业链接")
+EVAL_TEXT: dict[str, str] = {
+    "not_allowed": "账号 {user}（{role}）无权执行此操作（{action}）。",
+    "needs_account": "此操作需要登录的工作人员账号。",
+    "bad_firm_actor": "企业身份“{actor}”与所涉企业不一致，操作被拒绝。",
+    "no_run": "评价批次 {run} 不存在。",
+    "no_year": "{year} 年没有企业数据，无法创建评价批次。",
+    "no_firm": "评价批次 {run} 中没有统一社会信用代码为 {code} 的企业。",
+    "locked": "评价批次 {run} 已正式发布并锁定，不能再更正数据或调档。",
+    "bad_stage": "评价批次 {run} 当前处于“{stage}”阶段，此操作需要“{needed}”阶段。",
+    "bad_days": "公示天数 {days} 不在允许范围（{lo}–{hi} 天）内。",
+    "already_published": "{year} 年已有正式发布的评价批次（{run}），每年只能发布一个批次。",
+    "pending_objections": "还有 {count} 件异议未作出处理决定，不能发布。",
+    "bad_answer": "确认结果“{answer}”无效，应为：{answers}。",
+    "bad_fields": "有异议的字段无效：{fields}。",
+    "dispute_needs_fields": "选择“有异议”时须指明有异议的字段。",
+    "grounds_empty": "请填写异议理由。",
+    "bad_channel": "受理渠道“{channel}”无效，应为：{channels}。",
+    "no_changes": "请至少填写一项更正后的数据。",
+    "bad_column": "字段“{column}”不能更正；可更正的字段：{columns}。",
+    "bad_value": "{column} 的值“{value}”无效：{reason}",
+    "reason_empty": "请填写处理理由。",
+    "no_objection": "异议 {id} 不存在。",
+    "already_decided": "异议 {id} 已处理（{decision}），不能重复处理。",
+    "bad_tier": "调档结果“{tier}”无效，应为：{tiers}。",
+    "override_needs_reason": "调档必须同时填写理由和依据。",
+    "override_not_evaluated": "企业 {code} 不参评，不能调档。",
+    "override_cell": "调为 {tier}：{reason}",
+    "subject_run": "批次 {run}（{year} 年）",
+    "subject_objection": "异议 {id}（{code}）",
+    "act_create": "创建评价批次",
+    "act_stage": "阶段变更",
+    "act_notice_period": "调整公示期",
+    "act_confirm": "企业确认数据",
+    "act_objection": "登记异议",
+    "act_decide": "异议处理决定",
+    "act_correct": "更正数据",
+    "act_override": "调档",
+    "sheet_missing": "（未填报）",
+    "sheet_lease": "租赁{direction} {other}（{counted}）",
+    "sheet_lease_out": "出租给",
+    "sheet_lease_in": "承租自",
+    "sheet_counted": "已备案，计入用地",
+    "sheet_not_counted": "未备案，不计入用地",
+    "stage_published": "正式发布",
+    "stage_live": "实时测算",
+}
+EVAL_EXPORT_HEADERS: dict[str, str] = {
+    "override": "调档说明",
+    "stage": "评价阶段",
+    "computed_tier": "测算分类",
+    "override_tier": "调档分类",
+    "override_reason": "调档理由",
+    "override_basis": "调档依据",
+}
+AUDIT_TEXT: dict[str, str] = {
+    "gap": "审计日志第 {id} 行序号不连续（应为第 {expected} 行），记录可能被删除或插入。",
+    "broken_link": "审计日志第 {id} 行的前序哈希与上一行不符，日志已被篡改。",
+    "broken_row": "审计日志第 {id} 行的内容与其哈希不符，该行已被篡改。",
+    "ok": "审计日志完整：共 {rows} 行，哈希链校验通过。",
+    "help": "校验审计日志的哈希链",
+    "description": "逐行重算审计日志的 SHA-256 哈希链；发现篡改时以非零状态退出并指出第一处断裂。",
+    "arg_db": "数据库文件（.duckdb）",
+    "db_missing": "数据库文件 {path} 不存在。",
+}
+AUDIT_HEADERS: dict[str, str] = {
+    "id": "序号",
+    "logged_at": "时间（UTC）",
+    "actor": "操作人",
+    "action": "操作",
+    "run_id": "批次",
+    "subject": "对象",
+    "before_json": "变更前",
+    "after_json": "变更后",
+    "prev_hash": "前序哈希",
+    "hash": "本行哈希",
+}
+EVIDENCE_TEXT: dict[str, str] = {
+    "empty": "上传的文件是空的。",
+    "too_large": "文件大小 {size:.1f} MB 超过上限 {limit:.0f} MB，请压缩后重新上传。",
+    "bad_type": "文件“{name}”不是 PDF、PNG 或 JPEG（按文件内容判断，与扩展名无关），不予接收。",
+    "bad_ref": "证据文件的引用无效。",
+    "missing": "证据文件已不在存储目录中。",
+}
+EVAL_CLI_TEXT: dict[str, str] = {
+    "help": "年度评价：创建批次、公示、更正、调档、发布、导出",
+    "description": "把年度亩均评价作为正式行政行为运行：冻结数据、公示、异议更正、调档、发布。"
+    "任何被拒绝的步骤以非零状态退出并给出中文说明。",
+    "help_create": "冻结某年数据与方案，创建评价批次（最后一行输出批次号）",
+    "help_notice": "进入公示并导出公示名单（.xlsx 或 .pdf）",
+    "help_correct": "采纳异议、更正一家企业的数据并重新测算（列出分类变化的企业）",
+    "help_override": "调档：设定一家企业的分类或不定级（须填写理由）",
+    "help_publish": "正式发布并锁定批次",
+    "help_export": "导出批次结果（muyun score 的列，另加调档说明与评价阶段）",
+    "help_status": "查看评价批次的状态",
+    "arg_db": "数据库文件（.duckdb）",
+    "arg_year": "评价年度",
+    "arg_profile": "方案 TOML 文件（或内置方案名）",
+    "arg_run": "评价批次号",
+    "arg_start": "公示开始日期 YYYY-MM-DD",
+    "arg_days": "公示天数",
+    "arg_notice_out": "公示名单文件（.xlsx 或 .pdf）",
+    "arg_code": "企业统一社会信用代码",
+    "arg_set": "更正的字段与新值，如 tax=123.4（可重复）",
+    "arg_reason": "理由",
+    "arg_tier": "A、B、C、D 或 不定级",
+    "arg_basis": "调档依据（如文件条款；默认同理由）",
+    "arg_export_out": "导出文件（.csv 或 .xlsx）",
+    "db_missing": "数据库文件 {path} 不存在。",
+    "profile_missing": "方案文件 {path} 不存在。",
+    "bad_notice_out": "公示名单只能导出为 .xlsx 或 .pdf，不支持“{suffix}”。",
+    "bad_export_out": "结果只能导出为 .csv 或 .xlsx，不支持“{suffix}”。",
+    "bad_date": "日期“{value}”无效，应为 YYYY-MM-DD。",
+    "bad_set": "“{item}”应写成 字段=值，如 tax=123.4。",
+    "created": "已创建评价批次 {run}：{year} 年，方案“{profile}”，{firms} 家企业；"
+    "A {A} 家、B {B} 家、C {C} 家、D {D} 家。批次号：",
+    "noticed": "批次 {run} 公示期 {start} 至 {end}；公示名单已写入 {path}",
+    "corrected": "已更正 {code} 并重新测算：{moved} 家企业排名或分类变化，"
+    "其中 {changed} 家分类变化：",
+    "overridden": "已将 {code} 调档为 {tier}。",
+    "published": "批次 {run}（{year} 年）已于 {at} 正式发布并锁定。",
+    "exported": "已导出 {rows} 行到 {path}",
+    "status_line": "批次 {run}｜{year} 年｜{profile}｜{stage}｜创建 {created}（{by}）｜"
+    "公示 {notice}｜发布 {published}",
+    "status_detail": "企业 {firms} 家；已确认 {confirmed}、有异议 {disputed}；异议 {objections} 件"
+    "（待处理 {open}）；更正 {corrections} 项；调档 {overrides} 家",
+    "no_runs": "还没有评价批次。",
+}
+DATASHEET_TEXT: dict = {
+    "page": "第 {page} 页",
+    "sheet_title": "{year} 年度工业企业亩均效益评价数据确认单",
+    "sheet_intro": "以下为评价批次 {run}（方案“{profile}”）冻结的 {year} 年度贵企业评价数据，"
+    "即综合评价计分所用的全部数据。已备案的租赁用地计入有效用地，未备案的不计入。"
+    "请核对后勾选确认结果；如有异议，请注明有异议的项目并附证明材料。",
+    "sheet_footer": "评价批次 {run}｜方案：{profile}｜亩云 muyun",
+    "col_item": "项目",
+    "col_value": "数值",
+    "col_unit": "单位",
+    "answers": "确认结果：□ 已确认   □ 有异议（有异议的项目：______________________）",
+    "sign": "企业（盖章）：                    经办人：                    日期：",
+    "notice_title": "{year} 年度工业企业亩均效益综合评价结果公示名单",
+    "notice_note": "公示期：{period}。公示期内，企业对评价结果有异议的，可通过所在镇街或直接向"
+    "市经信局提出，并附证明材料。名单不含企业的具体经营数据。",
+    "notice_footer": "评价批次 {run}｜公示期 {period}",
+    "period": "{start} 至 {end}",
+    "no_period": "（尚未确定）",
+    "notice_sheet": "公示名单",
+    "notice_headers": {
+        "name": "企业名称",
+        "credit_code": "统一社会信用代码",
+        "industry": "行业",
+        "town": "镇街",
+        "tier": "分类",
+    },
+}
+BASIS_TEXT: dict[str, str] = {
+    "label": "结果口径",
+    "published": "正式发布",
+    "live": "实时测算",
+    "help": "正式发布：该年度已发布的评价批次（冻结数据，含调档）；实时测算：按当前数据重新测算。",
+    "not_published": "{year} 年在本方案下尚无正式发布结果，显示实时测算。",
+    "caption_published": "正式发布（批次 {run}，{date} 发布）；"
+    "与实时测算相比 {differs} 家企业分类不同。",
+    "caption_live": "实时测算（当前数据）；与正式发布相比 {differs} 家企业分类不同。",
+}
+EVAL_PAGE_TEXT: dict = {
+    "intro": "年度评价是正式行政行为：冻结当年数据与方案 → 企业确认数据（一企一单）→ 公示 → "
+    "异议复核（预览更正对全部企业的影响）→ 调档 → 正式发布。每一步都记入防篡改的审计日志。",
+    "no_runs": "{year} 年还没有评价批次。管理员登录后可在上方新建批次。",
+    "run": "评价批次",
+    "run_option": "批次 {run}｜{profile}｜{stage}",
+    "run_line": "批次 {run}：{year} 年，方案“{profile}”；{created} 由 {by} 创建（muyun {version}）"
+    "。",
+    "create_heading": "新建评价批次",
+    "create_profile": "评价方案",
+    "create_help": "将冻结 {year} 年的企业与租赁数据、方案全文，并保存测算结果；"
+    "之后的导入不会改变本批次。",
+    "create_button": "冻结数据并创建批次",
+    "created": "已创建评价批次 {run}（{year} 年）。",
+    "metric_firms": "企业（家）",
+    "metric_confirmed": "已确认（家）",
+    "metric_disputed": "有异议（家）",
+    "metric_objections": "异议（件）",
+    "metric_corrections": "更正（项）",
+    "metric_overrides": "调档（家）",
+    "tab_confirm": "数据确认",
+    "tab_notice": "公示",
+    "tab_objections": "异议复核",
+    "tab_overrides": "调档",
+    "tab_publish": "发布与导出",
+    "tab_audit": "审计日志",
+    "confirm_help": "向每家企业发送数据确认单（一企一单），登记企业的确认结果；按镇街、"
+    "行业查看进度。",
+    "confirm_start": "开始数据确认",
+    "confirm_started": "批次 {run} 已进入数据确认阶段。",
+    "progress_by": "进度口径",
+    "progress_town": "镇街",
+    "progress_industry": "行业",
+    "progress_headers": {
+        "firms": "企业（家）",
+        "confirmed": "已确认（家）",
+        "disputed": "有异议（家）",
+        "waiting": "未回复（家）",
+        "replied_pct": "回复率（%）",
+    },
+    "waiting_heading": "**未回复企业：{count} 家**",
+    "waiting_csv": "导出未回复企业名单（CSV）",
+    "waiting_file": "未回复企业_批次{run}.csv",
+    "sheet_heading": "**数据确认单（PDF）**",
+    "firm": "企业",
+    "firm_placeholder": "输入企业名称或统一社会信用代码",
+    "firm_search": "查找企业（名称或统一社会信用代码的一部分）",
+    "firm_needed": "请选择企业。",
+    "sheet_one": "下载该企业的数据确认单",
+    "sheet_file": "数据确认单_{code}.pdf",
+    "sheet_town": "按镇街批量",
+    "sheet_batch": "下载本镇街全部确认单（{count} 家）",
+    "sheet_batch_file": "数据确认单_{town}_批次{run}.pdf",
+    "answer_heading": "**登记企业确认结果**",
+    "answer": "确认结果",
+    "answer_fields": "有异议的项目",
+    "answer_comment": "说明",
+    "answer_button": "登记",
+    "answered": "已登记 {code} 的确认结果：{answer}。",
+    "evidence": "证明材料（PDF、PNG 或 JPEG）",
+    "evidence_help": "按文件内容识别类型，单个文件不超过 {limit} MB；材料只作为附件下载，"
+    "不在页面中打开。",
+    "notice_help": "公示名单只含企业名称、统一社会信用代码、行业、镇街和分类，不含经营数据。",
+    "notice_period": "公示期：{start} 至 {end}",
+    "notice_start": "公示开始日期",
+    "notice_days": "公示天数（天）",
+    "notice_button": "进入公示 / 调整公示期",
+    "noticed": "批次 {run} 已进入公示。",
+    "notice_file": "公示名单_{year}年_批次{run}",
+    "notice_xlsx": "下载公示名单（Excel）",
+    "notice_pdf": "下载公示名单（PDF）",
+    "objection_help": "公示期内登记企业通过镇街或直接提出的异议；"
+    "复核时先预览更正对全部企业排名和分类的影响，再作决定。",
+    "register_heading": "登记异议",
+    "received": "收到日期",
+    "channel": "受理渠道",
+    "grounds": "异议理由",
+    "register_button": "登记异议",
+    "registered": "已登记异议 {id}（{code}）。",
+    "no_objections": "本批次还没有异议。",
+    "objection_headers": {
+        "id": "编号",
+        "credit_code": "统一社会信用代码",
+        "name": "企业名称",
+        "received": "收到日期",
+        "channel": "渠道",
+        "grounds": "理由",
+        "decision": "处理结果",
+    },
+    "review_heading": "**异议复核**",
+    "review_pick": "待处理异议",
+    "review_option": "异议 {id}｜{name}",
+    "grounds_line": "异议理由：{grounds}",
+    "evidence_download": "下载证明材料：{name}",
+    "sheet_of": "{name} 的评价数据",
+    "sheet_headers": {"label": "项目", "value": "数值", "unit": "单位"},
+    "correct_fields": "需更正的数据项",
+    "preview_button": "预览更正影响",
+    "preview_line": "此更正将使 {moved} 家企业的排名或分类发生变化，"
+    "其中 {changed} 家分类变化（见下表）。",
+    "moved_headers": {
+        "credit_code": "统一社会信用代码",
+        "name": "企业名称",
+        "total_before": "原综合得分（分）",
+        "total_after": "更正后综合得分（分）",
+        "rank_before": "原排名",
+        "rank_after": "更正后排名",
+        "tier_before": "原分类",
+        "tier_after": "更正后分类",
+        "tier_changed": "分类变化",
+    },
+    "decision_reason": "处理理由",
+    "accept_button": "采纳",
+    "accept_help": "填写了更正数据时，须先预览影响才能采纳；采纳后按更正数据重新测算本批次。",
+    "reject_button": "驳回",
+    "decided": "异议 {id} 已处理：{decision}。",
+    "override_help": "调档只改变该企业的分类（如安全生产一票否决、新投产不定级），得分、"
+    "排名和其他企业的分类不变；须填写理由和依据。",
+    "no_overrides": "本批次没有调档。",
+    "override_tier": "调整为",
+    "override_reason": "调档理由",
+    "override_basis": "调档依据（文件及条款）",
+    "override_button": "调档",
+    "overridden": "已将 {code} 调档为 {tier}。",
+    "publish_help": "发布后本批次锁定，不能再更正或调档；各页面默认显示正式发布结果。",
+    "publish_confirm": "我已核对公示与异议处理结果，确认发布",
+    "publish_button": "正式发布",
+    "published": "批次 {run}（{year} 年）已正式发布。",
+    "published_line": "已于 {at} 由 {by} 正式发布，批次已锁定。",
+    "publish_admin_only": "发布须由管理员操作。",
+    "export_csv": "导出批次结果（CSV）",
+    "export_xlsx": "导出批次结果（Excel）",
+    "export_file": "评价结果_{year}年_批次{run}",
+    "audit_ok": "审计日志哈希链校验通过，未发现篡改。",
+    "audit_csv": "导出审计日志（CSV）",
+    "audit_file": "审计日志_批次{run}.csv",
 }

@@ -675,15 +675,14 @@ def save_list_edits(
         towns = {r[0] for r in cur.execute("SELECT name FROM towns").fetchall()}
         _validate(edits, towns)
         for code in dict.fromkeys(e.credit_code for e in edits):
-            row = cur.execute(
+            rows = cur.execute(
                 "SELECT path, status, responsible_town, notes FROM low_efficiency_list "
                 "WHERE year = ? AND credit_code = ?",
                 [year, code],
             ).fetchall()
-            row = row[0] if row else None
             current = (
-                dict(zip(EDITABLE_FIELDS, row, strict=True))
-                if row
+                dict(zip(EDITABLE_FIELDS, rows[0], strict=True))
+                if rows
                 else {f: _text(shown.at[code, f]) for f in EDITABLE_FIELDS}
             )
             updated = dict(current)

@@ -41,7 +41,16 @@ DEFAULT_D_MAX_TAX_PER_MU = 6.0  # §5: … with 亩均税收 under 6 万元/亩
 _ERRORS = labels.PROFILE_ERRORS
 
 _INDICATOR_FIELDS = ("weight", "benchmark", "cap", "missing")
-_TOP_LEVEL = ("meta", "evaluation", "tiers", "scales", "bonus", "deductions", "policies")
+_TOP_LEVEL = (
+    "meta",
+    "evaluation",
+    "tiers",
+    "scales",
+    "bonus",
+    "deductions",
+    "policies",
+    "policy",
+)
 _EVALUATION_FIELDS = ("pool_by", "below_min_land_mu", "low_efficiency_tax_per_mu")
 _TIER_FIELDS = ("a_pct", "b_pct", "d_pct", "d_max_tax_per_mu")
 _BONUS_FIELDS = (
@@ -54,6 +63,14 @@ _BONUS_FIELDS = (
     "water",
 )
 _DEDUCTION_FIELDS = ("scales", "safety_incident", "env_penalty", "cap")
+_POLICY_FIELDS = (
+    "illustrative",
+    "source",
+    "electricity_surcharge",
+    "water_surcharge",
+    "land_tax_relief",
+)
+_REPEAT_FIELDS = ("tier", "years", "rate")
 
 
 class ProfileError(ValueError):
@@ -111,6 +128,34 @@ class DeductionRule:
 
 
 @dataclass(frozen=True)
+class RepeatRule:
+    """The repeat escalation (§9): `years` consecutive years in `tier` → `rate` 元/千瓦时."""
+
+    tier: str
+    years: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class PolicyRates:
+    """The `[policy]` section (methodology §9): what each tier pays or is relieved of.
+
+    Tier tables hold only the tiers the profile names (a tier absent from a table means 0).
+    `water_base_price` (元/吨) and `land_tax_rate` (元/平方米·年) are None when their table
+    names no tier.
+    """
+
+    illustrative: bool = False
+    source: str = ""
+    electricity: dict[str, float] = field(default_factory=dict)  # 元/千瓦时
+    repeat: RepeatRule | None = None
+    water_base_price: float | None = None  # 元/吨
+    water: dict[str, float] = field(default_factory=dict)  # % of the base price
+    land_tax_rate: float | None = None  # 元/平方米·年
+    land_relief: dict[str, float] = field(default_factory=dict)  # % of the tax relieved
+
+
+@dataclass(frozen=True)
 class Profile:
     """A complete, validated evaluation method (see methodology.md §3–§6)."""
 
@@ -126,6 +171,7 @@ class Profile:
     deductions: DeductionRule | None = None
     policies: dict[str, str] = field(default_factory=dict)
     region: str = ""
+    policy: PolicyRates | None = None
 
     def indicators(self, scale: str) -> tuple[IndicatorSpec, ...]:
         """The indicators scored for a scale (empty when the profile does not evaluate it)."""
@@ -229,6 +275,8 @@ class Profile:
                 out.append(f"cap = {_toml_num(ded.cap)}")
         for tier, text in self.policies.items():
             out += ["", "[[policies]]", f"tier = {_toml_str(tier)}", f"text = {_toml_str(text)}"]
+        if self.policy is not None:
+            out += _policy_toml(self.policy)
         return "\n".join(out) + "\n"
 
 
@@ -305,6 +353,7 @@ def profile_from_toml(text: str, name: str) -> Profile:
     bonus = _bonus(data["bonus"], name) if "bonus" in data else None
     deductions = _deductions(data["deductions"], name) if "deductions" in data else None
     policies = _policies(data.get("policies", []), name)
+    policy = _policy(data["policy"], name) if "policy" in data else None
     return Profile(
         name=display.strip(),
         illustrative=illustrative,
@@ -318,6 +367,7 @@ def profile_from_toml(text: str, name: str) -> Profile:
         deductions=deductions,
         policies=policies,
         region=region,
+        policy=policy,
     )
 
 
@@ -544,6 +594,119 @@ def _policies(raw: Any, file: str) -> dict[str, str]:
             raise ProfileError(file, f"policies[{i}].tier", _msg("policy_duplicate", tier=tier))
         policies[tier] = _text(item.get("text", ""), file, f"policies[{i}].text")
     return policies
+
+
+def _tier_table(
+    raw: dict[str, Any], extra: tuple[str, ...], file: str, where: str, *, maximum: float | None
+) -> dict[str, float]:
+    """Tier letter → non-negative number (≤ maximum); other keys must be in `extra`."""
+    _no_unknown(raw, (*labels.TIERS, *extra), file, f"{where}.")
+    out: dict[str, float] = {}
+    for tier in labels.TIERS:
+        if tier not in raw:
+            continue
+        value = _number(raw[tier], file, f"{where}.{tier}", minimum=0.0)
+        if maximum is not None and value > maximum:
+            raise ProfileError(file, f"{where}.{tier}", _policy_msg("relief_over", value=raw[tier]))
+        out[tier] = value
+    return out
+
+
+def _policy_msg(template: str, /, **fields: Any) -> str:
+    return labels.POLICY_PROFILE_ERRORS[template].format(**fields)
+
+
+def _repeat(raw: Any, file: str, where: str) -> RepeatRule:
+    raw = _table(raw, file, where)
+    _no_unknown(raw, _REPEAT_FIELDS, file, f"{where}.")
+    if any(key not in raw for key in _REPEAT_FIELDS):
+        raise ProfileError(file, where, _policy_msg("repeat_missing"))
+    tier = raw["tier"]
+    if tier not in labels.TIERS:
+        raise ProfileError(
+            file,
+            f"{where}.tier",
+            _policy_msg("repeat_tier", tiers=_joined(labels.TIERS), value=tier),
+        )
+    years = raw["years"]
+    if isinstance(years, bool) or not isinstance(years, int) or years < 2:
+        raise ProfileError(file, f"{where}.years", _policy_msg("repeat_years", value=years))
+    rate = _number(raw["rate"], file, f"{where}.rate", minimum=0.0)
+    return RepeatRule(tier=tier, years=years, rate=rate)
+
+
+def _base(
+    raw: dict[str, Any], key: str, tiers: dict[str, float], file: str, where: str
+) -> float | None:
+    """A table's base (price or tax rate): required once the table names a tier."""
+    if key not in raw:
+        if tiers:
+            raise ProfileError(file, f"{where}.{key}", _policy_msg("needs_base", key=key))
+        return None
+    return _number(raw[key], file, f"{where}.{key}", minimum=0.0)
+
+
+def _policy(raw: Any, file: str) -> PolicyRates:
+    """The `[policy]` section, laid out exactly as methodology §9."""
+    raw = _table(raw, file, "policy")
+    _no_unknown(raw, _POLICY_FIELDS, file, "policy.")
+    illustrative = raw.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        raise ProfileError(file, "policy.illustrative", _msg("not_bool"))
+    source = _text(raw.get("source", ""), file, "policy.source")
+
+    where = "policy.electricity_surcharge"
+    elec_raw = _table(raw.get("electricity_surcharge", {}), file, where)
+    electricity = _tier_table(elec_raw, ("repeat",), file, where, maximum=None)
+    repeat = _repeat(elec_raw["repeat"], file, f"{where}.repeat") if "repeat" in elec_raw else None
+
+    where = "policy.water_surcharge"
+    water_raw = _table(raw.get("water_surcharge", {}), file, where)
+    water = _tier_table(water_raw, ("base_price",), file, where, maximum=None)
+    base_price = _base(water_raw, "base_price", water, file, where)
+
+    where = "policy.land_tax_relief"
+    land_raw = _table(raw.get("land_tax_relief", {}), file, where)
+    relief = _tier_table(land_raw, ("rate",), file, where, maximum=100.0)
+    land_rate = _base(land_raw, "rate", relief, file, where)
+    return PolicyRates(
+        illustrative=illustrative,
+        source=source,
+        electricity=electricity,
+        repeat=repeat,
+        water_base_price=base_price,
+        water=water,
+        land_tax_rate=land_rate,
+        land_relief=relief,
+    )
+
+
+def _policy_toml(policy: PolicyRates) -> list[str]:
+    """The `[policy]` section as TOML lines (read back by `_policy` to an equal value)."""
+    out = [
+        "",
+        "[policy]",
+        f"illustrative = {'true' if policy.illustrative else 'false'}",
+        f"source = {_toml_str(policy.source)}",
+        "",
+        "[policy.electricity_surcharge]",
+    ]
+    out += [f"{tier} = {_toml_num(rate)}" for tier, rate in policy.electricity.items()]
+    if policy.repeat is not None:
+        rep = policy.repeat
+        out.append(
+            f"repeat = {{ tier = {_toml_str(rep.tier)}, years = {rep.years}, "
+            f"rate = {_toml_num(rep.rate)} }}"
+        )
+    out += ["", "[policy.water_surcharge]"]
+    if policy.water_base_price is not None:
+        out.append(f"base_price = {_toml_num(policy.water_base_price)}")
+    out += [f"{tier} = {_toml_num(pct)}" for tier, pct in policy.water.items()]
+    out += ["", "[policy.land_tax_relief]"]
+    if policy.land_tax_rate is not None:
+        out.append(f"rate = {_toml_num(policy.land_tax_rate)}")
+    out += [f"{tier} = {_toml_num(pct)}" for tier, pct in policy.land_relief.items()]
+    return out
 
 
 # ── TOML writing (tomllib only reads) ──────────────────────────────────────────────────────

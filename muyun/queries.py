@@ -289,7 +289,8 @@ def ranking_table(scored: pd.DataFrame, profile: Profile, scale: str) -> pd.Data
         ascending=[True, True, False, False, True],
         na_position="last",
     )
-    columns = [c for c in ranking_columns(profile, scale) if c in frame.columns]
+    # `override` exists in a published evaluation run's result only (muyun.evaluation).
+    columns = [c for c in [*ranking_columns(profile, scale), "override"] if c in frame.columns]
     return frame[columns].reset_index(drop=True)
 
 

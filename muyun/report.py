@@ -38,7 +38,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import formatting, labels, queries, scoring
+from muyun import formatting, labels, policy, queries, scoring
+from muyun.export import neutralise
 from muyun.profile import AVERAGE, Profile
 from muyun.report_templates import html_report, pdf_report
 from muyun.report_templates.charts import RadarAxis, TrendPoint
@@ -74,6 +75,9 @@ class ReportContext:
     _raw_by_scale: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _positions: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
     _pools: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # The tiers of earlier years for the policy money's repeat escalation (§9); None: taken
+    # from `history` (live). A published run's context sets the published tier history here.
+    prior: Mapping[int, pd.Series] | None = field(default=None, repr=False)
 
     def position(self, year: int, credit_code: str) -> int | None:
         """Row number of a firm in the scored frame of `year` (None when absent)."""
@@ -96,6 +100,13 @@ class ReportContext:
         if key not in self._pools:
             self._pools[key] = queries.pool_rows(self.scored, key)
         return self._pools[key]
+
+    def prior_tiers(self) -> Mapping[int, pd.Series]:
+        """The tiers of the years before, for the policy money's repeat escalation (§9)."""
+        if self.prior is None:
+            earlier = {y: f for y, f in self.history.items() if y < self.year}
+            self.prior = policy.tier_history(earlier)
+        return self.prior
 
     def raw_rows(self, scale: str | None) -> pd.DataFrame:
         """The raw year rows of one scale (None: all), shaped for `scoring.prepare_frame`.
@@ -180,12 +191,20 @@ class Gap:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of already formatted cells; `emphasis` marks subtotal/total rows."""
+    """A table of already formatted cells; `emphasis` marks subtotal/total rows.
+
+    Cells are neutralised against formula injection on construction (`export.neutralise`):
+    a table copied out of the HTML report into a spreadsheet must not run an imported name.
+    """
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     emphasis: frozenset[int] = frozenset()
     flagged: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        safe = tuple(tuple(neutralise(cell) for cell in row) for row in self.rows)
+        object.__setattr__(self, "rows", safe)
 
 
 @dataclass(frozen=True)
@@ -219,6 +238,7 @@ class ReportData:
     suggestions: tuple[str, ...]
     leases: Table | None
     lease_note: str
+    money: tuple[str, ...] = ()  # the policy money of the firm's tier (§9), when configured
 
     @property
     def tier_class(self) -> str:
@@ -235,7 +255,8 @@ def build_report(ctx: ReportContext, credit_code: str) -> ReportData:
     scored = status != labels.STATUS_NOT_EVALUATED
     ranked = status == labels.STATUS_EVALUATED
     pool = ctx.pool(row) if ranked else ctx.scored.iloc[0:0]
-    gap = _gap(ctx, row) if ranked else Gap(next_tier=None)
+    overridden = isinstance(row.get("override_tier"), str)  # 调档: no gap to a computed tier
+    gap = _gap(ctx, row) if ranked and not overridden else Gap(next_tier=None)
     return ReportData(
         year=ctx.year,
         credit_code=credit_code,
@@ -248,7 +269,7 @@ def build_report(ctx: ReportContext, credit_code: str) -> ReportData:
         total=float(row["total"]) if scored else None,
         rank=int(row["rank"]) if ranked else None,
         pool_size=int(row["pool_size"]) if ranked else None,
-        tier=str(row["tier"]) if ranked else None,
+        tier=str(row["tier"]) if ranked and pd.notna(row["tier"]) else None,
         firm=_firm_lines(ctx, row),
         result=_result_lines(ctx, row, pool),
         computation=_computation(ctx, row) if scored else None,
@@ -263,11 +284,12 @@ def build_report(ctx: ReportContext, credit_code: str) -> ReportData:
         radar_cap=_common_cap(specs),
         trend=_trend(ctx, credit_code),
         gap=gap,
-        policies=_policies(profile, row) if ranked else (),
+        policies=_policies(profile, row) if ranked and pd.notna(row["tier"]) else (),
         policy_note=T["policy_illustrative"] if profile.illustrative else "",
         suggestions=_suggestions(row, specs) if scored else (),
         leases=_leases(ctx, credit_code),
         lease_note=T["lease_none"],
+        money=policy_lines(ctx, credit_code, gap),
     )
 
 
@@ -301,7 +323,7 @@ def _result_lines(
     if status != labels.STATUS_EVALUATED:
         lines.append((T["remark"], T["not_ranked"].format(status=status, reason=row["reason"])))
         return tuple(lines)
-    tier = str(row["tier"])
+    tier = str(row["tier"]) if pd.notna(row["tier"]) else labels.STATUS_EXEMPT
     lines.append(
         (
             T["rank"],
@@ -310,8 +332,18 @@ def _result_lines(
             ),
         )
     )
-    tier_text = T["tier_value"].format(tier=tier, name=labels.TIER_CLASS[tier])
-    if str(row["tier_before_veto"]) != tier:
+    tier_text = (
+        T["tier_value"].format(tier=tier, name=labels.TIER_CLASS[tier])
+        if tier in labels.TIER_CLASS
+        else tier
+    )
+    override = row.get("override_tier")
+    if isinstance(override, str):
+        # An evaluation run's 调档 (muyun.evaluation): shown as such, never hidden in the score.
+        tier_text += T["override_note"].format(
+            computed=row["computed_tier"], reason=row["override_reason"]
+        )
+    elif str(row["tier_before_veto"]) != tier:
         tier_text += T["veto_note"].format(before=row["tier_before_veto"])
     lines.append((T["tier"], tier_text))
     lines.append((T["change"], _change(ctx, row)))
@@ -337,8 +369,8 @@ def _change(ctx: ReportContext, row: pd.Series) -> str:
         delta=f"{delta:+.2f}",
         prev_rank=f"{int(prev['rank'])}/{int(prev['pool_size'])}",
         rank=f"{int(row['rank'])}/{int(row['pool_size'])}",
-        prev_tier=prev["tier"],
-        tier=row["tier"],
+        prev_tier=prev["tier"] if pd.notna(prev["tier"]) else labels.STATUS_EXEMPT,
+        tier=row["tier"] if pd.notna(row["tier"]) else labels.STATUS_EXEMPT,
     )
 
 
@@ -563,6 +595,64 @@ def _policies(profile: Profile, row: pd.Series) -> tuple[tuple[str, str], ...]:
     tier = str(row["tier"])
     title = T["policy_for"].format(tier=tier, name=labels.TIER_CLASS[tier])
     return ((title, profile.policies.get(tier, T["policy_none"])),)
+
+
+def policy_lines(ctx: ReportContext, credit_code: str, gap: Gap | None = None) -> tuple[str, ...]:
+    """What the firm pays or saves this year because of its tier, and what the next tier up
+    would gain it a year — with the extra 亩均税收 that reaches it when the gap is known."""
+    rates = ctx.profile.policy
+    position = ctx.position(ctx.year, credit_code)
+    if rates is None or position is None:
+        return ()
+    P = labels.POLICY_TEXT
+    firm = ctx.scored.iloc[[position]]
+    prior = ctx.prior_tiers()
+    row = firm.iloc[0]
+    if policy.tier_codes(firm)[0] < 0:
+        return (P["firm_none"],)
+    money = policy.with_money(firm, ctx.profile, prior).iloc[0]
+    tier = str(row["tier"])
+    lines = [
+        P["firm_pays"].format(
+            tier=tier,
+            electricity=formatting.number(money["electricity_surcharge"], 2),
+            water=formatting.number(money["water_surcharge"], 2),
+            relief=formatting.number(money["land_tax_relief"], 2),
+            net=formatting.number(money["policy_net"], 2),
+        )
+    ]
+    if bool(money["repeat_escalated"]) and rates.repeat is not None:
+        lines[0] += P["repeat_applied"].format(
+            years=rates.repeat.years, tier=rates.repeat.tier, rate=rates.repeat.rate
+        )
+    gain = float(policy.next_tier_gain(firm, ctx.profile, prior).iloc[0])
+    if tier == scoring.TIER_ORDER[0]:
+        lines.append(P["firm_top"])
+    elif not math.isnan(gain) and not (bool(row["veto"]) and tier == "C"):
+        # A vetoed firm cannot reach B (§4): the gap section already says so.
+        target = scoring.TIER_ORDER[scoring.TIER_ORDER.index(tier) - 1]
+        fields = {
+            "tier": target,
+            "name": labels.TIER_CLASS[target],
+            "verb": P["gain_more"] if gain >= 0 else P["gain_less"],
+            "gain": formatting.number(abs(gain), 2),
+        }
+        extra = gap.extra_tax if gap is not None and gap.next_tier == target else None
+        if extra is not None and float(row["land_mu"]) > 0:
+            after = (float(row["tax"]) + extra) / float(row["land_mu"])
+            lines.append(
+                P["firm_next_gap"].format(
+                    per_mu=formatting.number(extra / float(row["land_mu"]), 2),
+                    amount=formatting.number(extra, 2),
+                    after=formatting.number(after, 2),
+                    **fields,
+                )
+            )
+        else:
+            lines.append(P["firm_next"].format(**fields))
+    if rates.illustrative or ctx.profile.illustrative:
+        lines.append(P["illustrative"])
+    return tuple(lines)
 
 
 def _suggestions(row: pd.Series, specs: Sequence) -> tuple[str, ...]:

@@ -8,8 +8,13 @@ scores (`unit_<key>`), its bonus and deduction columns and its `assign_tiers`, a
 the unperturbed weights give back the engine's totals before it trusts the fast path.
 
 Scenario settings travel as one flat, allow-listed mapping of plain numbers (`w_<indicator>`,
-`a_pct`, `b_pct`, `d_pct`, `d_tax`, `bonus_cap`): the same mapping is the URL of a shared
-scenario and the JSON stored in the `scenarios` table, and both are validated the same way.
+`a_pct`, `b_pct`, `d_pct`, `d_tax`, `bonus_cap`, and the policy rates `r_…` when the profile has
+`[policy]`): the same mapping is the URL of a shared scenario and the JSON stored in the
+`scenarios` table, and both are validated the same way.
+
+A scenario's fiscal effect (methodology §9) is its policy totals minus the baseline's on the
+same year and the same firms; the repeat escalation looks at the tiers firms actually held in
+the years before (the baseline's history), since a scenario re-weights this year only.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels, queries, scoring
-from muyun.profile import Profile, ProfileError
+from muyun import labels, policy, queries, scoring
+from muyun.profile import PolicyRates, Profile, ProfileError
 
 if TYPE_CHECKING:
     from muyun.db import Database
@@ -67,7 +72,10 @@ class SettingsError(ValueError):
 class Settings:
     """One scenario of a scale: indicator weights (profile order), bands, D line, bonus cap.
 
-    `bonus_cap` is None when the profile has no capped bonus (nothing to slide).
+    `bonus_cap` is None when the profile has no capped bonus (nothing to slide); `rates` are
+    the policy rates (`policy.rate_params` names) that differ from the profile's own, in the
+    profile's order — empty for the profile's rates, so a scenario saved before rates could be
+    slid, and the baseline, keep their meaning and their key.
     """
 
     weights: tuple[tuple[str, float], ...]
@@ -76,6 +84,7 @@ class Settings:
     d_pct: int
     d_max_tax_per_mu: float
     bonus_cap: float | None
+    rates: tuple[tuple[str, float], ...] = ()
 
     def weight_map(self) -> dict[str, float]:
         return dict(self.weights)
@@ -85,6 +94,10 @@ class Settings:
 
     def key(self) -> tuple:
         """A plain, hashable tuple (cache key)."""
+        return (*self.scoring_key(), self.rates)
+
+    def scoring_key(self) -> tuple:
+        """The part of `key` that decides scores and tiers (rates only move money)."""
         return (
             self.weights,
             self.a_pct,
@@ -96,8 +109,9 @@ class Settings:
 
     @classmethod
     def from_key(cls, key: tuple) -> Settings:
-        weights, a_pct, b_pct, d_pct, d_tax, cap = key
-        return cls(tuple((k, float(w)) for k, w in weights), a_pct, b_pct, d_pct, d_tax, cap)
+        weights, a_pct, b_pct, d_pct, d_tax, cap, *rest = key
+        rates = tuple((k, float(v)) for k, v in rest[0]) if rest else ()
+        return cls(tuple((k, float(w)) for k, w in weights), a_pct, b_pct, d_pct, d_tax, cap, rates)
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,27 @@ def settings_from_profile(profile: Profile, scale: str) -> Settings:
     )
 
 
+def _rates_of(profile: Profile) -> dict[str, float]:
+    if profile.policy is None:
+        return {}
+    return {name: float(v) for name, v in policy.rate_params(profile.policy).items()}
+
+
+def rate_overrides(profile: Profile, values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """The rates of `values` that differ from the profile's own (the `Settings.rates` form)."""
+    own = _rates_of(profile)
+    return tuple(
+        (name, float(values[name]))
+        for name, value in own.items()
+        if name in values and float(values[name]) != value
+    )
+
+
+def rate_values(profile: Profile, settings: Settings) -> dict[str, float]:
+    """Every adjustable rate of the scenario: the profile's, with the scenario's overrides."""
+    return {**_rates_of(profile), **dict(settings.rates)}
+
+
 def bounds(profile: Profile, scale: str) -> dict[str, Bound]:
     """Param name → allowed range for this profile and scale (wide enough for its defaults)."""
     base = settings_from_profile(profile, scale)
@@ -138,6 +173,8 @@ def bounds(profile: Profile, scale: str) -> dict[str, Bound]:
     out[PARAM_D_TAX] = Bound(0.0, max(D_TAX_MAX, base.d_max_tax_per_mu), D_TAX_STEP)
     if base.bonus_cap is not None:
         out[PARAM_BONUS_CAP] = Bound(0.0, max(BONUS_CAP_MAX, base.bonus_cap), BONUS_CAP_STEP)
+    for name, value in _rates_of(profile).items():
+        out[name] = Bound(*policy.rate_bound(name, value))
     return out
 
 
@@ -150,6 +187,7 @@ def to_params(settings: Settings) -> dict[str, float | int]:
     params[PARAM_D_TAX] = settings.d_max_tax_per_mu
     if settings.bonus_cap is not None:
         params[PARAM_BONUS_CAP] = settings.bonus_cap
+    params.update(settings.rates)
     return params
 
 
@@ -202,6 +240,7 @@ def from_params(
         d_pct=int(accepted.get(PARAM_D, base.d_pct)),
         d_max_tax_per_mu=float(accepted.get(PARAM_D_TAX, base.d_max_tax_per_mu)),
         bonus_cap=None if cap is None else float(cap),
+        rates=rate_overrides(profile, accepted),
     )
     return settings, problems
 
@@ -221,6 +260,8 @@ def apply(profile: Profile, scale: str, settings: Settings) -> Profile:
             derived = derived.with_bonus_cap(settings.bonus_cap)
     except ProfileError as exc:
         raise SettingsError(str(exc)) from exc
+    if derived.policy is not None and settings.rates:
+        derived = replace(derived, policy=policy.with_rates(derived.policy, dict(settings.rates)))
     return derived
 
 
@@ -242,6 +283,8 @@ def scenario_profile(profile: Profile, scale: str, settings: Settings, title: st
 
 # ── comparing two results ───────────────────────────────────────────────────────────────────
 
+_IDENTITY: tuple[str, ...] = ("credit_code", "name", "industry", "town", "pool")
+MONEY_INPUTS: tuple[str, ...] = ("year", "electricity_10k_kwh", "water_t", "land_own_mu")
 INDUSTRY_COLUMNS: tuple[str, ...] = (
     "industry",
     "firms",
@@ -266,7 +309,9 @@ def paired(before: pd.DataFrame, after: pd.DataFrame, scale: str) -> pd.DataFram
     """One row per ranked firm of the scale with its total, rank and tier before and after.
 
     Weights, bands and the bonus cap never change who is ranked, so both results hold the
-    same firms. `code_*` are tier indexes (0 = A … 3 = D); `move` > 0 means a better tier after.
+    same firms. The raw columns the policy money reads (year, electricity, water, own land) come
+    along when `before` has them, for `fiscal_effect`. `code_*` are tier indexes (0 = A … 3 = D);
+    `move` > 0 means a better tier after.
     Plain numpy alignment: this runs on every slider step.
     """
     left = evaluated(before, scale)
@@ -274,9 +319,8 @@ def paired(before: pd.DataFrame, after: pd.DataFrame, scale: str) -> pd.DataFram
     position = pd.Index(right["credit_code"]).get_indexer(left["credit_code"])
     if len(left) != len(right) or (position < 0).any():
         raise ValueError(_E["pools_differ"])
-    columns: dict[str, np.ndarray] = {
-        name: left[name].to_numpy() for name in ("credit_code", "name", "industry", "town", "pool")
-    }
+    carried = [c for c in (*_IDENTITY, *MONEY_INPUTS) if c in left.columns]
+    columns: dict[str, np.ndarray] = {name: left[name].to_numpy() for name in carried}
     for suffix, frame, take in (("before", left, None), ("after", right, position)):
         for name, dtype in (("total", float), ("rank", np.int64), ("tier", object)):
             values = frame[name].to_numpy(dtype=dtype)
@@ -372,6 +416,68 @@ def narrow(
 ) -> pd.DataFrame:
     """Apply the sidebar's industry/town filters to a displayed list (never to scoring)."""
     return queries.filter_scored(frame, industries=industries, towns=towns)
+
+
+# ── fiscal effect (methodology §9) ─────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class FiscalEffect:
+    """Policy totals (万元) of the same firms under a baseline and a scenario.
+
+    `firms`: one row per firm of `paired` with its `net_before`, `net_after` and `change`
+    (scenario − baseline; negative: the firm pays more or is relieved less).
+    """
+
+    before: policy.Totals
+    after: policy.Totals
+    firms: pd.DataFrame
+    paying_more: int
+    paying_less: int
+
+    def delta(self, name: str) -> float:
+        """Scenario minus baseline of one total (a `policy.Totals` field or `surcharges`)."""
+        return float(getattr(self.after, name) - getattr(self.before, name))
+
+
+def fiscal_effect(
+    pairs: pd.DataFrame,
+    before: PolicyRates,
+    after: PolicyRates,
+    prior_tiers: Mapping[int, pd.Series],
+) -> FiscalEffect:
+    """The money of `pairs`' firms at their tier before (rates `before`) and after (`after`).
+
+    `pairs` must carry `MONEY_INPUTS` (`paired` keeps them from the scored frames). The repeat
+    history is looked up once, for the firms in the repeat tier on either side; a firm leaves
+    its run as soon as the scenario moves it out of the repeat tier.
+    """
+    codes = [pairs[c].to_numpy(dtype=np.int64) for c in ("code_before", "code_after")]
+    sums = []
+    nets = []
+    for rates, tier_codes in zip((before, after), codes, strict=True):
+        rows = policy.repeat_rows(rates, *codes)
+        held = policy.held_repeat(pairs, rates, prior_tiers, rows)
+        money = policy.money(pairs, rates, tier_codes, held)
+        nets.append(money["policy_net"])
+        sums.append(
+            policy.Totals(
+                firms=int(np.count_nonzero(tier_codes >= 0)),
+                **{c: math.fsum(money[c]) for c in policy.COLUMNS},
+            )
+        )
+    change = nets[1] - nets[0]
+    changed = np.abs(change) > 1e-9
+    firms = pairs[["credit_code", "name", "industry", "town", "tier_before", "tier_after"]].assign(
+        net_before=nets[0], net_after=nets[1], change=change
+    )
+    return FiscalEffect(
+        before=sums[0],
+        after=sums[1],
+        firms=firms,
+        paying_more=int(np.count_nonzero(changed & (change < 0))),
+        paying_less=int(np.count_nonzero(changed & (change > 0))),
+    )
 
 
 # ── saved scenarios ─────────────────────────────────────────────────────────────────────────
@@ -483,6 +589,18 @@ class Robustness:
     runs: int
     spread: float
     seed: int
+    fiscal: FiscalSpread | None = None
+
+
+@dataclass(frozen=True)
+class FiscalSpread:
+    """The total `policy_net` (万元) of the scale's ranked firms across the random weight sets:
+    5th, 50th and 95th percentile, and the current scenario's own total."""
+
+    p5: float
+    p50: float
+    p95: float
+    current: float
 
 
 def perturbed_weights(
@@ -596,11 +714,14 @@ def robustness(
     runs: int = ROBUSTNESS_RUNS,
     spread: float = ROBUSTNESS_SPREAD,
     seed: int = ROBUSTNESS_SEED,
+    prior_tiers: Mapping[int, pd.Series] | None = None,
 ) -> Robustness:
     """Share of runs in each tier and the 5th–95th percentile rank of every ranked firm.
 
     `scored` must be the engine's result under `profile` (the current scenario); its weights of
-    `scale` are perturbed, everything else of the method stays as it is.
+    `scale` are perturbed, everything else of the method stays as it is. With `[policy]` in the
+    profile, the spread of the total net money of those firms comes too (`prior_tiers` as for
+    `policy.policy_columns`).
     """
     if runs < 1 or not 0 <= spread < 1:
         raise SettingsError(_E["bad_runs"])
@@ -629,7 +750,28 @@ def robustness(
         .astype(int)
     )
     summary["unstable"] = summary["firms"] - summary["stable"]
-    return Robustness(firms=firms, summary=summary, runs=runs, spread=spread, seed=seed)
+    fiscal = None
+    if profile.policy is not None:
+        fiscal = _fiscal_spread(pool, profile.policy, tiers, current, prior_tiers or {})
+    return Robustness(
+        firms=firms, summary=summary, runs=runs, spread=spread, seed=seed, fiscal=fiscal
+    )
+
+
+def _fiscal_spread(
+    pool: pd.DataFrame,
+    rates: PolicyRates,
+    tiers: np.ndarray,
+    current: np.ndarray,
+    prior_tiers: Mapping[int, pd.Series],
+) -> FiscalSpread:
+    """Σ policy_net per run, picked from each firm's net at each tier (runs × firms codes)."""
+    table = policy.net_by_tier(pool, rates, prior_tiers)
+    columns = np.arange(len(pool))
+    per_run = table[columns, tiers].sum(axis=1) if len(pool) else np.zeros(len(tiers))
+    low, mid, high = np.percentile(per_run, [5, 50, 95])
+    now = float(table[columns, current].sum()) if len(pool) else 0.0
+    return FiscalSpread(p5=float(low), p50=float(mid), p95=float(high), current=now)
 
 
 def borderline(

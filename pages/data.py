@@ -37,7 +37,7 @@ for column, (table, name) in zip(template_cols, labels.TABLE_NAMES.items(), stri
         column.caption(T["template_missing"].format(name=name))
 
 st.subheader(T["upload"])
-if admin.admin_panel("data"):
+if admin.require("import", key="data") is not None:
     table = st.selectbox(
         T["table"],
         list(labels.TABLE_NAMES),
@@ -57,7 +57,7 @@ if admin.admin_panel("data"):
     if outcome is not None and upload is not None and outcome[1] == upload.file_id:
         kind, _, detail = outcome
         if kind == "failed":
-            st.error(labels.IMPORT_TEXT["failed"].format(count=len(detail.errors)))
+            st.error(labels.IMPORT_TEXT["failed"].format(count=detail.count))
             st.dataframe(detail.to_frame(), hide_index=True, placeholder="—", key="data_errors")
         else:
             st.success(fmt.escape_markdown(detail.summary()))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from muyun import formatting, labels, queries
-from ui import cache, filters, fmt, report_buttons, tables
+from ui import cache, filters, fmt, policy_view, report_buttons, tables
 
 T = labels.ENTERPRISE_TEXT
 f = filters.current()
@@ -53,7 +55,9 @@ if st.query_params.get("code") != code:
 st.session_state["ent_url_seen"] = code
 
 row = queries.firm_row(scored, code)
-st.subheader(fmt.escape_markdown(str(row["name"])))
+# Streamlit's Markdown links "www.…", "http://…" and "a@b.c" found in plain text even after
+# escaping; invisible word joiners around ".", ":" and "@" keep an imported name plain text.
+st.subheader(fmt.escape_markdown(re.sub(r"([.:@])", "\u2060\\1\u2060", str(row["name"]))))
 st.caption(
     T["identity"].format(
         code=code, industry=row["industry"], town=row["town"], scale=row["scale"], year=f.year
@@ -68,7 +72,15 @@ ranked_firm = row["status"] == labels.STATUS_EVALUATED
 cards = st.columns(4)
 cards[0].metric(
     labels.SCORE_HEADERS["tier"],
-    f"{tier} · {labels.TIER_CLASS[tier]}" if ranked_firm else row["status"],
+    (
+        f"{tier} · {labels.TIER_CLASS[tier]}"
+        if tier in labels.TIER_CLASS
+        else labels.STATUS_EXEMPT
+        if ranked_firm  # a ranked firm without a tier: overridden to 不定级
+        else row["status"]
+    ),
+    # A published run's 调档 (muyun.evaluation) is said beside the tier, never hidden.
+    help=row.get("override") or None,
 )
 cards[1].metric(
     T["rank"],
@@ -91,6 +103,8 @@ if not ranked_firm:
     st.info(T["not_ranked"].format(status=row["status"], reason=row["reason"]))
 elif row["tier_before_veto"] != tier:
     st.warning(T["veto"].format(before=row["tier_before_veto"], after=tier))
+if prof.policy is not None:  # the money of the tier (methodology §9)
+    policy_view.firm_money(f.year, code, f.profile)
 
 st.subheader(T["computation"])
 if row["status"] == labels.STATUS_NOT_EVALUATED:

@@ -4,6 +4,8 @@ upgrades and the managed list of low-efficiency firms. Renders only; figures com
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -326,6 +328,8 @@ def _funds_tab() -> None:
             id_vars=["use"], value_vars=["extracted_10k", "spent_10k"], var_name="kind"
         )
         long["kind"] = long["kind"].map(H)
+        # Plotly renders tags (<a href>, <b>) in axis and hover text: imported uses are escaped.
+        long["use"] = long["use"].map(html.escape)
         fig = px.bar(
             long,
             x="use",
@@ -493,7 +497,7 @@ def _list_tab(selection: filters.Filters) -> None:
     )
     order = list(DISPLAY_ORDER)
     with st.expander(T["list_admin"]):
-        is_admin = admin.admin_panel(key="land_admin")
+        is_admin = admin.require("edit_list", key="land_admin") is not None
     if is_admin:
         st.caption(T["list_admin_hint"])
         with st.form(f"land_list_form_{year}"):

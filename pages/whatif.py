@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from muyun import formatting, labels, whatif
-from ui import cache, filters, fmt, tables, whatif_cache
+from ui import admin, cache, filters, fmt, policy_view, tables, whatif_cache
 
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
@@ -63,6 +63,7 @@ def put(settings: whatif.Settings) -> None:
     """Set every slider; call before the sliders are drawn or from a widget callback."""
     for name, value in whatif.to_params(settings).items():
         st.session_state[name] = value
+    st.session_state.update(whatif.rate_values(prof, settings))
     st.session_state[SETTINGS_KEY] = settings
 
 
@@ -234,6 +235,11 @@ def sliders() -> whatif.Settings:
             key=whatif.PARAM_BONUS_CAP,
             bind=BIND,
         )
+    rates: dict[str, float] = {}
+    if prof.policy is not None:
+        with st.expander(labels.WHATIF_FISCAL_TEXT["rates"], icon=":material/payments:"):
+            st.caption(labels.WHATIF_FISCAL_TEXT["rates_help"])
+            rates = policy_view.rate_sliders(prof.policy)
     st.button(T["reset"], on_click=put, args=(base,), key="wi_reset", icon="↩️")
     return whatif.Settings(
         weights=tuple(weights),
@@ -242,6 +248,7 @@ def sliders() -> whatif.Settings:
         d_pct=int(d_pct),
         d_max_tax_per_mu=float(d_tax),
         bonus_cap=None if cap is None else float(cap),
+        rates=whatif.rate_overrides(prof, rates),
     )
 
 
@@ -320,15 +327,17 @@ def results(pairs: pd.DataFrame) -> int:
 
 def save_export_share(settings: whatif.Settings) -> None:
     with st.expander(T["save_share"], icon="💾"):
-        name_col, author_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+        name_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
         name = name_col.text_input(T["name"], key="wi_name", max_chars=whatif.NAME_MAX)
-        author = author_col.text_input(T["author"], key="wi_author", max_chars=whatif.NAME_MAX)
-        if button_col.button(T["save"], key="wi_save", type="primary"):
+        # Saved scenarios are shared with everyone, so only a logged-in administrator saves
+        # them (under their own name); anyone may still export the TOML or share the link.
+        account = admin.require("save_scenario", key="wi_login")
+        if account is not None and button_col.button(T["save"], key="wi_save", type="primary"):
             try:
                 new_id = whatif.save_scenario(
                     cache.database(),
                     name=name,
-                    author=author,
+                    author=account.display_name,
                     base_profile=f.profile,
                     year=f.year,
                     scale=f.scale,
@@ -373,6 +382,9 @@ def live_panel() -> None:
         except whatif.SettingsError as exc:
             st.error(str(exc))
             return
+        effect = whatif_cache.fiscal(f.year, f.profile, f.scale, base.key(), settings.key())
+        if effect is not None:
+            policy_view.fiscal_effect(effect, f.scale)
         moved = results(pairs)
     save_export_share(settings)
     st.caption(
@@ -446,6 +458,9 @@ def saved_scenarios() -> None:
         },
         key="wi_cmp_counts",
     )
+    effect = whatif_cache.fiscal(f.year, f.profile, f.scale, key_of(first), key_of(second))
+    if effect is not None:
+        policy_view.fiscal_compare(effect, T["compare_first"], T["compare_second"], "wi_cmp_fiscal")
     differing = whatif.narrow(whatif.movers(pairs), f.industries, f.towns)
     st.markdown(f"**{T['compare_diff'].format(n=len(differing))}**")
     if not differing.empty:
@@ -509,6 +524,7 @@ def robustness_panel() -> None:
         },
         key="wi_rob_summary",
     )
+    policy_view.robustness_spread(result.fiscal, result.runs)
     borderline = whatif.borderline(result, f.industries, f.towns, f.tiers)
     st.markdown(f"**{T['borderline'].format(share=whatif.STABLE_SHARE, n=len(borderline))}**")
     if borderline.empty:
@@ -552,6 +568,7 @@ st.session_state[CONTEXT_KEY] = context
 
 st.caption(T["intro"].format(scale=f.scale, profile=prof.name, year=f.year))
 st.caption(T["scope_note"])
+policy_view.notice(prof)
 if message := st.session_state.pop(FLASH_KEY, None):
     st.info(message)
 live_panel()

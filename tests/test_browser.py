@@ -21,7 +21,7 @@ from urllib.parse import quote
 import psutil
 import pytest
 
-from muyun import auth, labels
+from muyun import labels
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +95,6 @@ def server(
     shutil.copy(demo_db_path, db_copy)
     port = _free_port()
     env = {**os.environ, "MUYUN_DB": str(db_copy)}
-    env.pop(auth.HASH_ENV, None)
     log = (workdir / "streamlit.log").open("w")
     process = subprocess.Popen(
         [

@@ -12,7 +12,7 @@ from muyun import labels
 from muyun.cli import COMMANDS, build_parser, main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = ("demo-data", "import", "score", "report")
+SUBCOMMANDS = ("demo-data", "import", "score", "report", "account", "evaluation", "audit")
 
 
 def test_module_help_lists_the_four_commands():
@@ -70,4 +70,123 @@ def _required(command: str) -> list[str]:
         "import": ["x.csv", "--table", "enterprises"],
         "score": ["--db", "x.duckdb", "--out", "o.csv"],
         "report": ["--year", "2024", "--out", "o.pdf"],
+        "account": ["list"],
+        "evaluation": ["status", "--db", "x.duckdb"],
+        "audit": ["verify", "--db", "x.duckdb"],
     }[command]
+
+
+# ── `muyun score` and the policy money (methodology §9, issue 12) ──────────────────────────
+
+POLICY_PROFILE = """
+[meta]
+name = "政策测算测试方案"
+
+[scales."规下".indicators]
+tax_per_mu = { weight = 50, benchmark = "average" }
+tax_per_kwh = { weight = 50, benchmark = "average" }
+"""
+POLICY_SECTION = """
+[policy]
+illustrative = true
+
+[policy.electricity_surcharge]
+C = 0.05
+D = 0.30
+repeat = { tier = "D", years = 3, rate = 0.40 }
+
+[policy.water_surcharge]
+base_price = 4.5
+D = 30
+
+[policy.land_tax_relief]
+rate = 6.0
+A = 100
+B = 50
+"""
+MONEY = ["electricity_surcharge", "water_surcharge", "land_tax_relief", "policy_net"]
+
+
+def three_year_file(tmp_path: Path) -> tuple[Path, list[str]]:
+    """50 规下 firms of one pool over 2022–2024; firm 0 is last (D) every year."""
+    import random
+
+    import pandas as pd
+
+    from muyun import creditcode
+
+    rng = random.Random(12)
+    codes = [creditcode.make_code(rng) for _ in range(50)]
+    rows = [
+        {
+            "year": year,
+            "credit_code": c,
+            "name": f"政策企业{i}",
+            "industry": "车业",
+            "town": "芝英镇",
+            "scale": "规下",
+            "land_own_mu": 15,
+            "tax": 1 if i == 0 else 100 + 10 * i + year % 10,
+            "revenue": 1000,
+            "electricity_10k_kwh": 100,
+            "water_t": 10_000 if i == 0 else "-",
+            "veto": "否",
+            "exempt": "否",
+        }
+        for year in (2022, 2023, 2024)
+        for i, c in enumerate(codes)
+    ]
+    path = tmp_path / "企业.csv"
+    pd.DataFrame(rows).rename(columns=labels.TABLE_HEADERS["enterprises"]).to_csv(path, index=False)
+    return path, codes
+
+
+def test_score_writes_the_policy_columns_only_with_a_policy_section(tmp_path):
+    import pandas as pd
+
+    enterprises, codes = three_year_file(tmp_path)
+    with_policy = tmp_path / "with.toml"
+    with_policy.write_text(POLICY_PROFILE + POLICY_SECTION, encoding="utf-8")
+    without = tmp_path / "without.toml"
+    without.write_text(POLICY_PROFILE, encoding="utf-8")
+    out = tmp_path / "R.csv"
+    argv = ["score", "--input", str(enterprises), "--out", str(out)]
+    assert main([*argv, "--profile", str(with_policy)]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"credit_code": str})
+    assert set(MONEY) <= set(table.columns)
+    last = table[table["credit_code"] == codes[0]].set_index("year")
+    assert (last["tier"] == "D").all()
+    # 100 万千瓦时 × 0.30; in 2024 the third D year running: × 0.40 (the same file's years).
+    assert last["electricity_surcharge"].tolist() == pytest.approx([30.0, 30.0, 40.0])
+    assert last["water_surcharge"].tolist() == pytest.approx([1.35] * 3)
+    assert last["policy_net"].tolist() == pytest.approx([-31.35, -31.35, -41.35])
+    a_firms = table[table["tier"] == "A"]
+    assert len(a_firms) and a_firms["land_tax_relief"].to_numpy() == pytest.approx(6.0)
+    untiered = table["tier"].isna()
+    assert (table.loc[untiered, MONEY].to_numpy() == 0).all()
+
+    assert main([*argv, "--profile", str(without)]) == 0
+    plain = pd.read_csv(out, encoding="utf-8-sig")
+    assert not set(MONEY) & set(plain.columns)
+    assert plain["total"].tolist() == pytest.approx(table["total"].tolist())
+
+
+def test_score_single_year_from_a_store_looks_back_in_the_store(tmp_path):
+    import pandas as pd
+
+    from muyun import db, importer
+
+    enterprises, codes = three_year_file(tmp_path)
+    store = tmp_path / "store.duckdb"
+    con = db.connect(store)
+    importer.import_file(con, enterprises, "enterprises")
+    con.close()
+    with_policy = tmp_path / "with.toml"
+    with_policy.write_text(POLICY_PROFILE + POLICY_SECTION, encoding="utf-8")
+    out = tmp_path / "R.xlsx"
+    argv = ["score", "--db", str(store), "--year", "2024", "--profile", str(with_policy)]
+    assert main([*argv, "--out", str(out)]) == 0
+    sheet = pd.read_excel(out, engine="calamine", dtype={"统一社会信用代码": str})
+    row = sheet[sheet["统一社会信用代码"] == codes[0]].iloc[0]
+    assert row[labels.POLICY_COLUMNS_ZH["electricity_surcharge"]] == pytest.approx(40.0)
+    assert set(labels.POLICY_COLUMNS_ZH.values()) <= set(sheet.columns)

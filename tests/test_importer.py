@@ -862,3 +862,142 @@ def test_cli_failure_exits_1_lists_errors_and_leaves_the_database(tmp_path, caps
     capsys.readouterr()
     assert cli_main([*args, str(tmp_path / "nope.csv")]) == 1
     assert "找不到文件" in capsys.readouterr().err
+
+
+# --- hostile input (issue 10): limits, control characters, encodings, capped errors ------------
+
+
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [
+        ("\x00", "U+0000"),
+        ("\x07", "U+0007"),
+        ("\x1b", "U+001B"),
+        ("\n", "U+000A"),
+        ("\x7f", "U+007F"),
+        ("\u202e", "U+202E"),
+    ],
+    ids=["NUL", "BEL", "ESC", "newline", "DEL", "RLO"],
+)
+def test_control_characters_in_names_are_rejected_with_row_and_column(store, char, shown):
+    """Finding 6: NUL, BEL, ESC and newline were accepted in names."""
+    name = f"永康{char}[31m坏厂"
+    errors = rejected(store, csv_bytes("enterprises", [firm(CODE_A, name=name)]), "enterprises")
+    assert len(errors) == 1, errors
+    error = errors[0]
+    assert (error.row, error.column) == (2, TABLE_HEADERS["enterprises"]["name"])
+    assert error.reason == f"含有控制字符（{shown}），请删除"
+    assert char not in str(error), "the control character itself is never echoed"
+
+
+def test_control_characters_in_other_text_fields_too(store):
+    rows = [{"year": "2024", "use": "拆\x1b迁补偿", "extracted_10k": "10", "spent_10k": "5"}]
+    errors = rejected(store, csv_bytes("funds", rows), "funds")
+    assert [(e.row, e.column) for e in errors] == [(2, TABLE_HEADERS["funds"]["use"])]
+
+
+def test_mixed_encoding_csv_names_the_first_bad_line(store):
+    """Finding 6: a UTF-8 file with a GBK line pasted in was refused without naming the line."""
+    utf8 = csv_bytes("enterprises", [firm(CODE_A), firm(CODE_B)])
+    gbk_line = csv_bytes("enterprises", [firm(CODE_C)], encoding="gbk").split(b"\r\n")[1]
+    data = utf8 + gbk_line + b"\r\n"
+    errors = rejected(store, data, "enterprises")
+    assert len(errors) == 1
+    assert "第4行不是 UTF-8 编码" in errors[0].reason
+
+
+def test_empty_file_is_reported_once(store, capsys, tmp_path):
+    """Finding 6: an empty file was reported twice (as an error and again as a warning)."""
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_file(store, b"", "enterprises", file_name="empty.csv")
+    assert [e.reason for e in failure.value.errors] == ["文件为空，没有表头"]
+    assert failure.value.warnings == []
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    assert cli_main(["import", str(path), "--table", "enterprises", "--db", ":memory:"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("没有表头") == 1
+
+
+def test_errors_are_capped_per_column_and_counted(store, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ERRORS_PER_COLUMN", 3)
+    rows = [firm(CODE_A, tax="abc", land_own_mu="-1")] * 10
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    errors = failure.value.errors
+    tax = TABLE_HEADERS["enterprises"]["tax"]
+    land = TABLE_HEADERS["enterprises"]["land_own_mu"]
+    listed = [e for e in errors if not e.hidden]
+    assert [e.row for e in listed if e.column == tax] == [2, 3, 4]
+    more = {e.column: e.hidden for e in errors if e.hidden}
+    assert more[tax] == 7 and more[land] == 7
+    assert str(next(e for e in errors if e.hidden)).endswith("另有 7 条错误未列出")
+    assert failure.value.count == 20 + 9  # 20 cell errors and 9 duplicate-key rows
+    assert importer.errors_frame(errors)["原因"].str.contains("未列出").sum() == len(more)
+
+
+def test_long_values_are_clipped_in_errors(store):
+    name = "名" * 20_000  # 60 KB of UTF-8: under the line limit
+    errors = rejected(store, csv_bytes("enterprises", [firm(CODE_A, name=name)]), "enterprises")
+    assert errors[0].value == "名" * importer.ERROR_VALUE_CHARS + "…（共20000个字符）"
+    assert len(str(errors[0])) < 400
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "data", "name", "reason"),
+    [
+        ("MAX_FILE_BYTES", 100, b"x" * 101, "big.csv", "文件大小"),
+        ("MAX_ROWS", 2, b"a\nb\nc\nd\n", "rows.csv", "行数 4 超过上限 2"),
+        ("MAX_CELLS", 3, b"a,b\nc,d\n", "cells.csv", "单元格数"),
+    ],
+)
+def test_limits_refuse_before_parsing(monkeypatch, store, limit, value, data, name, reason):
+    monkeypatch.setattr(importer, limit, value)
+    errors = rejected(store, data, "enterprises", file_name=name)
+    assert len(errors) == 1 and errors[0].row is None and reason in errors[0].reason
+
+
+def test_oversized_path_is_refused_from_its_size_without_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    with path.open("wb") as handle:
+        handle.truncate(importer.MAX_FILE_BYTES + 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read the whole file"))
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.read_file(path)
+    assert failure.value.errors[0].reason.startswith("文件大小 100.0 MB 超过上限 100.0 MB")
+
+
+def test_too_many_sheets_and_unzipped_size_are_refused(monkeypatch):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    for _ in range(4):
+        book.add_worksheet().write("A1", "年度")
+    book.close()
+    monkeypatch.setattr(importer, "MAX_SHEETS", 3)
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.read_file(buffer.getvalue(), "sheets.xlsx")
+    assert "工作表数 4 超过上限 3" in failure.value.errors[0].reason
+    monkeypatch.setattr(importer, "MAX_SHEETS", 50)
+    monkeypatch.setattr(importer, "MAX_UNZIPPED_BYTES", 2000)
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.read_file(buffer.getvalue(), "sheets.xlsx")
+    assert "超过上限" in failure.value.errors[0].reason
+
+
+def test_sparse_rows_keep_their_spreadsheet_numbers(store):
+    """Blank rows are not kept in memory, but errors still name the row Excel shows."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    headers = list(firm(CODE_A))
+    for col, key in enumerate(headers):
+        sheet.write_string(2, col, TABLE_HEADERS["enterprises"][key])
+        sheet.write_string(9, col, str(firm(CODE_A, tax="abc")[key]))
+    book.close()
+    errors = rejected(store, buffer.getvalue(), "enterprises", file_name="sparse.xlsx")
+    assert [(e.row, e.value) for e in errors] == [(10, "abc")]
+
+
+def test_legacy_xls_is_not_accepted(store):
+    errors = rejected(store, b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "enterprises", "old.xls")
+    assert "不支持的文件类型" in errors[0].reason

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import auth, db, importer, land, queries
+from muyun import accounts, db, importer, land, queries
 from muyun.profile import load_profile, profile_path
 from muyun.scoring import score_year
 
@@ -201,13 +201,17 @@ def test_stored_edit_is_shown_after_restart(demo_db_copy, monkeypatch):
 
 
 def test_only_administrators_edit_the_list(demo_db_copy, monkeypatch):
-    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(PASSWORD))
+    store = db.Database(demo_db_copy)
+    accounts.create_account(store, "land.admin", PASSWORD, accounts.ROLE_ADMIN, "王主任")
+    store.close()
     at = _open(demo_db_copy, monkeypatch, 2022)
     assert not at.data_editor and "保存修改" not in [b.label for b in at.button]
+    at.text_input(key="land_admin_username").input("land.admin")
     at.text_input(key="land_admin_password").input("wrong")
     next(b for b in at.button if b.label == "登录").click().run()
     assert not at.data_editor and "保存修改" not in [b.label for b in at.button]
 
+    at.text_input(key="land_admin_username").input("land.admin")
     at.text_input(key="land_admin_password").input(PASSWORD)
     next(b for b in at.button if b.label == "登录").click().run()
     assert not at.exception, at.exception

@@ -10,10 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import db, labels, scoring, whatif
+from muyun import accounts, db, labels, scoring, whatif
 from muyun.profile import load_profile, profile_path
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PASSWORD = "情景保存-2024"
 PAGE = "pages/whatif.py"
 TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
@@ -169,8 +170,15 @@ def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
     for key, value in chosen.items():
         at.slider(key=key).set_value(value)
     at.run()
+    assert "wi_save" not in [b.key for b in at.button], "anonymous users cannot save"
+    store = db.Database(demo_app)
+    accounts.create_account(store, "jxj", PASSWORD, accounts.ROLE_ADMIN, "经信局")
+    store.close()
+    at.run()
+    at.text_input(key="wi_login_username").input("jxj")
+    at.text_input(key="wi_login_password").input(PASSWORD)
+    next(b for b in at.button if b.label == labels.ADMIN_LOGIN_TEXT["login"]).click().run()
     at.text_input(key="wi_name").input("税收加权方案")
-    at.text_input(key="wi_author").input("经信局")
     at.button(key="wi_save").click().run()
     no_exception(at)
     assert any("已保存情景" in i.value for i in at.info)
@@ -281,3 +289,67 @@ def test_switching_scale_and_profile_resets_the_sliders(demo_app: Path) -> None:
     no_exception(at)
     assert any("不评价规下企业" in i.value for i in at.info)
     assert not sliders(at)
+
+
+# ── fiscal effect beside the migration (methodology §9, issue 12) ──────────────────────────
+
+
+def fiscal_metrics(at: AppTest) -> dict[str, float]:
+    W = labels.WHATIF_FISCAL_TEXT
+    wanted = {W["relief"]: "relief", W["surcharges"]: "surcharges", W["net"]: "net"}
+    out = {}
+    for metric in at.metric:
+        if metric.label in wanted:
+            out[wanted[metric.label]] = float(metric.value.split()[0].replace(",", ""))
+        elif metric.label in (W["more"], W["less"]):
+            out[metric.label] = int(metric.value.split()[0].replace(",", ""))
+    return out
+
+
+def engine_money(path: Path, settings: whatif.Settings):
+    from muyun import policy
+
+    with duckdb.connect(str(path)) as con:
+        year = latest_year(path)
+        prof = whatif.apply(PROFILE, SCALE, settings)
+        prior = policy.tier_history(
+            {y: scoring.score_year(con, y, PROFILE) for y in policy.prior_years(PROFILE, year)}
+        )
+        scored = scoring.score_year(con, year, prof)
+    money = policy.with_money(scored, prof, prior)
+    return money[(money["status"] == labels.STATUS_EVALUATED) & (money["scale"] == SCALE)]
+
+
+def test_fiscal_effect_moves_with_weights_and_rates(demo_app: Path) -> None:
+    W = labels.WHATIF_FISCAL_TEXT
+    at = open_page()
+    assert fiscal_metrics(at) == {
+        "relief": 0.0,
+        "surcharges": 0.0,
+        "net": 0.0,
+        W["more"]: 0,
+        W["less"]: 0,
+    }
+    assert any(i.value == labels.POLICY_TEXT["illustrative"] for i in at.info)
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    baseline = engine_money(demo_app, base)
+
+    at.slider(key="w_tax_per_mu").set_value(45.0).run()
+    no_exception(at)
+    moved = whatif.from_params({"w_tax_per_mu": 45.0}, PROFILE, SCALE)[0]
+    scenario = engine_money(demo_app, moved)
+    shown = fiscal_metrics(at)
+    relief = scenario["land_tax_relief"].sum() - baseline["land_tax_relief"].sum()
+    net = scenario["policy_net"].sum() - baseline["policy_net"].sum()
+    assert shown["relief"] == pytest.approx(relief, abs=0.005)
+    assert shown["net"] == pytest.approx(net, abs=0.005)
+    assert shown[W["more"]] + shown[W["less"]] > 0
+
+    at.slider(key="r_relief_A").set_value(40.0).run()
+    no_exception(at)
+    cheaper = whatif.from_params({"w_tax_per_mu": 45.0, "r_relief_A": 40.0}, PROFILE, SCALE)[0]
+    scenario = engine_money(demo_app, cheaper)
+    shown = fiscal_metrics(at)
+    relief = scenario["land_tax_relief"].sum() - baseline["land_tax_relief"].sum()
+    assert shown["relief"] == pytest.approx(relief, abs=0.005)
+    assert relief < 0

@@ -326,3 +326,97 @@ def test_every_profile_error_template_formats(template):
         tier="A",
     )
     assert "{" not in labels.PROFILE_ERRORS[template].format(**fields).replace("{ … }", "")
+
+
+# ── [policy] (methodology §9, issue 12) ─────────────────────────────────────────────────────
+
+POLICY = """
+[policy]
+illustrative = true
+source = "示意"
+
+[policy.electricity_surcharge]
+C = 0.05
+D = 0.30
+repeat = { tier = "D", years = 3, rate = 0.40 }
+
+[policy.water_surcharge]
+base_price = 4.5
+C = 15
+D = 30
+
+[policy.land_tax_relief]
+rate = 6.0
+A = 100
+B = 50
+"""
+
+
+def test_policy_section_is_read_as_spec_section_9():
+    p = profile.profile_from_toml(MINIMAL + POLICY, "p.toml")
+    rates = p.policy
+    assert rates is not None and rates.illustrative and rates.source == "示意"
+    assert rates.electricity == {"C": 0.05, "D": 0.30}
+    assert rates.repeat == profile.RepeatRule(tier="D", years=3, rate=0.40)
+    assert (rates.water_base_price, rates.water) == (4.5, {"C": 15.0, "D": 30.0})
+    assert (rates.land_tax_rate, rates.land_relief) == (6.0, {"A": 100.0, "B": 50.0})
+    again = profile.profile_from_toml(p.to_toml(), "again.toml")
+    assert again == p and again.to_toml() == p.to_toml()
+
+
+def test_profiles_without_policy_have_none():
+    assert profile.profile_from_toml(MINIMAL, "p.toml").policy is None
+    assert shipped("huangyan-2022").policy is None
+    assert shipped("linhai-2014").policy is None
+
+
+def test_default_profile_has_illustrative_rates():
+    rates = shipped("yongkang-default").policy
+    assert rates is not None and rates.illustrative
+    assert rates.electricity["D"] > rates.electricity["C"] > 0
+    assert rates.repeat is not None and rates.repeat.tier == "D"
+    assert rates.land_relief == {"A": 100.0, "B": 50.0}
+
+
+def test_policy_tables_are_optional():
+    p = profile.profile_from_toml(
+        MINIMAL + "[policy]\n[policy.land_tax_relief]\nrate = 3\nA = 100\n", "p.toml"
+    )
+    assert p.policy.electricity == {} and p.policy.repeat is None
+    assert p.policy.water_base_price is None and p.policy.land_relief == {"A": 100.0}
+    assert profile.profile_from_toml(p.to_toml(), "x.toml") == p
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("illustrative = true", "illustrative = 1", "policy.illustrative"),
+        ('source = "示意"', "source = 3", "policy.source"),
+        ("C = 0.05", 'C = "0.05"', "policy.electricity_surcharge.C"),
+        ("C = 0.05", "E = 0.05", "policy.electricity_surcharge.E"),
+        ("C = 0.05", "C = -0.05", "policy.electricity_surcharge.C"),
+        ('tier = "D", years', 'tier = "X", years', "policy.electricity_surcharge.repeat.tier"),
+        ("years = 3", "years = 1", "policy.electricity_surcharge.repeat.years"),
+        ("years = 3", "years = 2.5", "policy.electricity_surcharge.repeat.years"),
+        (", rate = 0.40", "", "policy.electricity_surcharge.repeat"),
+        ("rate = 0.40", "rate = 0.40, months = 3", "policy.electricity_surcharge.repeat.months"),
+        ("base_price = 4.5\n", "", "policy.water_surcharge.base_price"),
+        ("C = 15", "C = -15", "policy.water_surcharge.C"),
+        ("rate = 6.0\n", "", "policy.land_tax_relief.rate"),
+        ("A = 100", "A = 120", "policy.land_tax_relief.A"),
+        ("rate = 6.0", "rate = inf", "policy.land_tax_relief.rate"),
+        ("[policy.land_tax_relief]", "[policy.land_tax]", "policy.land_tax"),
+    ],
+)
+def test_bad_policy_names_the_key(old, new, key):
+    assert old in POLICY
+    with pytest.raises(ProfileError) as info:
+        profile.profile_from_toml(MINIMAL + POLICY.replace(old, new, 1), "p.toml")
+    assert info.value.key == key
+    assert "p.toml" in str(info.value) and key in str(info.value)
+
+
+@pytest.mark.parametrize("template", sorted(labels.POLICY_PROFILE_ERRORS))
+def test_every_policy_error_template_formats(template):
+    text = labels.POLICY_PROFILE_ERRORS[template].format(value=1, tiers="A", key="k")
+    assert "{" not in text

@@ -382,3 +382,98 @@ def test_demo_city_unperturbed_run_and_full_robustness(demo_db_path, default_pro
     shares = result.firms[[f"share_{t}" for t in labels.TIERS]].to_numpy()
     assert result.runs == 1000 and np.allclose(shares.sum(axis=1), 1.0)
     assert result.summary["firms"].sum() == len(whatif.evaluated(scored, "规上"))
+
+
+# ── fiscal effect of a scenario (methodology §9, issue 12) ──────────────────────────────────
+
+
+def _fiscal(con, prof, before: whatif.Settings, after: whatif.Settings):
+    from muyun import policy
+
+    data = scoring.load_year(con, YEAR)
+    first = whatif.rescore(data, prof, "规上", before)
+    second = whatif.rescore(data, prof, "规上", after)
+    pairs = whatif.paired(first, second, "规上")
+    rates = [whatif.apply(prof, "规上", s).policy for s in (before, after)]
+    effect = whatif.fiscal_effect(pairs, rates[0], rates[1], {})
+    money = [
+        policy.with_money(frame, whatif.apply(prof, "规上", s), {})
+        for frame, s in ((first, before), (second, after))
+    ]
+    return effect, money
+
+
+def test_fiscal_delta_is_scenario_minus_baseline(varied_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    moved = whatif.Settings(
+        weights=tuple((k, 60.0 if k == "tax_per_mu" else w) for k, w in base.weights),
+        a_pct=30,
+        b_pct=70,
+        d_pct=10,
+        d_max_tax_per_mu=12.0,
+        bonus_cap=base.bonus_cap,
+    )
+    effect, (first, second) = _fiscal(varied_con, default_profile, base, moved)
+    ranked = [whatif.evaluated(frame, "规上") for frame in (first, second)]
+    for name in ("land_tax_relief", "electricity_surcharge", "water_surcharge", "policy_net"):
+        assert getattr(effect.before, name) == pytest.approx(ranked[0][name].sum())
+        assert getattr(effect.after, name) == pytest.approx(ranked[1][name].sum())
+        assert effect.delta(name) == pytest.approx(ranked[1][name].sum() - ranked[0][name].sum())
+    assert effect.delta("surcharges") == pytest.approx(
+        effect.delta("electricity_surcharge") + effect.delta("water_surcharge")
+    )
+    per_firm = effect.firms.set_index("credit_code")
+    assert per_firm["change"].sum() == pytest.approx(effect.delta("policy_net"))
+    nets = [frame.set_index("credit_code")["policy_net"] for frame in ranked]
+    want = (nets[1] - nets[0]).reindex(per_firm.index)
+    np.testing.assert_allclose(per_firm["change"], want, atol=1e-9)
+    assert effect.paying_more == int((want < -1e-9).sum()) > 0
+    assert effect.paying_less == int((want > 1e-9).sum()) > 0
+
+
+def test_baseline_against_itself_has_no_effect(varied_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    effect, _ = _fiscal(varied_con, default_profile, base, base)
+    assert effect.before == effect.after
+    assert effect.paying_more == effect.paying_less == 0
+
+
+def test_rates_are_part_of_a_scenario(varied_con, default_profile) -> None:
+    base = whatif.settings_from_profile(default_profile, "规上")
+    assert base.rates == ()
+    values = whatif.rate_values(default_profile, base)
+    assert values["r_relief_A"] == 100.0 and values["r_elec_D"] == 0.30
+    cheaper = whatif.Settings(
+        *base.scoring_key(),
+        rates=whatif.rate_overrides(default_profile, {**values, "r_relief_A": 40.0}),
+    )
+    assert cheaper.rates == (("r_relief_A", 40.0),)
+    assert cheaper.scoring_key() == base.scoring_key() and cheaper.key() != base.key()
+    assert whatif.Settings.from_key(cheaper.key()) == cheaper
+    back, problems = whatif.from_params(whatif.to_query(cheaper), default_profile, "规上")
+    assert back == cheaper and problems == []
+    _, problems = whatif.from_params({"r_relief_A": "140"}, default_profile, "规上")
+    assert problems and "r_relief_A" in problems[0]
+    assert whatif.apply(default_profile, "规上", cheaper).policy.land_relief["A"] == 40.0
+    effect, _ = _fiscal(varied_con, default_profile, base, cheaper)
+    # Same tiers, A relief cut from 100 % to 40 %: Δ relief = −60 % of the A firms' relief.
+    assert effect.delta("land_tax_relief") == pytest.approx(
+        -0.6 * effect.firms.loc[effect.firms["tier_before"] == "A", "net_before"].sum()
+    )
+    assert effect.delta("surcharges") == pytest.approx(0.0)
+    assert effect.paying_more == int((effect.firms["tier_before"] == "A").sum())
+
+
+def test_robustness_reports_the_spread_of_the_net(varied_con, default_profile) -> None:
+    from muyun import policy
+
+    scored = scoring.score_year(varied_con, YEAR, default_profile)
+    result = whatif.robustness(scored, default_profile, "规上", runs=200, seed=3)
+    spread = result.fiscal
+    assert spread is not None
+    ranked = whatif.evaluated(policy.with_money(scored, default_profile, {}), "规上")
+    assert spread.current == pytest.approx(ranked["policy_net"].sum())
+    assert spread.p5 <= spread.p50 <= spread.p95
+    assert spread.p5 < spread.p95  # re-weighting moves firms between tiers, hence money
+    plain = profile.profile_from_toml(default_profile.to_toml().split("[policy]")[0], "x.toml")
+    assert whatif.robustness(scored, plain, "规上", runs=20).fiscal is None

@@ -1,65 +1,75 @@
-"""Administrator mode for the pages that write (data import, list edits).
+"""Login for the pages that write (imports, list edits, saved scenarios, the evaluation cycle).
 
-Reading pages stay open; a page that writes calls `admin_panel()` and only shows its write
-controls when it returns True. The password is checked against the configured bcrypt hash
-(`muyun.auth`); the session remembers success, and repeated failures lock the form for a while.
+Reading pages stay open; a write control calls `require(action, key)` and draws itself only when
+it returns an account. The session remembers only *who* logged in; whether the password was
+right, and how long a client must wait after failures, is decided by `muyun.accounts` from the
+store, so a reload or a new tab gives no fresh tries.
 """
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from muyun import auth, labels
+from muyun import accounts, labels
+from muyun.accounts import Account
+from ui import cache
 
-_STATE = "muyun_admin"
-_FAILURES = "muyun_admin_failures"
-_LOCKED_UNTIL = "muyun_admin_locked_until"
-MAX_FAILURES = 5
-LOCK_SECONDS = 60
-
-
-def configured_hash() -> str | None:
-    """The administrator hash from the environment or `.streamlit/secrets.toml`, if any."""
-    try:
-        secrets = dict(st.secrets)
-    except FileNotFoundError:
-        secrets = {}
-    return auth.configured_hash(secrets)
+_STATE = "muyun_account"
+LOCAL_CLIENT = "local"
 
 
-def admin_panel(key: str = "admin") -> bool:
-    """Draw the login (or logout) controls; True when this session may write."""
-    text = labels.ADMIN_TEXT
-    password_hash = configured_hash()
-    if password_hash is None:
-        st.session_state[_STATE] = False
-        st.info(text["disabled"])
-        return False
-    if st.session_state.get(_STATE):
-        st.success(text["ok"])
-        if st.button(text["logout"], key=f"{key}_logout"):
-            st.session_state[_STATE] = False
+def client_address() -> str:
+    """The browser's address as the server saw it ("local" for this machine)."""
+    address = st.context.ip_address
+    # Only a real address string counts (the test harness hands back a stand-in object).
+    return address if isinstance(address, str) and address else LOCAL_CLIENT
+
+
+def current_account() -> Account | None:
+    """The logged-in account of this session, re-read from the store (deactivation takes effect)."""
+    username = st.session_state.get(_STATE)
+    if not username:
+        return None
+    account = accounts.get_account(cache.database().reader(), username)
+    if account is None:
+        st.session_state.pop(_STATE, None)
+    return account
+
+
+def require(action: str, key: str) -> Account | None:
+    """Draw the login form (or who is logged in, with a logout button); the account if it may
+    do `action`, else None after saying why in Chinese."""
+    text = labels.ADMIN_LOGIN_TEXT
+    db = cache.database()
+    if db.read_only:
+        st.info(text["read_only"])
+        return None
+    account = current_account()
+    if account is not None:
+        line, button = st.columns([4, 1], vertical_alignment="center")
+        line.caption(text["logged_in"].format(name=account.display_name, role=account.role))
+        if button.button(text["logout"], key=f"{key}_logout", icon=":material/logout:"):
+            st.session_state.pop(_STATE, None)
             st.rerun()
-        return True
+        if accounts.can(account, action):
+            return account
+        st.warning(text["not_allowed"].format(role=account.role))
+        return None
 
+    if not accounts.has_accounts(db.reader()):
+        st.info(text["no_accounts"])
+        return None
     st.caption(text["needed"])
     with st.form(f"{key}_login", clear_on_submit=True):
+        username = st.text_input(text["username"], key=f"{key}_username", max_chars=64)
         password = st.text_input(text["password"], type="password", key=f"{key}_password")
-        submitted = st.form_submit_button(text["login"])
+        submitted = st.form_submit_button(text["login"], icon=":material/login:")
     if submitted:
-        if time.monotonic() < st.session_state.get(_LOCKED_UNTIL, 0.0):
-            st.error(text["locked"])
-        elif auth.verify_password(password, password_hash):
-            st.session_state[_STATE] = True
-            st.session_state[_FAILURES] = 0
-            st.rerun()
+        try:
+            account = accounts.authenticate(db, username, password, client_address())
+        except accounts.LoginRefused as refused:
+            st.error(refused.message)
         else:
-            failures = st.session_state.get(_FAILURES, 0) + 1
-            st.session_state[_FAILURES] = failures
-            if failures >= MAX_FAILURES:
-                st.session_state[_LOCKED_UNTIL] = time.monotonic() + LOCK_SECONDS
-                st.session_state[_FAILURES] = 0
-            st.error(text["wrong"])
-    return False
+            st.session_state[_STATE] = account.username
+            st.rerun()
+    return None

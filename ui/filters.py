@@ -6,7 +6,8 @@ view, e.g. `/rankings?year=2023&industry=杯业`. Each widget is bound to its qu
 from the URL, writes changes back, keeps the parameters across page switches and drops any value
 that is not one of the widget's options — only allow-listed plain values ever reach the app.
 The URL carries what the widget shows, so the tier filter shows plain letters (`?tier=D`) and
-the profile its display name.
+the profile its display name. `basis` (正式发布 / 实时测算, `?basis=实时测算`) picks the published
+evaluation run of the year or a live score of the current data (see `ui.cache.result_source`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Filters:
     tiers: tuple[str, ...]
     towns: tuple[str, ...]
     profile: str
+    basis: str = cache.BASIS_PUBLISHED
 
 
 def render_sidebar() -> Filters:
@@ -83,6 +85,7 @@ def render_sidebar() -> Filters:
             key="profile",
             bind="query-params",
         )
+        basis = _basis_switch(int(year), str(profile_name))
 
     return Filters(
         year=int(year),
@@ -91,7 +94,40 @@ def render_sidebar() -> Filters:
         tiers=tuple(tiers),
         towns=tuple(town_sel),
         profile=str(profile_name),
+        basis=basis,
     )
+
+
+def _basis_switch(year: int, profile_name: str) -> str:
+    """正式发布 / 实时测算 for the year, with the published run and the count of firms whose tier
+    differs; only live exists (and is said) before the year is published under this profile."""
+    text = labels.BASIS_TEXT
+    differs = cache.tier_differences(year, profile_name)
+    if differs is None:
+        st.caption(f":material/bolt: {text['not_published'].format(year=year)}")
+        return cache.BASIS_PUBLISHED
+    basis = st.radio(
+        text["label"],
+        cache.BASES,
+        format_func=lambda b: text[b],
+        key="basis",
+        horizontal=True,
+        bind="query-params",
+        help=text["help"],
+    )
+    source = cache.result_source(year, profile_name, str(basis))
+    if source.run_id is not None:
+        st.caption(
+            ":material/verified: "
+            + text["caption_published"].format(
+                run=source.run_id,
+                date=f"{source.published_at:%Y-%m-%d}",
+                differs=differs,
+            )
+        )
+    else:
+        st.caption(f":material/bolt: {text['caption_live'].format(differs=differs)}")
+    return str(basis)
 
 
 def current() -> Filters:

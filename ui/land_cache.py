@@ -51,13 +51,20 @@ def upgrades_view() -> land.UpgradesView:
     return land.upgrades_view(cache.database().reader())
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.LAND_TEXT["list_spinner"])
 def low_efficiency(year: int, profile_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The managed list of a year under a profile, and the firms leaving it since last year."""
+    return _low_efficiency(year, profile_name, cache.current_basis())
+
+
+# The basis (正式发布 / 实时测算) is an argument so that it is part of the cache key.
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.LAND_TEXT["list_spinner"])
+def _low_efficiency(year: int, profile_name: str, basis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     profile = cache.load_profile(profile_name)
-    scored = cache.scored_year(year, profile_name)
+    scored = cache.scored_year(year, profile_name, basis)
     previous = (
-        cache.scored_year(year - 1, profile_name) if year - 1 in cache.available_years() else None
+        cache.scored_year(year - 1, profile_name, basis)
+        if year - 1 in cache.available_years()
+        else None
     )
     members = land.low_efficiency_list(cache.database().reader(), scored, profile, previous)
     if previous is None:
@@ -75,5 +82,5 @@ def list_history(year: int) -> pd.DataFrame:
 
 def clear_list_caches() -> None:
     """After an edit of the list: rebuild the list and its history, keep the scored years."""
-    low_efficiency.clear()
+    _low_efficiency.clear()
     list_history.clear()

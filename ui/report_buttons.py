@@ -31,14 +31,15 @@ def render(year: int, credit_code: str, profile_name: str) -> None:
     """Draw the PDF and HTML download buttons for one firm-year."""
     db = cache.database()
     prof = cache.load_profile(profile_name)
+    basis = cache.current_basis()  # read here: the download callables run outside the script
     name = str(queries.firm_row(cache.scored_year(year, profile_name), credit_code)["name"])
 
     def pdf() -> bytes:
-        context = cache.report_context(year, profile_name)
+        context = cache.report_context(year, profile_name, basis)
         return report.render_pdf(db.reader(), year, credit_code, prof, context=context)
 
     def html() -> str:
-        context = cache.report_context(year, profile_name)
+        context = cache.report_context(year, profile_name, basis)
         return report.render_html(db.reader(), year, credit_code, prof, context=context)
 
     left, right, _ = st.columns([1, 1, 3])
@@ -72,11 +73,12 @@ def render_batch(year: int, codes: list[str], profile_name: str) -> None:
         return
     db = cache.database()
     prof = cache.load_profile(profile_name)
+    basis = cache.current_basis()  # read here: the download callable runs outside the script
     chosen = list(codes)
 
     def archive() -> bytes:
         # One process: worker processes would each load pandas and break the server's memory cap.
-        context = cache.report_context(year, profile_name)
+        context = cache.report_context(year, profile_name, basis)
         return report.batch_zip(db.reader(), year, chosen, prof, context=context)
 
     seconds = max(1, math.ceil(len(chosen) / BATCH_REPORTS_PER_SECOND))

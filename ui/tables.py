@@ -6,6 +6,8 @@ fixed number of digits (`number_format`), the unit in the header (`header`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
@@ -34,7 +36,7 @@ def number_format(digits: int) -> str:
 
 
 def number_column(
-    name: str, unit: str | None = None, digits: int = 2, **kwargs: object
+    name: str, unit: str | None = None, digits: int = 2, **kwargs: Any
 ) -> ColumnConfig:
     """A number column headed `name（unit）` showing `digits` decimals with separators."""
     label = name if unit is None else header(name, unit)
@@ -67,6 +69,7 @@ def ranking_column_config(profile: Profile, scale: str) -> dict[str, ColumnConfi
         "deduction": number_column(h["deduction"], points),
         "land_mu": number_column(h["land_mu"]),
         "status": st.column_config.TextColumn(h["status"]),
+        "override": st.column_config.TextColumn(labels.EVAL_EXPORT_HEADERS["override"]),
     }
     for spec in profile.indicators(scale):
         config[f"score_{spec.key}"] = number_column(

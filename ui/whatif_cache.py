@@ -26,6 +26,7 @@ RANKED_COLUMNS: list[str] = [
     "total",
     "rank",
     "tier",
+    *whatif.MONEY_INPUTS,  # what the policy money reads (methodology §9)
 ]
 
 
@@ -41,9 +42,34 @@ def ranked(year: int, profile_name: str, scale: str, key: tuple) -> pd.DataFrame
 
 @st.cache_data(max_entries=64, ttl=cache.CACHE_TTL_S, show_spinner=False)
 def pairs(year: int, profile_name: str, scale: str, before: tuple, after: tuple) -> pd.DataFrame:
-    """Each ranked firm's total, rank and tier under two scenarios (see `whatif.paired`)."""
+    """Each ranked firm's total, rank and tier under two scenarios (see `whatif.paired`).
+
+    Re-scored on the scenarios' scoring keys only: moving a policy rate re-scores nothing.
+    """
+    first = whatif.Settings.from_key(before).scoring_key()
+    second = whatif.Settings.from_key(after).scoring_key()
     return whatif.paired(
-        ranked(year, profile_name, scale, before), ranked(year, profile_name, scale, after), scale
+        ranked(year, profile_name, scale, first), ranked(year, profile_name, scale, second), scale
+    )
+
+
+@st.cache_data(max_entries=64, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def fiscal(
+    year: int, profile_name: str, scale: str, before: tuple, after: tuple
+) -> whatif.FiscalEffect | None:
+    """The fiscal effect of `after` against `before` (None: the profile has no `[policy]`)."""
+    profile = cache.load_profile(profile_name)
+    if profile.policy is None:
+        return None
+    rates = [
+        whatif.apply(profile, scale, whatif.Settings.from_key(key)).policy
+        for key in (before, after)
+    ]
+    return whatif.fiscal_effect(
+        pairs(year, profile_name, scale, before, after),
+        rates[0],
+        rates[1],
+        cache.prior_tiers(year, profile_name),
     )
 
 
@@ -56,7 +82,15 @@ def robustness(
     """Tier robustness under random re-weighting of a scenario, cached per weight set."""
     profile = whatif.apply(cache.load_profile(profile_name), scale, whatif.Settings.from_key(key))
     scored = scoring.score_prepared(cache.year_data(year), profile)
-    return whatif.robustness(scored, profile, scale, runs=runs, spread=spread_pct / 100, seed=seed)
+    return whatif.robustness(
+        scored,
+        profile,
+        scale,
+        runs=runs,
+        spread=spread_pct / 100,
+        seed=seed,
+        prior_tiers=cache.prior_tiers(year, profile_name),
+    )
 
 
 def scenarios(profile_name: str, scale: str) -> list[whatif.Scenario]:

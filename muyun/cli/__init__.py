@@ -10,10 +10,29 @@ from __future__ import annotations
 import argparse
 import sys
 
-from muyun.cli import demo_cmd, import_cmd, report_cmd, score_cmd
+import duckdb
+
+from muyun import db
+from muyun.cli import (
+    account_cmd,
+    audit_cmd,
+    demo_cmd,
+    evaluation_cmd,
+    import_cmd,
+    report_cmd,
+    score_cmd,
+)
 from muyun.labels import CLI_DESCRIPTION
 
-COMMANDS = (demo_cmd, import_cmd, score_cmd, report_cmd)
+COMMANDS = (
+    demo_cmd,
+    import_cmd,
+    score_cmd,
+    report_cmd,
+    account_cmd,
+    evaluation_cmd,
+    audit_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command; returns its exit code."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (db.StoreError, duckdb.Error, OSError) as exc:
+        # Store and file failures (missing, corrupt, locked, read-only, disk full) become one
+        # Chinese line with the real cause; a traceback helps nobody at the command line.
+        print(
+            db.describe_error(exc, getattr(args, "db", None) and db.db_path(args.db)),
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

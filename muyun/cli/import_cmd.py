@@ -38,9 +38,8 @@ def run(args: argparse.Namespace) -> int:
     """Import the file; 0 with a summary on stdout, or 1 with every error on stderr."""
     try:
         con = db.connect(args.db)
-    except duckdb.Error as exc:
-        path = db.db_path(args.db)
-        print(IMPORT_TEXT["db_unavailable"].format(path=path, detail=exc), file=sys.stderr)
+    except (duckdb.Error, OSError) as exc:
+        print(db.describe_error(exc, db.db_path(args.db)), file=sys.stderr)
         return 1
     try:
         result = importer.import_file(con, args.file, args.table)
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
         for warning in exc.warnings:
             print(IMPORT_TEXT["warning_prefix"] + warning, file=sys.stderr)
-        print(IMPORT_TEXT["failed"].format(count=len(exc.errors)), file=sys.stderr)
+        print(IMPORT_TEXT["failed"].format(count=exc.count), file=sys.stderr)
         return 1
     finally:
         con.close()

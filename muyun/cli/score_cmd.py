@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from muyun import db, export, importer, labels, profile, queries, scoring
+from muyun import db, export, importer, labels, policy, profile, queries, scoring
 from muyun.labels import SCORE_CLI_TEXT
 
 # CSV/Excel columns: who, status, result, then the computation an official can redo by hand.
@@ -101,9 +101,11 @@ def run(args: argparse.Namespace) -> int:
         score_started = time.perf_counter()
         results = [scoring.score_year(con, year, prof) for year in years]
         score_seconds = time.perf_counter() - score_started
+        prior = _prior_tiers(con, prof, dict(zip(years, results, strict=True)))
     finally:
         con.close()
 
+    results = [policy.with_money(result, prof, prior) for result in results]
     for result in results:
         _print_summary(result)
     table = pd.concat([_columns(r, prof) for r in results], ignore_index=True)
@@ -153,13 +155,35 @@ def _years(con: duckdb.DuckDBPyConnection, year: int | None) -> list[int]:
     return [year] if year in years else []
 
 
+def _prior_tiers(
+    con: duckdb.DuckDBPyConnection, prof: profile.Profile, scored: dict[int, pd.DataFrame]
+) -> dict[int, pd.Series]:
+    """The tiers of the years the repeat escalation looks back on, under the same profile.
+
+    Years already scored (an --input file's earlier years) are reused; the others are scored
+    from the same store when it holds them (a year it lacks breaks every run).
+    """
+    available = set(queries.available_years(con))
+    wanted = {y for year in scored for y in policy.prior_years(prof, year)} & available
+    frames = {y: scored[y] if y in scored else scoring.score_year(con, y, prof) for y in wanted}
+    return policy.tier_history(frames)
+
+
 def _columns(result: pd.DataFrame, prof: profile.Profile) -> pd.DataFrame:
-    """The exported columns: every indicator value, and benchmark/score/imputed of the used ones."""
+    """The exported columns: every indicator value, and benchmark/score/imputed of the used ones;
+    the four policy-money columns (万元) when the profile has `[policy]`."""
     keys = prof.indicator_keys()
     per_indicator = [
         column for key in keys for column in (f"bench_{key}", f"score_{key}", f"imputed_{key}")
     ]
-    columns = [*_LEAD_COLUMNS, *scoring.INDICATOR_FORMULAS, *per_indicator, *_TAIL_COLUMNS]
+    money = list(policy.COLUMNS) if policy.enabled(prof) else []
+    columns = [
+        *_LEAD_COLUMNS,
+        *scoring.INDICATOR_FORMULAS,
+        *per_indicator,
+        *_TAIL_COLUMNS,
+        *money,
+    ]
     return result[columns]
 
 

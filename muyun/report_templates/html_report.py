@@ -136,6 +136,8 @@ def render(data: ReportData) -> str:
         ]
         if data.policy_note:
             parts.append(f'<p class="note">{_e(data.policy_note)}</p>')
+    if data.money:  # the tier's policy money (methodology §9)
+        parts.append(_list(data.money))
     if data.suggestions:
         parts += [heading("advice"), _list(data.suggestions)]
     parts.append(heading("leases"))

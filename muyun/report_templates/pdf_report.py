@@ -293,6 +293,8 @@ def _render(data: ReportData, font: Path) -> bytes:
         _paragraphs(pdf, lines, bullet=False)
         if data.policy_note:
             _note(pdf, data.policy_note)
+    if data.money:  # the tier's policy money (methodology §9)
+        _paragraphs(pdf, data.money, bullet=True)
     if data.suggestions:
         _heading(pdf, "advice")
         _paragraphs(pdf, data.suggestions, bullet=True)
