@@ -5,7 +5,7 @@ import logging
 import duckdb
 import streamlit as st
 
-from muyun import firmlink, labels, queries
+from muyun import firmlink, labels, queries, scoring
 from muyun.db import StoreError
 from ui import cache, filters
 
@@ -50,6 +50,10 @@ ICONS = {
     "land": ":material/landscape:",
     "data": ":material/database:",
     "evaluation": ":material/gavel:",
+    "towns": ":material/location_city:",
+    "watchlist": ":material/notification_important:",
+    "programmes": ":material/insights:",
+    "method": ":material/biotech:",
     "firm_links": ":material/forward_to_inbox:",
 }
 PAGES = {
@@ -63,13 +67,29 @@ PAGES = {
     for stem, icon in ICONS.items()
 }
 
-navigation = st.navigation(list(PAGES.values()))
+# Pages that never score the selected year (a "prior_year_average" profile whose year − 1 is
+# missing is refused on every other page, with the message naming indicator and year).
+UNSCORED_PAGES = ("data", "firm_links")
+
+# Sections keep 13 pages findable; expanded: every page listed (a collapsed menu says
+# "View 3 more" in English).
+navigation = st.navigation(
+    {title: [PAGES[stem] for stem in stems] for title, stems in labels.NAV_SECTIONS.items()},
+    expanded=True,
+)
 try:
-    st.session_state["filters"] = filters.render_sidebar()
+    # 数据管理 shows the whole store: its sidebar filters are greyed out, not silently ignored.
+    st.session_state["filters"] = filters.render_sidebar(disabled=navigation.url_path == "data")
     if queries.is_demo(cache.dataset_info()):
         st.caption(f":material/science: {labels.DEMO_NOTICE}")
     if cache.database().read_only:
         st.caption(f":material/lock: {labels.ADMIN_LOGIN_TEXT['read_only']}")
+    if navigation.url_path not in UNSCORED_PAGES:  # refuse before any fragment scores
+        cache.check_prior_year(
+            st.session_state["filters"].year, st.session_state["filters"].profile
+        )
     navigation.run()
 except STORE_FAILURES as exc:
     store_failure(exc)
+except scoring.PriorYearMissing as exc:  # a profile benchmarked on a year the store lacks
+    st.error(str(exc), icon=":material/event_busy:")

@@ -295,7 +295,7 @@ def bench_sql_variant(n: int, runs: int, prof: profile.Profile) -> None:
     )
 
     def in_sql() -> pd.DataFrame:
-        return con.sql(query).to_arrow_table().to_pandas(types_mapper=scoring._pandas_type)
+        return con.sql(query).to_arrow_table().to_pandas(types_mapper=scoring.pandas_type)
 
     same = in_sql()["tier"].fillna("") == scoring.score_prepared(data, prof)["tier"].fillna("")
     ms = timed({"numpy": lambda: scoring.score_prepared(data, prof), "sql": in_sql}, runs)

@@ -13,12 +13,13 @@ transaction, so parallel tabs are served one after another and each sees the oth
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from muyun import auth, labels
+from muyun import audit, auth, labels
 from muyun.db import Database
 
 ROLE_ADMIN = "管理员"
@@ -32,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "edit_list": frozenset({ROLE_ADMIN}),
     "save_scenario": frozenset({ROLE_ADMIN}),
     "run_cycle": frozenset({ROLE_ADMIN}),
+    "edit_profile": frozenset({ROLE_ADMIN}),  # method lab: save a profile version (issue 17)
     "review_objection": frozenset({ROLE_ADMIN, ROLE_CLERK}),
 }
 
@@ -45,6 +47,7 @@ FREE_FAILURES_PER_CLIENT = 10
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 15 * 60.0
 
+TRUSTED_PROXIES_ENV = "MUYUN_TRUSTED_PROXIES"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 DISPLAY_NAME_MAX = 50
 PASSWORD_MIN = 8
@@ -100,11 +103,13 @@ def create_account(
     display_name: str,
     *,
     password_hash: str | None = None,
+    created_by: str = "system",
 ) -> Account:
     """Add an account (argon2id hash of `password`, or an existing `password_hash` carried over).
 
     Raises `AccountError` for a taken or malformed user name, an unknown role, a short password
-    or an unrecognised hash.
+    or an unrecognised hash. Who may act in the cycle is part of its history, so the new account
+    (never its password) is appended to the audit chain in the same transaction.
     """
     text = labels.ACCOUNT_TEXT
     name = _normal_username(username)
@@ -133,6 +138,15 @@ def create_account(
             "INSERT INTO accounts (username, display_name, role, password_hash, active, "
             "created_at) VALUES (?, ?, ?, ?, TRUE, ?)",
             [name, display, role, hashed, _now()],
+        )
+        audit.append(
+            cur,
+            actor=created_by,
+            action=labels.AUDIT_CHECK_TEXT["act_account_created"],
+            run_id=None,
+            subject=name,
+            before=None,
+            after={"role": role, "display_name": display},
         )
     return Account(name, display, role)
 
@@ -253,3 +267,26 @@ def authenticate(
         wait = retry_after(db.reader(), name, client, now)
         raise LoginRefused(text["wrong"], wait)
     return Account(rows[0][0], rows[0][1], rows[0][2])
+
+
+def trusted_proxies(environ: Mapping[str, str]) -> frozenset[str]:
+    """The reverse proxies whose X-Forwarded-For is believed (env, comma-separated addresses)."""
+    raw = environ.get(TRUSTED_PROXIES_ENV, "")
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: frozenset[str]) -> str:
+    """The address that throttles count: the peer, or — behind a configured proxy — the address
+    that proxy saw (the right-most X-Forwarded-For entry not itself a trusted proxy).
+
+    Why: behind a reverse proxy every visitor arrives from the proxy's address, so one stranger's
+    failures would lock everybody out; a header from an untrusted peer is ignored, because anybody
+    can send one to dodge the throttle.
+    """
+    if peer not in trusted or not forwarded_for:
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return peer

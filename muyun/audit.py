@@ -5,6 +5,12 @@ hash is SHA-256 over the previous row's hash and a canonical JSON of the row its
 no whitespace, timestamps as ISO text), so editing, deleting or re-ordering any row breaks every
 hash after it and `verify` names the first row that no longer fits.
 
+A chain alone cannot see its own tail cut off (deleting the last rows leaves a valid, shorter
+chain), so `verify` also checks the evaluation tables against it: every run, publication,
+answer, objection, decision, correction and override must have its audit row. `head` gives the
+last row's hash, which the bureau can note outside the database (e.g. in the publication file)
+to pin the whole history.
+
 Rows are appended inside the caller's write transaction (`with db.write() as cur:`), so a state
 change and its record commit together or not at all.
 """
@@ -19,7 +25,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from muyun.labels import AUDIT_TEXT
+from muyun.labels import AUDIT_CHECK_TEXT, AUDIT_TEXT, EVAL_STAGES, EVAL_TEXT
 
 GENESIS = "0" * 64
 COLUMNS = (
@@ -140,7 +146,80 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[str]:
             return [AUDIT_TEXT["broken_row"].format(id=record["id"])]
         prev = record["hash"]
         expected_id += 1
-    return []
+    return unrecorded(con)
+
+
+def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """(rows, hash of the last row): the chain's fingerprint, GENESIS when it is empty."""
+    cursor = con.cursor()
+    try:
+        rows = cursor.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchall()
+    finally:
+        cursor.close()
+    return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
+
+
+# State rows of the evaluation cycle and the audit action that must record each: a row with the
+# same run whose subject is the firm (or the run's own create/publish step).
+_RECORDED_BY_FIRM = (
+    ("eval_confirmations", "act_confirm", "confirmation"),
+    ("eval_overrides", "act_override", "override"),
+    ("eval_corrections", "act_correct", "correction"),
+)
+
+
+def unrecorded(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """State of the evaluation cycle that has no audit row (history cut off or bypassed)."""
+    cursor = con.cursor()
+    try:
+        return _unrecorded(cursor)
+    finally:
+        cursor.close()
+
+
+def _unrecorded(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    problems: list[str] = []
+    text = AUDIT_CHECK_TEXT
+
+    def logged(action: str) -> set[tuple[int | None, str]]:
+        rows = cur.execute(
+            "SELECT run_id, subject FROM audit_log WHERE action = ?", [EVAL_TEXT[action]]
+        ).fetchall()
+        return {(None if r is None else int(r), str(s)) for r, s in rows}
+
+    created = {run for run, _ in logged("act_create")}
+    published = {
+        int(row[0])
+        for row in cur.execute(
+            "SELECT run_id FROM audit_log WHERE action = ? AND after_json LIKE ?",
+            [EVAL_TEXT["act_stage"], f'%"stage":"{EVAL_STAGES[3]}"%'],
+        ).fetchall()
+    }
+    for run_id, stage in cur.execute("SELECT id, stage FROM eval_runs ORDER BY id").fetchall():
+        if int(run_id) not in created:
+            problems.append(text["run"].format(run=run_id))
+        if stage == EVAL_STAGES[3] and int(run_id) not in published:
+            problems.append(text["publish"].format(run=run_id))
+    for table, action, kind in _RECORDED_BY_FIRM:
+        seen = logged(action)
+        # `table` is one of three fixed names above, never input.
+        rows = cur.execute(
+            f"SELECT DISTINCT run_id, credit_code FROM {table} ORDER BY 1, 2"
+        ).fetchall()
+        for run_id, code in rows:
+            if (int(run_id), str(code)) not in seen:
+                problems.append(text[kind].format(run=run_id, code=code))
+    registered, decided = logged("act_objection"), logged("act_decide")
+    objections = cur.execute(
+        "SELECT id, run_id, credit_code, decision FROM eval_objections ORDER BY id"
+    ).fetchall()
+    for objection_id, run_id, code, decision in objections:
+        key = (int(run_id), EVAL_TEXT["subject_objection"].format(id=objection_id, code=code))
+        if key not in registered:
+            problems.append(text["objection"].format(id=objection_id, run=run_id))
+        if decision is not None and key not in decided:
+            problems.append(text["decision"].format(id=objection_id, run=run_id))
+    return problems
 
 
 def log_frame(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> pd.DataFrame:

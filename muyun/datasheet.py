@@ -138,9 +138,12 @@ def notice_file(con: duckdb.DuckDBPyConnection, run_id: int, suffix: str) -> byt
     )
     title = T["notice_title"].format(year=run.year)
     if suffix == ".xlsx":
+        # A sheet has no title line, so the notice period travels as a column of its own: a
+        # list forwarded without its cover mail still says when objections may be made.
+        names = {**T["notice_headers"], "notice_period": labels.NOTICE_EXTRA["period"]}
         return export.to_excel_bytes(
-            frame,
-            header=lambda c: T["notice_headers"][c] if c in NOTICE_COLUMNS else c,
+            frame.assign(notice_period=period),
+            header=lambda c: names.get(c, c),
             sheet_name=T["notice_sheet"],
         )
     if suffix != ".pdf":

@@ -419,6 +419,45 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX firm_link_checks_client ON firm_link_checks (client, checked_at);
     """,
+    # 7 — towns and programmes (issue 14): each 镇街's yearly targets (亩均税收 growth in %,
+    # land rectified in 亩, D firms cleared, low-efficiency firms handled; a blank target is
+    # "not set"), and which firms took part in which programme (e.g. N+X 数字化改造) in which
+    # year, with the funds granted.
+    """
+    CREATE TABLE town_targets (
+        year INTEGER NOT NULL,
+        town VARCHAR NOT NULL,
+        tax_per_mu_growth_pct DOUBLE,
+        va_per_mu_growth_pct DOUBLE,
+        land_rectified_mu DOUBLE,
+        d_firms_cleared INTEGER,
+        low_eff_handled INTEGER,
+        PRIMARY KEY (year, town)
+    );
+    CREATE TABLE programme_participation (
+        year INTEGER NOT NULL,
+        programme VARCHAR NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        funds_10k DOUBLE,
+        project VARCHAR,
+        PRIMARY KEY (year, programme, credit_code)
+    );
+    """,
+    # 8 — profiles edited in the method lab (issue 17): every save is a new version of its
+    # stem (nothing is overwritten, so the history is the table), as validated TOML text.
+    """
+    CREATE TABLE profile_versions (
+        stem VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        toml VARCHAR NOT NULL,
+        based_on VARCHAR,
+        note VARCHAR,
+        saved_at TIMESTAMP NOT NULL,
+        saved_by VARCHAR NOT NULL,
+        PRIMARY KEY (stem, version)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

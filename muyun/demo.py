@@ -434,8 +434,9 @@ def generate_tables(
     panel = _simulate_panel(rng, factor, towns)
     _name_and_code(panel, rng, random.Random(seed))
     rows = _enterprise_rows(panel, rng)
-    return {
-        "enterprises": rows.frame,
+    enterprises, participation = _programme(rows.frame, seed)
+    tables = {
+        "enterprises": enterprises,
         "leases": _leases(panel, rows, rng, factor),
         "rectification_projects": _rectification_projects(rows, towns, rng),
         "rectification_targets": _rectification_targets(),
@@ -447,6 +448,11 @@ def generate_tables(
             columns=["fact_key", "year", "label", "value", "unit", "text", "source"],
         ),
     }
+    tables["programme_participation"] = participation
+    tables["town_targets"] = _town_targets(
+        enterprises, tables["rectification_projects"], towns, seed
+    )
+    return tables
 
 
 # --- Firms over the years ------------------------------------------------------------------------
@@ -1222,6 +1228,94 @@ def _dataset_info(seed: int, enterprises: int | None) -> pd.DataFrame:
         "enterprises_per_year": str(enterprises or DEFAULT_FIRMS_PER_YEAR),
     }
     return pd.DataFrame({"key": list(info), "value": list(info.values())})
+
+
+# --- Programmes and town targets (issue 14) ------------------------------------------------------
+
+PROGRAMME_NX = "N+X 数字化改造"
+PROGRAMME_YEAR = 2023
+# yongkang-facts §1: 10 sample firms + 20 first-batch + 30 second-batch = 60, over 800 万元.
+PROGRAMME_BATCHES = (("样本企业", 10, 20.0), ("第一批", 20, 12.0), ("第二批", 30, 12.0))
+PROGRAMME_PROJECT = "N+X 轻量化数字化改造（{batch}）"
+PROGRAMME_MAX_LAND_MU = 20.0  # small firms: the programme is for them
+# The planted effect on participants' figures the year after (demo calibration, not a finding):
+# value added (and revenue) +12 %, tax +8 %; the 专项政策评估 page should recover about this.
+PROGRAMME_EFFECT = {"value_added": 0.12, "revenue": 0.12, "tax": 0.08}
+TOWN_TAX_GROWTH_TARGETS = (3.0, 5.0, 8.0)  # % a year, drawn per town
+TOWN_VA_GROWTH_TARGETS = (4.0, 6.0, 10.0)
+TOWN_TARGET_YEARS = (2023, 2024)
+
+
+def _programme(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pick the N+X participants (small 规上 firms present before, during and after the year),
+    plant the programme's effect in the year after, and return (enterprises, participation).
+
+    Uses a random stream of its own, so every other demo table is the same as without it.
+    """
+    rng = np.random.default_rng([seed, 14])
+    years = (PROGRAMME_YEAR - 1, PROGRAMME_YEAR, PROGRAMME_YEAR + 1)
+    up = frame[(frame["scale"] == SCALE_UP) & frame["year"].isin(years)]
+    small = up[
+        (up["year"] == PROGRAMME_YEAR) & up["land_own_mu"].between(3.0, PROGRAMME_MAX_LAND_MU)
+    ]
+    present = up.groupby("credit_code")["year"].nunique()
+    eligible = np.sort(small.loc[small["credit_code"].map(present) == len(years), "credit_code"])
+    total = sum(n for _, n, _ in PROGRAMME_BATCHES)
+    chosen = rng.choice(eligible, size=min(total, len(eligible)), replace=False)
+    rows = []
+    start = 0
+    for batch, n, funds in PROGRAMME_BATCHES:
+        for code in chosen[start : start + n]:
+            project = PROGRAMME_PROJECT.format(batch=batch)
+            rows.append((PROGRAMME_YEAR, PROGRAMME_NX, str(code), funds, project))
+        start += n
+    participation = pd.DataFrame(
+        rows, columns=["year", "programme", "credit_code", "funds_10k", "project"]
+    )
+    out = frame.copy()
+    after = (out["year"] == PROGRAMME_YEAR + 1) & out["credit_code"].isin(chosen)
+    for column, lift in PROGRAMME_EFFECT.items():
+        out.loc[after, column] = np.round(out.loc[after, column] * (1.0 + lift), 2)
+    return out, participation
+
+
+def _town_targets(
+    firms: pd.DataFrame, projects: pd.DataFrame, towns: list[str], seed: int
+) -> pd.DataFrame:
+    """Each town's yearly targets, sized to its firms and its rectification (some met, some not)."""
+    rng = np.random.default_rng([seed, 1414])
+    done = projects[projects["status"] == STATUS_DONE].groupby(["year", "town"])["area_mu"].sum()
+    rows = []
+    for year in TOWN_TARGET_YEARS:
+        of_year = firms[firms["year"] == year]
+        counts = of_year["town"].value_counts()
+        for town in towns:
+            n = int(counts.get(town, 0))
+            area = float(done.get((year, town), 0.0))
+            land = max(20.0, round(area * rng.uniform(0.8, 1.3) / 10.0) * 10.0)
+            rows.append(
+                (
+                    year,
+                    town,
+                    float(rng.choice(TOWN_TAX_GROWTH_TARGETS)),
+                    float(rng.choice(TOWN_VA_GROWTH_TARGETS)),
+                    land,
+                    max(1, round(n / 150)),
+                    max(2, round(n / 60)),
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "town",
+            "tax_per_mu_growth_pct",
+            "va_per_mu_growth_pct",
+            "land_rectified_mu",
+            "d_firms_cleared",
+            "low_eff_handled",
+        ],
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

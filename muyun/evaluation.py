@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from muyun import audit, export, importer, labels, report, scoring
+from muyun import audit, export, importer, labels, policy, report, results, scoring
 from muyun.accounts import Account, can
 from muyun.db import Database
 from muyun.evidence import EvidenceRef
@@ -293,6 +293,12 @@ def create_run(
         count = cur.execute("SELECT count(*) FROM enterprises WHERE year = ?", [int(year)])
         if not count.fetchall()[0][0]:
             raise EvaluationError(E["no_year"].format(year=year))
+        if prof.needs_prior_year():  # freeze year − 1's averages as numbers (methodology §3)
+            try:
+                prof = scoring.resolve_prior_benchmarks(scoring.load_year(cur, year), prof)
+            except scoring.PriorYearMissing as exc:
+                raise EvaluationError(str(exc)) from exc
+            profile_toml = prof.to_toml()
         run_id = int(
             cur.execute(
                 "INSERT INTO eval_runs (year, profile_id, profile_name, profile_toml, "
@@ -363,7 +369,7 @@ def _stored_frame(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
         """,
         params=[int(run_id)],
     ).to_arrow_table()
-    return table.to_pandas(types_mapper=scoring._pandas_type)
+    return table.to_pandas(types_mapper=scoring.pandas_type)
 
 
 def run_result(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
@@ -496,15 +502,26 @@ def start_notice(db: Database, run_id: int, *, start: date, days: int, actor: Ac
     return require_run(db.reader(), run_id)
 
 
-def publish(db: Database, run_id: int, *, actor: Account) -> None:
-    """公示中 → 已发布: locks the run; one published run per year; no objection left open."""
+def publish(db: Database, run_id: int, *, actor: Account, today: date | None = None) -> None:
+    """公示中 → 已发布: locks the run; one published run per year; no objection left open.
+
+    Not before the notice period is over: firms may object until its last day, so a list
+    published earlier would not be the noticed one. `today` is for tests and scripted replays.
+    """
     who = _who(actor, "run_cycle")
+    today = today or date.today()
     with db.write() as cur:
         run = require_run(cur, run_id)
         _require_open(run)
         if run.stage != STAGE_NOTICE:
             raise EvaluationError(
                 E["bad_stage"].format(run=run.id, stage=run.stage, needed=STAGE_NOTICE)
+            )
+        if run.notice_end is not None and today <= run.notice_end:
+            raise EvaluationError(
+                E["notice_not_over"].format(
+                    end=run.notice_end, first=run.notice_end + timedelta(days=1)
+                )
             )
         other = published_run(cur, run.year)
         if other is not None:
@@ -536,8 +553,14 @@ def record_confirmation(
     comment: str,
     evidence: EvidenceRef | None,
     actor: Account | str,
+    within: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
-    """Record a firm's answer to its data sheet (the latest answer counts; all are audited)."""
+    """Record a firm's answer to its data sheet (the latest answer counts; all are audited).
+
+    `within(cur)` runs inside the same write transaction after the answer is written (the firm
+    link's liveness check and its event row), so the answer and what goes with it commit
+    together or not at all.
+    """
     who = _firm_or_official(actor, "run_cycle", credit_code)
     if answer not in ANSWERS:
         raise EvaluationError(E["bad_answer"].format(answer=answer, answers="/".join(ANSWERS)))
@@ -595,16 +618,19 @@ def record_confirmation(
                 "evidence": evidence.sha256 if evidence else None,
             },
         )
+        if within is not None:
+            within(cur)
 
 
 def confirmations(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
-    """Every firm of the run with its answer (empty when it has not replied)."""
+    """Every firm of the run with its answer (empty when it has not replied), the disputed
+    fields (JSON), comment, who recorded it and the evidence file's hash and name."""
     return con.execute(
         """
         SELECT e.credit_code, e.name, e.industry, e.town, e.scale,
                coalesce(c.answer, '') AS answer, coalesce(c.disputed_fields, '[]') AS fields,
                coalesce(c.comment, '') AS comment, c.recorded_at, coalesce(c.recorded_by, '')
-                   AS recorded_by
+                   AS recorded_by, c.evidence_sha256, c.evidence_name
         FROM eval_enterprises e
         LEFT JOIN eval_confirmations c ON c.run_id = e.run_id AND c.credit_code = e.credit_code
         WHERE e.run_id = ?
@@ -677,8 +703,12 @@ def register_objection(
     grounds: str,
     evidence: EvidenceRef | None,
     actor: Account | str,
+    within: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> int:
-    """Register an objection received during the notice; refused unless the run is 公示中."""
+    """Register an objection received during the notice; refused unless the run is 公示中.
+
+    `within(cur)` runs inside the same write transaction (see `record_confirmation`).
+    """
     who = _firm_or_official(actor, "review_objection", credit_code)
     if not grounds.strip():
         raise EvaluationError(E["grounds_empty"])
@@ -691,6 +721,18 @@ def register_objection(
         if run.stage != STAGE_NOTICE:
             raise EvaluationError(
                 E["bad_stage"].format(run=run.id, stage=run.stage, needed=STAGE_NOTICE)
+            )
+        if (
+            run.notice_start
+            and run.notice_end
+            and not (run.notice_start <= received <= run.notice_end)
+        ):
+            # Objections are a right of the notice period: one received before it opened or
+            # after it closed is not registered (a letter keeps the date it was received).
+            raise EvaluationError(
+                labels.OBJECTION_PERIOD_TEXT["outside"].format(
+                    received=received, start=run.notice_start, end=run.notice_end
+                )
             )
         _require_firm(cur, run.id, credit_code)
         objection_id = int(
@@ -726,6 +768,8 @@ def register_objection(
                 "evidence": evidence.sha256 if evidence else None,
             },
         )
+        if within is not None:
+            within(cur)
     return objection_id
 
 
@@ -762,7 +806,7 @@ def parse_changes(raw: Mapping[str, str]) -> dict[str, object]:
         col = spec.column(key)
         if col.kind == "town":
             col = replace(col, kind="text")
-        values, problems = importer._parse_column(col, pd.Series([str(text).strip()]), towns)
+        values, problems = importer.parse_column(col, pd.Series([str(text).strip()]), towns)
         for mask, reason in problems:
             hit = np.asarray(mask, dtype=bool)
             if hit.any():
@@ -1045,7 +1089,8 @@ def set_override(
     actor: Account,
 ) -> None:
     """Set one firm's final tier (or 不定级) by rule; its score and rank, and every other
-    firm's tier, stay as computed. Reason and basis are mandatory."""
+    firm's tier, stay as computed. Reason and basis are mandatory. Only a graded firm (status
+    评价) can be given a letter: the money and the tier counts count graded firms only."""
     who = _who(actor, "run_cycle")
     if tier not in OVERRIDE_TIERS:
         raise EvaluationError(E["bad_tier"].format(tier=tier, tiers="/".join(OVERRIDE_TIERS)))
@@ -1061,6 +1106,10 @@ def set_override(
         ).fetchall()[0]
         if status == labels.STATUS_NOT_EVALUATED:
             raise EvaluationError(E["override_not_evaluated"].format(code=credit_code))
+        # A 不定级 firm is outside the pools, benchmarks and the policy money: giving it a letter
+        # would show a tier that nothing else counts. Grading it is a data correction instead.
+        if status == labels.STATUS_EXEMPT and tier != NO_TIER:
+            raise EvaluationError(E["override_exempt"].format(code=credit_code, tier=tier))
         old = cur.execute(
             "SELECT tier, reason, basis FROM eval_overrides WHERE run_id = ? AND credit_code = ?",
             [run.id, credit_code],
@@ -1123,12 +1172,20 @@ def tier_differences(published: pd.DataFrame, live: pd.DataFrame) -> int:
 
 
 def report_context(con: duckdb.DuckDBPyConnection, run_id: int) -> report.ReportContext:
-    """The firm report's context built on the run's frozen inputs and result (overrides shown)."""
+    """The firm report's context built on the run's frozen inputs and result (overrides shown),
+    with the published results of earlier years in its trend."""
     run = require_run(con, run_id)
     prof = run_profile(con, run_id)
-    result = run_result(con, run_id)
+    # The trend shows the official result of every earlier year that has one (its published
+    # run), and a live score under this run's profile only for a year never published.
+    scored_years = {
+        year: run_result(con, earlier.id)
+        for year in report.trend_years(con, run.year)
+        if year < run.year and (earlier := published_run(con, year)) is not None
+    }
+    scored_years[run.year] = run_result(con, run_id)
     ctx = report.prepare_context(
-        con, run.year, prof, data=snapshot_year(con, run_id), scored_years={run.year: result}
+        con, run.year, prof, data=snapshot_year(con, run_id), scored_years=scored_years
     )
     leases = con.execute(
         """
@@ -1142,7 +1199,9 @@ def report_context(con: duckdb.DuckDBPyConnection, run_id: int) -> report.Report
         """,
         [run.id],
     ).df()
-    return replace(ctx, leases=leases)
+    # The repeat escalation of a published result looks back on the published tiers of the
+    # earlier years (issue 12), as the policy page and the export do — not on live re-scores.
+    return replace(ctx, leases=leases, prior=published_tier_history(con, run.year - 1))
 
 
 def firm_sheet(con: duckdb.DuckDBPyConnection, run_id: int, credit_code: str) -> pd.DataFrame:
@@ -1206,6 +1265,9 @@ def _sheet_value(value: object) -> str:
 # ── export ──────────────────────────────────────────────────────────────────────────────────
 
 
+EXPORT_SUFFIXES = (".csv", ".xlsx")
+
+
 def export_frame(result: pd.DataFrame, run: Run, columns: list[str]) -> pd.DataFrame:
     """`columns` of a run's result (the `muyun score` export), plus `override` (the override
     and its reason, empty when none) and `stage`."""
@@ -1213,6 +1275,36 @@ def export_frame(result: pd.DataFrame, run: Run, columns: list[str]) -> pd.DataF
     frame["override"] = result["override"]
     frame["stage"] = run.stage
     return frame
+
+
+def export_table(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
+    """The run's result as `muyun evaluation export` writes it: the `muyun score` columns (the
+    policy money from the published tiers of earlier years), plus `override` and `stage`.
+
+    One function for the CLI and the 年度评价 page, so both hand out the same table.
+    """
+    run = require_run(con, run_id)
+    prof = run_profile(con, run_id)
+    result = run_result(con, run_id)
+    if prof.policy is not None:
+        result = policy.with_money(result, prof, published_tier_history(con, run.year - 1))
+    columns = list(results.result_columns(result, prof).columns)
+    return export_frame(result, run, columns)
+
+
+def export_header(column: str) -> str:
+    """The Chinese header of a run export column (the evaluation's own, then the score's)."""
+    return labels.EVAL_EXPORT_HEADERS.get(column) or labels.score_header(column)
+
+
+def export_bytes(table: pd.DataFrame, suffix: str) -> bytes:
+    """An `export_table` as file bytes: `.csv` (English keys) or `.xlsx` (Chinese headers,
+    是/否). Both go through `muyun.export`, which neutralises formula-like text cells."""
+    if suffix == ".csv":
+        return export.to_csv_bytes(table)
+    if suffix == ".xlsx":
+        return export.to_excel_bytes(results.flags_as_words(table), header=export_header)
+    raise EvaluationError(labels.EVAL_CLI_TEXT["bad_export_out"].format(suffix=suffix))
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:

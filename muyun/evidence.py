@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +86,16 @@ def store(data: bytes, filename: str, *, root: Path) -> EvidenceRef:
     target = path_of(root, digest, kind)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(target.suffix + ".part")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
+        # A private temporary name per upload: two sessions storing the same file at once
+        # must not write into (or move away) each other's half-written copy.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     return EvidenceRef(sha256=digest, kind=kind, size=size, filename=_clean_name(filename))
 
 
@@ -104,3 +112,12 @@ def load(root: Path, sha256: str, kind: str) -> bytes:
     if not path.exists():
         raise EvidenceError(EVIDENCE_TEXT["missing"])
     return path.read_bytes()
+
+
+def stored_kind(root: Path, sha256: str) -> str | None:
+    """The kind a stored file was accepted as (None when no such file is stored): for records
+    that keep only the content hash, such as a firm's answer to its data sheet."""
+    for kind in KINDS:
+        if path_of(root, sha256, kind).exists():
+            return kind
+    return None

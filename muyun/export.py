@@ -1,4 +1,5 @@
-"""Write tables for officials: UTF-8 CSV with English keys, or Excel with Chinese headers.
+"""Write tables for officials (Chinese headers with units, the page's rounding, Excel formats)
+and, for the command line's `muyun score` only, a machine-readable CSV with English keys.
 
 Why xlsxwriter: it is the fastest maintained pure-Python xlsx writer (200,000-row score exports
 stay in seconds) and pandas drives it directly; reading is done elsewhere with calamine.
@@ -17,15 +18,22 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from muyun.labels import EXPORT_TEXT, INDICATORS, score_header
+from muyun.labels import (
+    EXPORT_TEXT,
+    HEADER_WITH_UNIT,
+    INDICATORS,
+    UNIT_FIRMS,
+    UNIT_POINTS,
+    score_header,
+)
 
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 # A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(…),
@@ -39,10 +47,93 @@ _PLAIN_NUMBER = r"[+-]?[0-9][0-9,]*(?:\.[0-9]+)?%?"
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
+# Columns counted in whole units (ranks, firm counts, years) although stored as floats.
+WHOLE_COLUMNS = frozenset({"rank", "pool_size", "year", "rank_before", "firms"})
+# Decimals of every other number: the page's `formatting.number` / `tables.number_column`.
+DIGITS = 2
+_POINT_COLUMNS = frozenset({"total", "bonus", "deduction", "total_before", "total_change"})
+_POINT_PREFIXES = ("score_", "bonus_", "deduction_")
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+_MAX_NAMED = 2
+
+
+class ColumnFormat(NamedTuple):
+    """How one column leaves the product: its header with unit, decimals and % display."""
+
+    header: str
+    digits: int = DIGITS
+    percent: bool = False
+
+
+def column_format(column: str, header: Callable[[str], str] = score_header) -> ColumnFormat:
+    """The page's header (`综合得分（分）`), decimals and % flag of a result column."""
+    title = header(column)
+    unit = None
+    if column in _POINT_COLUMNS or column.startswith(_POINT_PREFIXES):
+        unit = UNIT_POINTS
+    elif column == "pool_size":
+        unit = UNIT_FIRMS
+    if unit is not None and not title.endswith("）"):
+        title = HEADER_WITH_UNIT.format(name=title, unit=unit)
+    percent = column in INDICATORS and INDICATORS[column].percent
+    return ColumnFormat(title, 0 if column in WHOLE_COLUMNS else DIGITS, percent)
+
+
+def official_frame(
+    frame: pd.DataFrame,
+    header: Callable[[str], str] = score_header,
+    *,
+    percent_as_number: bool = True,
+) -> pd.DataFrame:
+    """`frame` as an official reads it: Chinese headers with units, numbers rounded like the
+    page, 是/否 for flags, ratios as percentages (×100, header in %) unless Excel formats them."""
+    columns: list[pd.Series] = []
+    for position, column in enumerate(frame.columns):
+        fmt = column_format(str(column), header)
+        series = frame.iloc[:, position]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            series = series.map({True: EXPORT_TEXT["yes"], False: EXPORT_TEXT["no"]})
+        elif pd.api.types.is_float_dtype(series.dtype):
+            if fmt.percent:
+                series = series * 100 if percent_as_number else series
+                series = series.round(DIGITS if percent_as_number else DIGITS + 2)
+            elif fmt.digits == 0 and series.dropna().mod(1).eq(0).all():
+                series = series.round(0).astype("Int64")
+            else:
+                series = series.round(fmt.digits)
+        columns.append(series.rename(fmt.header))
+    out = pd.concat(columns, axis=1) if columns else pd.DataFrame()
+    return neutralise_frame(out.reset_index(drop=True))
+
+
+def file_stem(*parts: str | int | Iterable[str] | None) -> str:
+    """A download's file name (no suffix) naming every filter: `2024_规下_门业_D_西城街道_行业排名`.
+
+    A part may be a selection (several values); an empty one (= all) is left out, a long one
+    is shortened to `门业等3项`. Characters a file system refuses become `-`.
+    """
+    words: list[str] = []
+    for part in parts:
+        if part is None:
+            continue
+        values = [str(part)] if isinstance(part, str | int) else [str(v) for v in part]
+        if not values:
+            continue
+        if len(values) > _MAX_NAMED:
+            words.append(EXPORT_TEXT["more"].format(first=values[0], n=len(values)))
+        else:
+            words.extend(values)
+    cleaned = (_UNSAFE_IN_NAMES.sub("-", w).strip("-.") for w in words)
+    return EXPORT_TEXT["name_sep"].join(w for w in cleaned if w)
+
+
 def neutralise(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula, with a leading apostrophe."""
-    risky = isinstance(value, str) and value.startswith(FORMULA_LEADS)
-    if risky and not re.fullmatch(_PLAIN_NUMBER, value):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_LEADS)
+        and not re.fullmatch(_PLAIN_NUMBER, value)
+    ):
         return "'" + value
     return value
 
@@ -73,27 +164,59 @@ def to_excel_bytes(
     header: Callable[[str], str] = score_header,
     sheet_name: str = EXPORT_TEXT["sheet"],
 ) -> bytes:
-    """An .xlsx file (bytes) of `frame` with Chinese column headers and a frozen header row."""
+    """An .xlsx file (bytes) that opens ready to hand out: Chinese headers with units in a bold,
+    frozen row with filter buttons, numbers rounded like the page with thousands separators,
+    ratios such as R&D intensity as `0.00%` (stored 0.0452, shown 4.52 % like the page)."""
     buffer = io.BytesIO()
-    renamed = neutralise_frame(frame).rename(columns={c: header(c) for c in frame.columns})
-    renamed.columns = [neutralise(str(c)) for c in renamed.columns]
+    table = official_frame(frame, header, percent_as_number=False)
+    titles = [str(neutralise(str(c))) for c in table.columns]
     engine_kwargs = {"options": XLSX_OPTIONS}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs=engine_kwargs) as writer:
-        renamed.to_excel(writer, sheet_name=sheet_name, index=False)
+        table.to_excel(writer, sheet_name=sheet_name, index=False, header=False, startrow=1)
+        book = writer.book
         sheet = writer.sheets[sheet_name]
-        sheet.freeze_panes(1, 0)
-        sheet.set_column(0, max(len(renamed.columns) - 1, 0), 14)
-        # Ratios such as R&D intensity are stored as 0.0452; Excel shows them as 4.52 %, so the
-        # cell reads the same as the page and the "（%）" header.
-        percent = writer.book.add_format({"num_format": "0.00%"})
+        bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        formats = {
+            "percent": book.add_format({"num_format": "0.00%"}),
+            0: book.add_format({"num_format": "#,##0"}),
+            DIGITS: book.add_format({"num_format": "#,##0.00"}),
+        }
         for index, column in enumerate(frame.columns):
-            if column in INDICATORS and INDICATORS[column].percent:
-                sheet.set_column(index, index, 14, percent)
+            fmt = column_format(str(column), header)
+            values = table.iloc[:, index]
+            width = _width([titles[index], *values.head(200).astype("string").fillna("")])
+            if fmt.percent:
+                sheet.set_column(index, index, width, formats["percent"])
+            elif pd.api.types.is_integer_dtype(values.dtype):
+                sheet.set_column(index, index, width, formats[0])
+            elif pd.api.types.is_float_dtype(values.dtype):
+                sheet.set_column(index, index, width, formats[min(fmt.digits, DIGITS)])
+            else:
+                sheet.set_column(index, index, width)
+        if titles:
+            sheet.write_row(0, 0, titles, bold)
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(table), 1), len(titles) - 1)
     return buffer.getvalue()
 
 
+def to_official_csv_bytes(
+    frame: pd.DataFrame, header: Callable[[str], str] = score_header
+) -> bytes:
+    """The CSV an official downloads: `official_frame` (Chinese headers, units, the page's
+    rounding, ratios in %) with a BOM, so Excel or WPS on a Chinese desktop opens it cleanly."""
+    return to_csv_bytes(official_frame(frame, header))
+
+
+def _width(cells: list[str]) -> int:
+    """Column width in Excel characters: CJK characters count double, 8 to 40."""
+    longest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in cell) for cell in cells), default=8)
+    return min(max(longest + 2, 8), 40)
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM, so Excel on a Chinese Windows desktop opens it without mojibake."""
+    """UTF-8 CSV with a BOM of `frame` as it is (machine-readable: column keys, full precision);
+    officials get `to_official_csv_bytes`."""
     buffer = io.BytesIO()
     _write_csv(frame, buffer)
     return buffer.getvalue()

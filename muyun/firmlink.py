@@ -40,7 +40,8 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
-from muyun import audit, evaluation, labels
+from muyun import audit, evaluation, export, labels
+from muyun.accounts import Account, can
 from muyun.db import Database
 from muyun.evidence import EvidenceRef
 
@@ -72,9 +73,6 @@ _EXPIRY_FORMAT = "%Y%m%d%H%M%S"
 _TOKEN_MAX = 128
 _TOKEN_RE = re.compile(r"([A-Za-z0-9_-]{22})\.(\d{14})\.([A-Za-z0-9_-]{43})")
 _CLIENT_MAX = 64
-# Spreadsheet apps treat a text starting with these as a formula when a sheet is re-typed or
-# saved as CSV; a leading apostrophe keeps them text everywhere.
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 T = labels.FIRMLINK_TEXT
 
 
@@ -276,6 +274,18 @@ def run_firms(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
     ).df()
 
 
+def _official(actor: Account) -> str:
+    """The audit name of the official managing links; the service itself refuses anybody
+    without the 管理员 right ("run_cycle"), whatever a page shows."""
+    if not isinstance(actor, Account) or not can(actor, "run_cycle"):
+        user = getattr(actor, "username", str(actor))
+        role = getattr(actor, "role", "—")
+        raise LinkError(
+            labels.EVAL_TEXT["not_allowed"].format(user=user, role=role, action="run_cycle")
+        )
+    return actor.username
+
+
 def _check_expiry(expires_at: datetime, now: datetime) -> None:
     if expires_at <= now:
         raise LinkError(T["expiry_past"])
@@ -334,7 +344,7 @@ def issue_missing(
     run_id: int,
     *,
     expires_at: datetime,
-    actor: str,
+    actor: Account,
     now: datetime | None = None,
 ) -> int:
     """A link for every firm of the run that holds no live link; returns how many were made.
@@ -342,6 +352,7 @@ def issue_missing(
     Firms that already hold a live link keep it, so generating again after new firms were added
     (or links expired) never invalidates a link a town has already sent.
     """
+    who = _official(actor)
     now = now or _now()
     _check_expiry(expires_at, now)
     firms = run_firms(db.reader(), run_id)
@@ -349,10 +360,10 @@ def issue_missing(
         active = _active_codes(cur, run_id, now)
         codes = [code for code in firms["credit_code"] if code not in active]
         if codes:
-            _insert_links(cur, run_id, codes, expires_at=expires_at, actor=actor, now=now)
+            _insert_links(cur, run_id, codes, expires_at=expires_at, actor=who, now=now)
             audit.append(
                 cur,
-                actor=actor,
+                actor=who,
                 action="firm_links_issued",
                 run_id=int(run_id),
                 subject=T["audit_batch"].format(n=len(codes)),
@@ -388,17 +399,18 @@ def _require_firm(con: duckdb.DuckDBPyConnection, run_id: int, credit_code: str)
 
 
 def revoke(
-    db: Database, run_id: int, credit_code: str, *, actor: str, now: datetime | None = None
+    db: Database, run_id: int, credit_code: str, *, actor: Account, now: datetime | None = None
 ) -> int:
     """Stop every link of one firm in a run at once; returns how many links were revoked."""
+    who = _official(actor)
     now = now or _now()
     _require_firm(db.reader(), run_id, credit_code)
     with db.write() as cur:
-        count = _revoke_in(cur, run_id, credit_code, actor, now)
+        count = _revoke_in(cur, run_id, credit_code, who, now)
         if count:
             audit.append(
                 cur,
-                actor=actor,
+                actor=who,
                 action="firm_link_revoked",
                 run_id=int(run_id),
                 subject=credit_code,
@@ -414,17 +426,18 @@ def reissue(
     credit_code: str,
     *,
     expires_at: datetime,
-    actor: str,
+    actor: Account,
     now: datetime | None = None,
 ) -> int:
     """Revoke the firm's links and give it a new one (e.g. the old one reached the wrong
     person); returns the new link's version."""
+    who = _official(actor)
     now = now or _now()
     _check_expiry(expires_at, now)
     _require_firm(db.reader(), run_id, credit_code)
     with db.write() as cur:
-        revoked = _revoke_in(cur, run_id, credit_code, actor, now)
-        _insert_links(cur, run_id, [credit_code], expires_at=expires_at, actor=actor, now=now)
+        revoked = _revoke_in(cur, run_id, credit_code, who, now)
+        _insert_links(cur, run_id, [credit_code], expires_at=expires_at, actor=who, now=now)
         version = int(
             cur.execute(
                 "SELECT max(version) FROM firm_links WHERE run_id = ? AND credit_code = ?",
@@ -433,7 +446,7 @@ def reissue(
         )
         audit.append(
             cur,
-            actor=actor,
+            actor=who,
             action="firm_link_reissued",
             run_id=int(run_id),
             subject=credit_code,
@@ -542,9 +555,18 @@ def firm_name(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> str:
     return str(rows[0][0]) if rows else access.credit_code
 
 
-def firm_answer(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> dict[str, object] | None:
-    """The firm's recorded answer to its data sheet (answer, disputed field keys, comment, time),
-    or None before it answered."""
+@dataclass(frozen=True)
+class FirmAnswer:
+    """The firm's recorded answer to its data sheet: answer, disputed field keys, comment, time."""
+
+    answer: str
+    fields: tuple[str, ...]
+    comment: str
+    recorded_at: datetime
+
+
+def firm_answer(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> FirmAnswer | None:
+    """The firm's recorded answer to its data sheet, or None before it answered."""
     rows = con.execute(
         "SELECT answer, disputed_fields, comment, recorded_at FROM eval_confirmations "
         "WHERE run_id = ? AND credit_code = ?",
@@ -553,12 +575,12 @@ def firm_answer(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> dict[str,
     if not rows:
         return None
     answer, fields, comment, recorded_at = rows[0]
-    return {
-        "answer": str(answer),
-        "fields": list(json.loads(fields or "[]")),
-        "comment": str(comment or ""),
-        "recorded_at": recorded_at,
-    }
+    return FirmAnswer(
+        answer=str(answer),
+        fields=tuple(str(f) for f in json.loads(fields or "[]")),
+        comment=str(comment or ""),
+        recorded_at=recorded_at,
+    )
 
 
 def firm_objection_count(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> int:
@@ -572,7 +594,8 @@ def firm_objection_count(con: duckdb.DuckDBPyConnection, access: FirmAccess) -> 
 
 
 def _still_live(con: duckdb.DuckDBPyConnection, access: FirmAccess, now: datetime) -> None:
-    """Refuse an action whose link was revoked between the page run and the click."""
+    """Refuse an action whose link was revoked (or expired) between the page run and the click;
+    checked inside the action's own write transaction, so a revocation cannot slip between."""
     rows = con.execute(
         "SELECT count(*) FROM firm_links WHERE link_key = ? AND revoked_at IS NULL "
         "AND expires_at > ?",
@@ -594,11 +617,17 @@ def confirm_sheet(
     """The firm's answer to its data sheet (已确认, or 有异议 naming fields); returns the answer.
 
     The answer itself is recorded (and audited) by the evaluation cycle, which refuses it outside
-    the data-confirmation stage with a Chinese `EvaluationError`.
+    the data-confirmation stage with a Chinese `EvaluationError`; the link's liveness check and
+    its event row run in the same write transaction, so they commit together or not at all.
     """
-    now = now or _now()
-    _still_live(db.reader(), access, now)
+    moment = now or _now()
     answer = ANSWER_DISPUTED if disputed_fields else ANSWER_CONFIRMED
+    event = EVENT_DISPUTED if disputed_fields else EVENT_CONFIRMED
+
+    def with_event(cur: duckdb.DuckDBPyConnection) -> None:
+        _still_live(cur, access, moment)
+        _insert_event(cur, access, event, moment)
+
     evaluation.record_confirmation(
         db,
         access.run_id,
@@ -608,9 +637,8 @@ def confirm_sheet(
         comment=comment,
         evidence=evidence,
         actor=access.actor,
+        within=with_event,
     )
-    with db.write() as cur:
-        _insert_event(cur, access, EVENT_DISPUTED if disputed_fields else EVENT_CONFIRMED, now)
     return answer
 
 
@@ -623,21 +651,23 @@ def file_objection(
     now: datetime | None = None,
 ) -> int:
     """An objection during the notice, into the officials' review queue; returns its id."""
-    now = now or _now()
-    _still_live(db.reader(), access, now)
-    objection_id = evaluation.register_objection(
+    moment = now or _now()
+
+    def with_event(cur: duckdb.DuckDBPyConnection) -> None:
+        _still_live(cur, access, moment)
+        _insert_event(cur, access, EVENT_OBJECTED, moment)
+
+    return evaluation.register_objection(
         db,
         access.run_id,
         access.credit_code,
-        received=now.replace(tzinfo=UTC).astimezone().date(),
+        received=moment.replace(tzinfo=UTC).astimezone().date(),
         channel=OBJECTION_CHANNEL,
         grounds=grounds,
         evidence=evidence,
         actor=access.actor,
+        within=with_event,
     )
-    with db.write() as cur:
-        _insert_event(cur, access, EVENT_OBJECTED, now)
-    return objection_id
 
 
 # ── the bureau's read status ─────────────────────────────────────────────────────────────────
@@ -746,10 +776,10 @@ def unread(status: pd.DataFrame) -> pd.DataFrame:
 # ── downloads ────────────────────────────────────────────────────────────────────────────────
 
 
-def safe_text(value: object) -> str:
-    """A cell's text that no spreadsheet will run as a formula."""
+def _cell_text(value: object) -> str:
+    """A cell's text, neutralised by `muyun.export` so no spreadsheet runs it as a formula."""
     text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-    return "'" + text if text.startswith(_FORMULA_LEAD) else text
+    return str(export.neutralise(text))
 
 
 def to_xlsx(frame: pd.DataFrame, headers: Mapping[str, str], sheet: str) -> bytes:
@@ -761,31 +791,25 @@ def to_xlsx(frame: pd.DataFrame, headers: Mapping[str, str], sheet: str) -> byte
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
+        buffer, {"in_memory": True, "strings_to_numbers": False, **export.XLSX_OPTIONS}
     )
     sheet_ = book.add_worksheet(sheet)
     bold = book.add_format({"bold": True})
     columns = list(frame.columns)
     for col, column in enumerate(columns):
-        sheet_.write_string(0, col, headers.get(column, column), bold)
+        sheet_.write_string(0, col, _cell_text(headers.get(column, column)), bold)
         width = 60 if column == "link" else 24 if column == "name" else 16
         sheet_.set_column(col, col, width)
     for row, values in enumerate(frame.itertuples(index=False), start=1):
         for col, value in enumerate(values):
             if isinstance(value, bool) or value is None:
-                sheet_.write_string(row, col, safe_text(value))
+                sheet_.write_string(row, col, _cell_text(value))
             elif isinstance(value, numbers.Real) and not pd.isna(value):
                 sheet_.write_number(row, col, float(value))
             elif isinstance(value, datetime | pd.Timestamp):
                 sheet_.write_string(row, col, local_text(value))
             else:
-                sheet_.write_string(row, col, safe_text(value))
+                sheet_.write_string(row, col, _cell_text(value))
     sheet_.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

@@ -22,7 +22,7 @@ def delta(
     current: float | None, previous: float | None, digits: int = 1, unit: str = ""
 ) -> str | None:
     """Year-on-year change for `st.metric`: `+12.3 亩（+1.5%）`, or None without a prior year."""
-    if _missing(current) or _missing(previous):
+    if current is None or previous is None or _missing(current) or _missing(previous):
         return None
     change = current - previous
     text = f"{change:+,.{digits}f}"

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 
 import duckdb
 import numpy as np
@@ -232,6 +233,30 @@ SPECS: dict[str, TableSpec] = {
             _amount("spent_10k"),
         ),
         ("year", "use"),
+    ),
+    "town_targets": TableSpec(
+        "town_targets",
+        (
+            _year(),
+            Column("town", "town"),
+            Column("tax_per_mu_growth_pct", "num", "no", lo=-100, hi=1000),
+            Column("va_per_mu_growth_pct", "num", "no", lo=-100, hi=1000),
+            _amount("land_rectified_mu", "no"),
+            Column("d_firms_cleared", "int", "no", lo=0),
+            Column("low_eff_handled", "int", "no", lo=0),
+        ),
+        ("year", "town"),
+    ),
+    "programme_participation": TableSpec(
+        "programme_participation",
+        (
+            _year(),
+            Column("programme", "text"),
+            Column("credit_code", "code"),
+            _amount("funds_10k", "no"),
+            Column("project", "text", "no"),
+        ),
+        ("year", "programme", "credit_code"),
     ),
 }
 
@@ -529,7 +554,9 @@ def _csv_cells(data: bytes) -> pd.DataFrame:
         return pd.DataFrame()
     except pd.errors.ParserError:
         # Ragged rows (a title line above the header, stray trailing cells): size by the widest.
-        width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=options["sep"]))
+        width = max(
+            len(row) for row in csv.reader(io.StringIO(text), delimiter=str(options["sep"]))
+        )
         cells = pd.read_csv(io.StringIO(text), names=range(width), **options)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
@@ -596,7 +623,7 @@ def _count_cells(piece: bytes) -> int:
     return piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/>")
 
 
-def _scan_sheet(stream: io.BufferedIOBase, budget: list[int], sheet: str) -> _Extent:
+def _scan_sheet(stream: IO[bytes], budget: list[int], sheet: str) -> _Extent:
     """Stream one worksheet's XML once, measuring its extent without building any cell.
 
     `budget` is the decompressed bytes still allowed for the whole workbook; the stream is
@@ -847,7 +874,7 @@ def _header_row(cells: pd.DataFrame, aliases: dict[str, str]) -> int | None:
     return int(filled[0]) if len(filled) else None
 
 
-def _reasons(mask: np.ndarray, make: Callable[[object], str], values: object) -> np.ndarray:
+def _reasons(mask: np.ndarray, make: Callable[[Any], str], values: object) -> np.ndarray:
     """Per-row reason texts, formatted only where `mask` holds (bad rows are few)."""
     out = np.full(len(mask), "", dtype=object)
     out[mask] = [make(v) for v in np.asarray(values, dtype=object)[mask]]
@@ -925,7 +952,7 @@ def _range_problems(col: Column, values: np.ndarray, present: np.ndarray) -> lis
     return out
 
 
-def _parse_column(col: Column, text: pd.Series, towns: frozenset[str]) -> tuple[pd.Series, list]:
+def parse_column(col: Column, text: pd.Series, towns: frozenset[str]) -> tuple[pd.Series, list]:
     """Typed values (NA where missing or invalid) and (mask, reason) problems of one column."""
     missing = text.isin(MISSING_MARKERS).to_numpy(dtype=bool)
     present = ~missing
@@ -1150,6 +1177,16 @@ def _check_leases_in_store(
         problems.at_row(rows[0], "lessor_code", reason)
 
 
+def _check_participants_in_store(
+    con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, problems: _Problems
+) -> None:
+    """A programme's firm must be in the enterprise data (any year): its effect is read there."""
+    known = {r[0] for r in con.execute("SELECT DISTINCT credit_code FROM enterprises").fetchall()}
+    codes = clean["credit_code"]
+    absent = (codes.notna() & ~codes.isin(known)).to_numpy()
+    problems.add(absent, "credit_code", IMPORT_TEXT["not_any_enterprise"])
+
+
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -1244,7 +1281,7 @@ def _validate_cells(
     typed: dict[str, pd.Series] = {}
     for col in spec.columns:
         text = raw[col.key] if col.key in raw else pd.Series("", index=raw.index, dtype="str")
-        values, col_problems = _parse_column(col, text, towns)
+        values, col_problems = parse_column(col, text, towns)
         typed[col.key] = values
         if col.key in raw:
             for mask, reason in col_problems:
@@ -1266,6 +1303,8 @@ def _validate(
     checked = _validate_cells(cells, table, towns, file_name)
     if table == "leases" and not checked.problems.file_level:
         _check_leases_in_store(con, checked.clean, checked.problems)
+    if table == "programme_participation" and not checked.problems.file_level:
+        _check_participants_in_store(con, checked.clean, checked.problems)
     return checked
 
 

@@ -6,7 +6,7 @@ changed term (say a renamed tier class) must change everywhere at once.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 APP_TITLE = "亩云 · 亩均论英雄综合评价"
 DEMO_NOTICE = "演示数据：企业均为虚构，数值为按公开统计口径校准的合成数据，仅供演示。"
@@ -87,7 +87,10 @@ PROFILE_ERRORS: dict[str, str] = {
     "indicator_not_used": "本规模未使用该指标",
     "unknown_indicator": "未知的指标，可用：{keys}",
     "no_weight": "缺少权重",
-    "bad_benchmark": '应为 "average" 或正数，实际为 {value!r}',
+    "bad_benchmark": '应为 "average"、"prior_year_average" 或正数，实际为 {value!r}',
+    "years_not_list": "应为适用年度的列表，如 [2024, 2025]",
+    "bad_year": "应为四位数年度，实际为 {value!r}",
+    "years_repeated": "适用年度有重复",
     "benchmark_not_positive": "固定基准值应大于 0，实际为 {value:g}",
     "cap_not_positive": "封顶倍数应大于 0，实际为 {value:g}",
     "bad_missing": '应为 "zero" 或 "average_score"，实际为 {value!r}',
@@ -112,8 +115,13 @@ CREDIT_CODE_ERRORS: dict[str, str] = {
 # Table exports (muyun/export.py).
 EXPORT_TEXT: dict[str, str] = {
     "sheet": "结果",
+    "yes": "是",
+    "no": "否",
+    "more": "{first}等{n}项",
+    "name_sep": "_",
     "bad_suffix": "不支持的输出格式“{suffix}”，请使用 .csv 或 .xlsx",
 }
+REPORT_FILE_HEADER = "报告文件"  # the batch ZIP's index (issue 13)
 
 
 class Indicator(NamedTuple):
@@ -165,6 +173,8 @@ TABLE_NAMES: dict[str, str] = {
     "rectification_targets": "年度整治目标",
     "parks": "小微企业园",
     "funds": "腾笼换鸟专项经费",
+    "town_targets": "镇街年度目标",
+    "programme_participation": "专项政策参与企业",
 }
 TABLE_HEADERS: dict[str, dict[str, str]] = {
     "enterprises": {
@@ -235,6 +245,22 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
         "use": "资金用途",
         "extracted_10k": "提取金额（万元）",
         "spent_10k": "使用金额（万元）",
+    },
+    "town_targets": {
+        "year": "年度",
+        "town": "镇街",
+        "tax_per_mu_growth_pct": "亩均税收增长目标（%）",
+        "va_per_mu_growth_pct": "亩均增加值增长目标（%）",
+        "land_rectified_mu": "低效用地整治目标（亩）",
+        "d_firms_cleared": "D类企业出清目标（家）",
+        "low_eff_handled": "低效企业整治目标（家）",
+    },
+    "programme_participation": {
+        "year": "年度",
+        "programme": "政策名称",
+        "credit_code": "统一社会信用代码",
+        "funds_10k": "扶持资金（万元）",
+        "project": "项目名称",
     },
 }
 
@@ -340,6 +366,36 @@ LAND_HEADERS: dict[str, str] = {
     "provincial_total": "累计省级认定（个）",
     "star_total": "累计星级园区（个）",
 }
+# Short headers of the land tables on screen, so they fit 1280 px (Excel: full).
+LAND_COMPACT_HEADERS: dict[str, str] = {
+    "park": "园区名称",
+    "company": "企业名称",
+    "town": "镇街",
+    "land_mu": "占地（亩）",
+    "floor_wan_m2": "建面（万㎡）",
+    "status": "状态",
+    "provincial_year": "省级认定",
+    "star": "星级（年份）",
+    "firms": "入驻（家）",
+    "year": "年度",
+    "floor_before_m2": "改前（㎡）",
+    "floor_after_m2": "改后（㎡）",
+    "added_m2": "新增（㎡）",
+    "plot_ratio_multiple": "容积率倍数",
+    "reward_10k": "奖励（万元）",
+    "star_value": "{rating}星（{year}）",
+    "path": "处置路径",
+    "list_status": "进度",
+    "reasons": "列入原因",
+    "previous_tier": "上年分类",
+    "tier": "本年分类",
+    "previous_tax_per_mu": "上年亩均税收",
+    "tax_per_mu": "本年亩均税收",
+    "industry": "行业",
+    "tax_format": "%.2f 万元/亩",
+    "all_columns": "显示全部列",
+    "all_columns_help": "全部列较宽，表格可左右滚动",
+}
 LAND_TEXT: dict[str, str] = {
     "land_year": "整治年度",
     "land_year_help": "整治数据覆盖的年份与企业评价年份不同，此处单独选择。",
@@ -369,7 +425,6 @@ LAND_TEXT: dict[str, str] = {
     "all_statuses": "全部状态",
     "parks_total": "小微企业园",
     "parks_floor": "规划建筑面积",
-    "parks_status": "{count} 个 · {floor}",
     "parks_cleared": "利用整治腾出土地",
     "parks_provincial": "累计省级认定（截至{year}年）",
     "parks_star": "累计星级园区（截至{year}年）",
@@ -383,7 +438,6 @@ LAND_TEXT: dict[str, str] = {
     "funds_drawn": "累计提取",
     "funds_spent": "累计使用",
     "funds_rate": "使用率",
-    "funds_yuan": "{yi}（{wan}）",
     "no_funds": "尚无专项经费数据。",
     "upgrades_header": "零增地技改",
     "upgrades_count": "技改项目",
@@ -478,6 +532,7 @@ IMPORT_TEXT: dict[str, str] = {
     "talents_gt_employees": "人才数大于年平均职工人数（{employees}人）",
     "spent_gt_extracted": "使用金额大于提取金额（{extracted}万元）",
     "not_enterprise": "{year}年企业监测数据中没有该企业，请先导入该年度企业数据",
+    "not_any_enterprise": "企业监测数据中没有该企业，请先导入企业数据",
     "self_lease": "承租方与出租方相同",
     "record_no_required": "已备案的租赁必须填写备案编号",
     "lease_exceeds_land": (
@@ -541,6 +596,11 @@ TEMPLATE_COLUMN_NOTES: dict[str, str] = {
     "leases.record_no": "已备案的租赁必填",
     "rectification_projects.credit_code": "涉及企业时填写",
     "funds.spent_10k": "大于提取金额时给出警告",
+    "town_targets.town": "同一年度每个镇街一行；留空的目标表示未下达",
+    "town_targets.tax_per_mu_growth_pct": "较上年增长的百分比，如 5 表示增长 5%",
+    "town_targets.va_per_mu_growth_pct": "较上年增长的百分比",
+    "programme_participation.credit_code": "须为企业监测数据中的企业；同一年度同一政策不得重复",
+    "programme_participation.programme": "如“N+X 数字化改造”；同一政策各年度名称须一致",
 }
 
 # What-if page (权重模拟): texts, parameter names and table headers.
@@ -572,7 +632,8 @@ WHATIF_TEXT: dict[str, str] = {
     "matrix_corner": "基准分类",
     "weight_sum_note": "当前权重合计 {total:g} 分，不等于 100 分（允许，仅作提示）。",
     "weight_sum_ok": "当前权重合计 {total:g} 分。",
-    "counts": "分类企业数：基准 vs 情景",
+    "counts": "分类企业数：基准与情景对比",
+    "matrix_to": "→ {tier} 类",
     "matrix": "分类迁移矩阵（行：基准分类；列：情景分类）",
     "matrix_help": "点击矩阵中的格子，或在下拉框中选择，查看发生迁移的企业。",
     "cell": "查看迁移",
@@ -858,8 +919,20 @@ PAGE_TITLES: dict[str, str] = {
     "land": "低效用地整治",
     "data": "数据管理",
     "evaluation": "年度评价",
+    "towns": "镇街考核",
+    "watchlist": "预警关注",
+    "programmes": "专项政策评估",
+    "method": "方法实验室",
     "firm_links": "企业链接与送达",
     "firm": "企业专属页面",
+}
+# The sidebar's sections (st.navigation), in menu order: section title → page stems.
+NAV_SECTIONS: dict[str, tuple[str, ...]] = {
+    "评价分析": ("overview", "rankings", "enterprise", "towns", "watchlist"),
+    "政策与模拟": ("whatif", "policy", "programmes"),
+    "年度评价与送达": ("evaluation", "firm_links"),
+    "用地整治": ("land",),
+    "数据与方法": ("data", "method"),
 }
 LEASE_OUT = "租出"
 LEASE_IN = "租入"
@@ -988,8 +1061,7 @@ RANKINGS_TEXT: dict[str, str] = {
     "batch_help": "在本页逐份生成，约需 {seconds} 秒，期间请勿关闭页面。",
     "batch_too_many": (
         "当前筛选共 {n} 家企业，超过在线批量导出上限 {limit} 家（报告在服务器内存中打包）；"
-        "请再按行业、分类或镇街缩小范围，或在服务器上用命令 python -m muyun report --year 年度 "
-        "--industry 行业 --out 目录 批量生成整个行业。"
+        "请再按行业、分类或镇街缩小范围；整个行业的报告可请系统管理员在服务器上批量生成。"
     ),
 }
 ENTERPRISE_TEXT: dict[str, str] = {
@@ -1047,6 +1119,7 @@ REPORT_TEXT: dict[str, str] = {
     "section_table": "得分计算明细",
     "section_compare": "与行业对比",
     "section_charts": "指标雷达图与五年趋势",
+    "section_charts_bars": "指标得分率与五年趋势",  # fewer than three indicators (规下)
     "section_gap": "升档差距测算",
     "section_policy": "适用的差别化政策",
     "section_advice": "改进建议",
@@ -1115,6 +1188,7 @@ REPORT_TEXT: dict[str, str] = {
     "a_entry_total": "本排名池A类最低综合得分：{score}分",
     "no_a_tier": "本排名池暂无A类企业",
     "radar_title": "指标雷达图（相对基准值的倍数）",
+    "bars_title": "指标得分率（相对基准值的倍数）",
     "trend_title": "近五年综合得分趋势",
     "legend_firm": "本企业",
     "legend_average": "行业平均",
@@ -1352,6 +1426,7 @@ ACCOUNT_CLI_TEXT: dict[str, str] = {
     "created": "已创建账号：{username}（{name}，{role}）",
     "row": "{username}\t{name}\t{role}",
     "none": "尚无账号",
+    "demo_built": "默认位置尚无数据库，已生成演示数据库：{path}",
 }
 STORE_ERROR_TEXT: dict[str, str] = {
     "page": "数据库暂时无法使用，页面无法显示。请联系系统管理员查看服务器日志。",
@@ -1541,6 +1616,7 @@ EVAL_TEXT: dict[str, str] = {
     "bad_days": "公示天数 {days} 不在允许范围（{lo}–{hi} 天）内。",
     "already_published": "{year} 年已有正式发布的评价批次（{run}），每年只能发布一个批次。",
     "pending_objections": "还有 {count} 件异议未作出处理决定，不能发布。",
+    "notice_not_over": "公示期至 {end} 结束，公示期满后（{first} 起）方可发布。",
     "bad_answer": "确认结果“{answer}”无效，应为：{answers}。",
     "bad_fields": "有异议的字段无效：{fields}。",
     "dispute_needs_fields": "选择“有异议”时须指明有异议的字段。",
@@ -1555,6 +1631,10 @@ EVAL_TEXT: dict[str, str] = {
     "bad_tier": "调档结果“{tier}”无效，应为：{tiers}。",
     "override_needs_reason": "调档必须同时填写理由和依据。",
     "override_not_evaluated": "企业 {code} 不参评，不能调档。",
+    "override_exempt": (
+        "企业 {code} 不定级（不参与排名和分类），不能调为 {tier} 类；如应参与定级，"
+        "请以数据更正将「不参与定级」改为「否」，其排名、分类和基准值随之重算。"
+    ),
     "override_cell": "调为 {tier}：{reason}",
     "subject_run": "批次 {run}（{year} 年）",
     "subject_objection": "异议 {id}（{code}）",
@@ -1829,4 +1909,466 @@ EVAL_PAGE_TEXT: dict = {
     "audit_ok": "审计日志哈希链校验通过，未发现篡改。",
     "audit_csv": "导出审计日志（CSV）",
     "audit_file": "审计日志_批次{run}.csv",
+}
+
+# ── Method lab (issue 17): prior-year benchmarks, profiles by year, data quality, redundancy,
+# sensitivity (muyun/method_lab.py, pages/method.py) ──────────────────────────────────────────
+PRIOR_YEAR_MISSING = (
+    "评价 {year} 年：{scale}“{indicator}”的基准值为上年度平均值，"
+    "但 {prior} 年没有该规模可计算此指标的参评企业数据，无法评价"
+)
+
+# --- Towns, early warning and programmes (issue 14) --------------------------------------------
+WARNING_PROFILE_ERRORS: dict[str, str] = {
+    "years": "应为 1–10 的整数（连续下降的年数），实际为 {value!r}",
+    "basis": '应为 "value"（指标值）或 "growth"（较上年增长%），实际为 {value!r}',
+    "empty": "至少应设置警戒值 alert 或优质值 quality 之一",
+    "order": "优质值 {quality:g} 应大于警戒值 {alert:g}",
+}
+WATCH_TEXT: dict[str, str] = {
+    "near_cutoff": "领先同池{lower}类最高分仅 {gap:.2f} 分（预警线 {margin:g} 分）",
+    "alert_value": "{indicator} {value:.2f} {unit}，低于警戒值 {alert:g} {unit}",
+    "alert_growth": "{indicator}较上年 {value:+.1f}%，低于警戒值 {alert:+g}%",
+    "decline": "亩均税收连续 {n} 年下降（{path} 万元/亩）",
+    "intro": "{year} 年评价结果中，可能在下一年度降档（或跌入 D 类）的企业：距本档分数线不足 "
+    "{margin:g} 分、指标低于警戒值，或亩均税收连续 {n} 年下降。依据：{profile}。",
+    "illustrative": "预警阈值为示意参数：{source}",
+    "no_rule": "当前方案“{profile}”未设置预警阈值（[warning]），仅按分数线和连续下降判断。",
+    "empty": "没有符合条件的企业。",
+    "n_listed": "列入预警关注",
+    "n_near": "临近分数线",
+    "n_alert": "低于警戒值",
+    "n_decline": "连续下降",
+    "list_tab": "预警名单",
+    "thresholds_tab": "指标阈值",
+    "download_xlsx": "下载预警名单（Excel）",
+    "download_csv": "下载预警名单（CSV）",
+    "file": "预警关注名单",
+    "firm_header": "预警提示",
+    "firm_listed": "该企业列入 {year} 年预警关注名单：{reasons}",
+    "firm_clear": "该企业未列入 {year} 年预警关注名单。",
+    "reason_filter": "预警原因",
+}
+WATCH_STATES: dict[str, str] = {
+    "alert": "低于警戒值",
+    "normal": "正常",
+    "quality": "达到优质值",
+    "none": "无数据",
+}
+WATCH_BASES: dict[str, str] = {"value": "指标值", "growth": "较上年增长（%）"}
+WATCH_REASON_KINDS: dict[str, str] = {
+    "near_cutoff": "临近分数线",
+    "alert": "低于警戒值",
+    "decline": "连续下降",
+}
+WATCH_HEADERS: dict[str, str] = {
+    "credit_code": "统一社会信用代码",
+    "name": "企业名称",
+    "industry": "行业",
+    "town": "镇街",
+    "scale": "规模",
+    "tier": "现分类",
+    "total": "综合得分（分）",
+    "rank": "池内排名",
+    "gap": "领先下一档（分）",
+    "lower_tier": "可能降为",
+    "reasons": "预警原因",
+    "indicator": "指标",
+    "basis": "口径",
+    "value": "本年值",
+    "unit": "单位",
+    "alert": "警戒值",
+    "quality": "优质值",
+    "state": "状态",
+    "below_alert": "低于警戒值（家）",
+    "at_quality": "达到优质值（家）",
+    "with_value": "有数据企业（家）",
+}
+# Fit to hand out (issue 13): method legend, year-on-year, briefing PDF (muyun/briefing.py).
+BRIEFING_TEXT: dict[str, str] = {
+    "legend_a": "A 类（{name}）：排名池内排名前 {a}%（含）",
+    "legend_b": "B 类（{name}）：排名 {a}%–{b}%（含）",
+    "legend_d": "D 类（{name}）：排名末 {d}%（含）且亩均税收低于 {line} 万元/亩",
+    "legend_c": "C 类（{name}）：其余参与定级企业",
+    "legend_pool": "排名池：{pool}",
+    "pool_industry": "同规模、同行业的参评企业",
+    "pool_none": "同规模的全部参评企业",
+    "legend_total": "综合得分 = 各项指标得分（权重合计 {weights} 分）",
+    "legend_cap": "；单项得分最高为其权重的 {cap} 倍",
+    "legend_bonus": " + 加分 − 扣分，因此可能超过 100 分",
+    "legend_bonus_cap": " + 加分（最多 {cap} 分）− 扣分，因此可能超过 100 分",
+    "step_value": "① 指标值：按企业当年申报和部门数据计算，如亩均税收 = 税收 ÷ 有效用地面积",
+    "step_benchmark": "② 基准值：同规模参评企业的平均水平（总量比总量）",
+    "step_item": "③ {name}得分 = {weight} 分 × 指标值 ÷ 基准值（{cap}）",
+    "step_capped": "不超过 {cap} 倍，不低于 0",
+    "step_nocap": "不封顶，不低于 0",
+    "step_total": "④ 综合得分 = 各项得分合计 + 加分 − 扣分",
+    "step_rank": "⑤ 在排名池内按综合得分从高到低排名，同分同名次",
+    "step_tier": "⑥ 按上述分类规则定级；一票否决的企业直接降为 D 类",
+    "arrow": "→",
+    "year": "年",
+    "all_industry": "全部行业",
+    "all_tier": "全部分类",
+    "all_town": "全部镇街",
+    "scope_sep": " · ",
+    "title": "{year}年亩均效益综合评价汇报材料",
+    "scope": "范围：{filters}　评价方案：{profile}",
+    "kpis": "一、主要指标",
+    "kpi_header": "指标|本年|较上年",
+    "tiers": "二、分类结构",
+    "tier_cell": "{label} {firms} 家（{share}）",
+    "trend": "三、近年趋势",
+    "year_col": "年度",
+    "land": "四、低效用地整治进度",
+    "land_header": "项目|数值",
+    "movers": "五、分类变化企业（降档在前）",
+    "movers_header": "变化|企业名称|行业|镇街|上年得分（分）|本年得分（分）",
+    "no_movers": "与上年相比没有分类变化的企业。",
+    "legend": "附：分类规则",
+    "footer": "亩云 · 评价方案：{profile} · 生成于 {date}",
+    "page": "第 {page} 页 / 共 {pages} 页",
+    "flat": "持平",
+    "no_change_data": "—",
+}
+# Rankings page additions (issue 13).
+RANKINGS_EXTRA: dict[str, str] = {
+    "legend": "分类规则",
+    "how": "综合得分是怎么算的？",
+    "columns": "显示的列",
+    "columns_help": "排名、分类、企业名称、综合得分始终显示；导出与所选列一致。",
+    "tier_before": "上年分类",
+    "rank_before": "上年排名",
+    "changes": "分类变化企业（与上年相比，降档在前）",
+    "changes_count": "共 {n} 家企业分类发生变化，其中降档 {down} 家。",
+    "changes_none": "与上年相比没有分类变化的企业（或缺少上年数据）。",
+    "changes_excel": "导出分类变化（Excel）",
+    "change": "分类变化",
+    "total_before": "上年综合得分",
+    "total_change": "得分变化",
+    "changes_file": "分类变化",
+    "batch_cli": "请再按行业、分类或镇街缩小范围；整个行业的报告可请系统管理员在服务器上批量生成。",
+}
+PROGRAMME_OUTCOMES: dict[str, str] = {
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "va_per_mu": "亩均增加值（万元/亩）",
+    "tier_score": "分类档次（A=4、B=3、C=2、D=1）",
+}
+PROGRAMME_TEXT: dict[str, str] = {
+    "intro": "按参与企业加入当年（T）之前一年（T−1）与之后一年（T+1）的变化，对比同行业、同规模、"
+    "起点（T−1 年指标值）最接近的 {k} 家未参与企业的变化（匹配双重差分）。",
+    "ci_note": "区间为对参与企业匹配差值的自助抽样（{n} 次）95% 区间，未计入对照重复使用带来的"
+    "不确定性，属近似区间；区间跨过 0 表示不能认定有效果。",
+    "no_programmes": "尚未导入专项政策参与企业数据（数据管理 → 专项政策参与企业）。",
+    "programme": "政策",
+    "summary": "参与情况",
+    "effects": "效果评估",
+    "tiers": "参与企业分类分布",
+    "significant": "有显著效果",
+    "not_significant": "未见显著效果",
+    "not_evaluable": "{n} 家参与企业因加入年份过近、数据缺失或无可比企业未纳入评估。",
+    "metric_firms": "参与企业",
+    "metric_funds": "扶持资金",
+    "metric_did": "亩均增加值效果",
+    "download_xlsx": "下载评估结果（Excel）",
+    "file": "专项政策评估",
+    "nothing": "没有可评估的参与企业。",
+    "effect_line": "参与企业与匹配对照的均值；效果 {did:+.2f}（95%区间 {low:+.2f} ~ {high:+.2f}）",
+    "series_treated": "参与企业",
+    "series_control": "匹配对照",
+    "period_pre": "加入前一年",
+    "period_post": "加入后一年",
+}
+PROGRAMME_HEADERS: dict[str, str] = {
+    "programme": "政策名称",
+    "year": "年度",
+    "firms": "参与企业（家）",
+    "funds_10k": "扶持资金（万元）",
+    "projects": "项目数（个）",
+    "outcome": "指标",
+    "evaluated": "纳入评估（家）",
+    "not_evaluable": "未纳入（家）",
+    "treated_pre": "参与企业·前",
+    "treated_post": "参与企业·后",
+    "control_pre": "对照·前",
+    "control_post": "对照·后",
+    "did": "效果估计（双重差分）",
+    "ci_low": "95%区间下限",
+    "ci_high": "95%区间上限",
+    "se": "标准误",
+    "verdict": "结论",
+}
+TOWN_TEXT: dict[str, str] = {
+    "intro": "{year} 年各镇街参评企业汇总（总量比总量），增长率对比 {prev} 年；依据：{source}。",
+    "no_prev": "没有上一年度数据，增长率不显示。",
+    "rank_by": "排名指标",
+    "league": "镇街排名",
+    "town_view": "镇街详情",
+    "pick_town": "选择镇街",
+    "firms": "本镇街参评企业",
+    "progress": "目标完成情况",
+    "download_xlsx": "下载镇街排名（Excel）",
+    "file": "镇街排名",
+    "firms_file": "镇街企业",
+    "download_firms": "下载本镇街企业（Excel）",
+    "p_growth": "亩均税收增长",
+    "p_land": "低效用地整治",
+    "p_d": "D类企业出清",
+    "p_low": "低效企业出列",
+    "tiers_line": "分类分布：{counts}",
+    "scales_note": "排名与汇总含规上、规下全部参评企业；本名单按侧栏的规模、行业、分类筛选。",
+    "target_label": "{label}（目标 {target}）",
+    "target_label_none": "{label}（目标未下达）",
+    "vs_target_pp": "{pp:+.1f} 个百分点（对目标）",
+    "vs_target_pct": "{pct:+.0%}（对目标）",
+}
+TOWN_RANK_KEYS: dict[str, str] = {
+    "tax_per_mu": "亩均税收",
+    "va_per_mu": "亩均增加值",
+    "tax_per_mu_growth": "亩均税收增长",
+    "va_per_mu_growth": "亩均增加值增长",
+    "share_a": "A类占比",
+    "share_d": "D类占比（低者优先）",
+    "land_progress": "低效用地整治完成率",
+}
+TOWN_HEADERS: dict[str, str] = {
+    "place": "名次",
+    "town": "镇街",
+    "firms": "参评企业（家）",
+    "ranked": "定级企业（家）",
+    "land_mu": "有效用地（亩）",
+    "tax": "税收（万元）",
+    "value_added": "工业增加值（万元）",
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "va_per_mu": "亩均增加值（万元/亩）",
+    "tax_per_mu_growth": "亩均税收增长（%）",
+    "target_tax_per_mu_growth_pct": "亩均税收增长目标（%）",
+    "va_per_mu_growth": "亩均增加值增长（%）",
+    "target_va_per_mu_growth_pct": "亩均增加值增长目标（%）",
+    "share_a": "A类占比（%）",
+    "share_d": "D类占比（%）",
+    "land_rectified_mu": "整治完成（亩）",
+    "target_land_rectified_mu": "整治目标（亩）",
+    "land_progress": "整治完成率（%）",
+    "d_firms_cleared": "D类出清（家）",
+    "target_d_firms_cleared": "D类出清目标（家）",
+    "low_eff_handled": "低效企业出列（家）",
+    "target_low_eff_handled": "低效企业整治目标（家）",
+    "n_a": "A类（家）",
+    "n_d": "D类（家）",
+}
+# 总览 additions (issue 13).
+OVERVIEW_EXTRA: dict[str, str] = {
+    "scope": "{year}年 · {scale}（企业数为两种规模）· 行业：{industries} · 分类：{tiers} · "
+    "镇街：{towns}",
+    "all_tiers": "全部",
+    "no_va": "{scale}企业不采集增加值，不计算亩均增加值；下方走势只显示亩均税收。",
+    "briefing": "下载汇报材料（PDF）",
+    "briefing_help": "本页主要指标、分类结构、五年走势、低效用地整治进度和分类变化企业，A4 排版，"
+    "标题含当前筛选条件。",
+    "briefing_file": "汇报材料",
+    "land_done": "已整治面积（亩）",
+    "land_target": "年度目标（亩）",
+    "land_progress": "目标完成率",
+    "flat": "持平",
+}
+# Audit log cross-check against the evaluation tables, and its fingerprint (review of wave 1).
+AUDIT_CHECK_TEXT: dict[str, str] = {
+    "run": "评价批次 {run} 在审计日志中没有创建记录，日志可能被截断。",
+    "publish": "评价批次 {run} 已发布，但审计日志中没有发布记录，日志可能被截断。",
+    "confirmation": "批次 {run} 企业 {code} 的数据确认在审计日志中没有记录。",
+    "override": "批次 {run} 企业 {code} 的调档在审计日志中没有记录。",
+    "correction": "批次 {run} 企业 {code} 的数据更正在审计日志中没有记录。",
+    "objection": "批次 {run} 的异议 {id} 在审计日志中没有登记记录。",
+    "decision": "批次 {run} 的异议 {id} 已有处理决定，但审计日志中没有决定记录。",
+    "head": "最后一行哈希：{hash}（可另行记录，用于日后核对整条日志）",
+    "act_account_created": "新建账号",
+}
+BENCHMARK_TEXT: dict[str, str] = {
+    "prior_year_average": "上年度全市平均",
+    "times": "{base} × {multiplier:g}",
+    "prior_remark": "（上年度全市同规模平均）",
+}
+METHOD_LAB_ERRORS: dict[str, str] = {
+    "engine_mismatch": "敏感性分析的基准测算与评分引擎结果不一致，已停止分析（请报告此问题）",
+    "bad_spread": "扰动幅度应在 0 到 1 之间（不含端点）",
+    "not_allowed": "编辑评价方案须由管理员操作（当前角色：{role}）",
+    "bad_stem": "方案标识“{stem}”无效：只能用小写字母、数字、- 和 _，以字母或数字开头，最长 40 位",
+    "no_saved": "没有已保存的方案“{stem}”",
+    "shipped_stem": "方案标识“{stem}”与随附方案文件重名，请换一个",
+}
+METHOD_LAB_TEXT: dict[str, Any] = {
+    "copy_name": "{name}（{year} 年）",
+    "absent": "—",
+    "item_sep": " · ",
+    "saved_suffix": "（已保存 第 {version} 版）",
+    "diff_sections": {
+        "years": "适用年度",
+        "meta": "方案信息",
+        "weights": "权重",
+        "benchmarks": "基准值与计分",
+        "evaluation": "评价范围",
+        "tiers": "分档",
+        "bonus": "加分",
+        "deductions": "扣分",
+        "policies": "政策措施",
+        "policy": "政策费率",
+    },
+    "diff_fields": {
+        "weight": "权重",
+        "benchmark": "基准值",
+        "benchmark_multiplier": "基准倍数",
+        "cap": "封顶倍数",
+        "missing": "缺失处理",
+    },
+    "intro": "评分之前先检验方法本身：数据覆盖与异常、指标冗余、结果对权重与封顶的敏感程度，"
+    "并据上年方案生成下年方案、比对差异。",
+    "tab_quality": "数据质量",
+    "tab_redundancy": "指标冗余",
+    "tab_sensitivity": "敏感性",
+    "tab_profiles": "方案管理",
+    "quality_summary": "{year} 年按方案“{profile}”检查：共 {flags} 条待核实记录。",
+    "coverage_title": "指标覆盖率（低于 {pct:.0f}% 标红）",
+    "firm_coverage_title": "指标覆盖率低于 {pct:.0f}% 的企业：{n} 家",
+    "shape_title": "分布形态（偏度 > 2 且峰度 > 3.5 为严重偏态；稳健 z 绝对值 > 3.5 为异常值）",
+    "flags_title": "待核实记录（每条标记背后的企业）",
+    "rule_filter": "规则",
+    "export_flags": "导出待核实记录（Excel）",
+    "export_flags_csv": "导出待核实记录（CSV）",
+    "flags_file": "数据质量待核实记录",
+    "redundancy_title": "{scale}指标 Spearman 相关系数",
+    "pairs_title": "高度相关的指标对（|ρ| > {limit:g}）",
+    "no_pairs": "没有相关系数绝对值超过 {limit:g} 的指标对。",
+    "denominators_title": "指标与其分母的相关（|ρ| ≥ {limit:g} 说明更多反映规模而非效益）",
+    "sensitivity_scale": "{scale}：{firms} 家参与排名企业，基础样本 {n} 组、共 {runs} 次测算，"
+    "各权重与封顶倍数在 ±{spread:.0f}% 内独立扰动。",
+    "drop_title": "剔除单项指标（权重按比例分给其余指标）后改变分类的企业数",
+    "indices_title": "方差分解敏感性指数（Saltelli 抽样，Jansen 估计）",
+    "indices_help": "一阶指数：该因素单独解释的波动份额；总效应指数：含与其他因素交互的份额。"
+    "输出为平均名次变动（名次）和分类变化企业比例（分类）。",
+    "borderline_title": "分类不稳定的企业（当前分类概率低于 80%）：{n} 家",
+    "export_firms": "导出各企业名次区间与分类概率（Excel）",
+    "export_firms_csv": "导出各企业名次区间与分类概率（CSV）",
+    "index_kind": "指数",
+    "index_value": "指数值",
+    "firms_file": "敏感性分析_名次区间与分类概率",
+    "run_sensitivity": "运行敏感性分析",
+    "spread": "扰动幅度（%）",
+    "profiles_current": "当前方案：{name}（适用年度：{years}）",
+    "years_any": "不限",
+    "copy_title": "由 {year} 年数据生成 {next} 年方案",
+    "copy_help": "固定基准值更新为 {year} 年的全市平均值（比值之和口径），"
+    "按“平均值”或“上年度平均值”计的基准不变。",
+    "diff_title": "与当前方案的差异：{n} 项",
+    "no_diff": "两个方案完全相同。",
+    "export_diff": "导出差异（Excel）",
+    "diff_file": "评价方案差异",
+    "download_toml": "下载新方案（TOML）",
+    "edit_title": "编辑并保存方案（须管理员）",
+    "edit_text": "方案内容（TOML）",
+    "edit_stem": "方案标识（小写字母、数字、-、_）",
+    "edit_note": "修改说明",
+    "save_button": "校验并保存",
+    "saved": "已保存方案“{stem}”第 {version} 版，可在侧栏“评价方案”中选用。",
+    "history_title": "已保存方案的历史版本",
+    "no_saved": "尚未保存过方案。",
+}
+METHOD_LAB_COLUMNS: dict[str, str] = {
+    "rule": "检查规则",
+    "scale": "规模",
+    "indicator": "指标",
+    "firms": "企业数（家）",
+    "defined": "有数据企业数（家）",
+    "coverage": "覆盖率",
+    "low": "覆盖率不足",
+    "skewness": "偏度",
+    "kurtosis": "峰度",
+    "outliers": "异常值个数（个）",
+    "skewed": "严重偏态",
+    "value": "数值",
+    "robust_z": "稳健 z 值",
+    "detail": "说明",
+    "first": "指标一",
+    "second": "指标二",
+    "rho": "Spearman ρ",
+    "denominator": "分母",
+    "strong": "强相关",
+    "weight": "权重（分）",
+    "moved": "改变分类（家）",
+    "up": "升档（家）",
+    "down": "降档（家）",
+    "factor": "因素",
+    "output": "输出",
+    "first_order": "一阶指数",
+    "total_effect": "总效应指数",
+    "rank_p5": "名次 5% 分位",
+    "rank_p95": "名次 95% 分位",
+    "prob_A": "A 类概率",
+    "prob_B": "B 类概率",
+    "prob_C": "C 类概率",
+    "prob_D": "D 类概率",
+    "prob_current": "当前分类概率",
+    "borderline": "分类不稳定",
+    "section": "类别",
+    "item": "项目",
+    "before": "原方案",
+    "after": "新方案",
+    "version": "版本",
+    "profile_name": "方案名称",
+    "based_on": "来源方案",
+    "note": "修改说明",
+    "saved_at": "保存时间",
+    "saved_by": "保存人",
+}
+QUALITY_RULES: dict[str, str] = {
+    "tax_gt_revenue": "税收大于营业收入",
+    "va_gt_revenue": "增加值大于营业收入",
+    "rd_gt_revenue": "研发经费大于营业收入",
+    "va_without_employees": "从业人员为 0 但有增加值",
+    "land_jump": "自有用地较上年变化超过 50%",
+    "lease_out_gt_land": "登记租出用地多于现有用地",
+    "outlier": "异常值（稳健 z 绝对值 > 3.5）",
+    "low_coverage": "企业指标覆盖率低于 65%",
+}
+QUALITY_DETAIL: dict[str, str] = {
+    "over_revenue": "{value:,.2f} 万元，营业收入 {revenue:,.2f} 万元",
+    "no_employees": "增加值 {value:,.2f} 万元，从业人员 0 人",
+    "land_jump": "上年 {before:,.2f} 亩，本年 {now:,.2f} 亩（{change:+.1f}%）",
+    "lease_out": "登记租出 {out:,.2f} 亩，自有加租入 {held:,.2f} 亩",
+}
+SENSITIVITY_OUTPUTS: dict[str, str] = {"rank": "名次", "tier": "分类", "cap": "封顶倍数"}
+NOTICE_EXTRA: dict[str, str] = {"period": "公示期"}
+# 年度评价 · 数据确认: the firms that disputed their sheet, with their evidence (review of wave 1).
+DISPUTE_TEXT: dict = {
+    "heading": "**有异议的企业：{count} 家**",
+    "headers": {
+        "credit_code": "统一社会信用代码",
+        "name": "企业名称",
+        "fields": "有异议的数据项",
+        "comment": "说明",
+        "recorded_by": "登记人",
+    },
+    "pick": "查看证明材料的企业",
+    "download": "下载证明材料：{name}",
+}
+# 数据管理 additions (issue 13).
+DATA_EXTRA: dict[str, str] = {
+    "no_filters": "本页显示和导入全部数据，不受侧栏筛选条件影响（侧栏筛选在本页停用）。",
+    "drop": "将文件拖放到此处",
+    "limit": "单个文件不超过 {mb} MB · XLSX、CSV",
+    "browse": "选择文件",
+}
+OBJECTION_PERIOD_TEXT: dict[str, str] = {
+    "outside": "收到日期 {received} 不在公示期（{start} 至 {end}）内，不能登记为异议。",
+    "closed": "今天不在公示期（{start} 至 {end}）内，不能通过本页提出异议。",
+}
+# 企业画像 additions (issue 13).
+ENTERPRISE_EXTRA: dict[str, str] = {
+    "bars_note": "柱状图为各项得分率（单项得分 ÷ 权重，1 = 达到基准值）；"
+    "指标少于三项时不画雷达图。",
+}
+# Batch report ZIP with progress (issue 13).
+BATCH_EXTRA: dict[str, str] = {
+    "make": "生成分析报告（{n} 份 PDF，约 {seconds} 秒）",
+    "starting": "正在生成报告……",
+    "progress": "已生成 {done} / {total} 份，预计还需 {left} 秒",
 }

@@ -26,6 +26,8 @@ PROFILES_DIR = Path(__file__).resolve().parent.parent / "data" / "profiles"
 DEFAULT_PROFILE = "yongkang-default"
 
 AVERAGE = "average"
+PRIOR_YEAR_AVERAGE = "prior_year_average"  # methodology §3: year − 1's average as a fixed base
+BENCHMARK_RULES: tuple[str, ...] = (AVERAGE, PRIOR_YEAR_AVERAGE)
 MISSING_POLICIES: tuple[str, ...] = ("zero", "average_score")
 POOL_BY: tuple[str, ...] = ("industry", "none")
 
@@ -40,7 +42,7 @@ DEFAULT_D_MAX_TAX_PER_MU = 6.0  # §5: … with 亩均税收 under 6 万元/亩
 
 _ERRORS = labels.PROFILE_ERRORS
 
-_INDICATOR_FIELDS = ("weight", "benchmark", "cap", "missing")
+_INDICATOR_FIELDS = ("weight", "benchmark", "benchmark_multiplier", "cap", "missing")
 _TOP_LEVEL = (
     "meta",
     "evaluation",
@@ -50,6 +52,7 @@ _TOP_LEVEL = (
     "deductions",
     "policies",
     "policy",
+    "warning",
 )
 _EVALUATION_FIELDS = ("pool_by", "below_min_land_mu", "low_efficiency_tax_per_mu")
 _TIER_FIELDS = ("a_pct", "b_pct", "d_pct", "d_max_tax_per_mu")
@@ -92,6 +95,7 @@ class IndicatorSpec:
     benchmark: float | str
     cap: float | None = None
     missing: str = "zero"
+    multiplier: float = 1.0  # `benchmark_multiplier` (§3): the benchmark used is multiplier × rule
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,18 @@ class Profile:
     policies: dict[str, str] = field(default_factory=dict)
     region: str = ""
     policy: PolicyRates | None = None
+    warning: WarningRule | None = None  # `[warning]` (issue 14): early-warning lines, optional
+    years: tuple[int, ...] = ()  # `[meta] years`: the evaluation years it applies to (() = any)
+
+    def applies_to(self, year: int) -> bool:
+        """True when the profile states no years or states this one."""
+        return not self.years or int(year) in self.years
+
+    def needs_prior_year(self) -> bool:
+        """True when some benchmark is `"prior_year_average"` (scoring needs year − 1's data)."""
+        return any(
+            spec.benchmark == PRIOR_YEAR_AVERAGE for specs in self.scales.values() for spec in specs
+        )
 
     def indicators(self, scale: str) -> tuple[IndicatorSpec, ...]:
         """The indicators scored for a scale (empty when the profile does not evaluate it)."""
@@ -229,6 +245,8 @@ class Profile:
             out.append(f"region = {_toml_str(self.region)}")
         out.append(f"illustrative = {'true' if self.illustrative else 'false'}")
         out.append(f"source = {_toml_str(self.source)}")
+        if self.years:
+            out.append(f"years = [{', '.join(str(y) for y in self.years)}]")
         out += [
             "",
             "[evaluation]",
@@ -246,6 +264,8 @@ class Profile:
                 bench = spec.benchmark
                 shown = _toml_str(bench) if isinstance(bench, str) else _toml_num(bench)
                 parts.append(f"benchmark = {shown}")
+                if spec.multiplier != 1.0:
+                    parts.append(f"benchmark_multiplier = {_toml_num(spec.multiplier)}")
                 if spec.cap is not None:
                     parts.append(f"cap = {_toml_num(spec.cap)}")
                 parts.append(f"missing = {_toml_str(spec.missing)}")
@@ -277,7 +297,24 @@ class Profile:
             out += ["", "[[policies]]", f"tier = {_toml_str(tier)}", f"text = {_toml_str(text)}"]
         if self.policy is not None:
             out += _policy_toml(self.policy)
+        if self.warning is not None:
+            out += _warning_toml(self.warning)
         return "\n".join(out) + "\n"
+
+
+def benchmark_text(spec: IndicatorSpec, average: str = "") -> str:
+    """A benchmark as a page shows it: the fixed number, `average` for "average" (the page's
+    own wording), 上年度全市平均 for "prior_year_average", then × the multiplier if not 1."""
+    texts = labels.BENCHMARK_TEXT
+    if spec.benchmark == AVERAGE:
+        base = average or AVERAGE
+    elif spec.benchmark == PRIOR_YEAR_AVERAGE:
+        base = texts["prior_year_average"]
+    else:
+        base = f"{float(spec.benchmark):g}"
+    if spec.multiplier == 1.0:
+        return base
+    return texts["times"].format(base=base, multiplier=spec.multiplier)
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -310,6 +347,7 @@ def profile_from_toml(text: str, name: str) -> Profile:
         raise ProfileError(name, "meta.illustrative", _msg("not_bool"))
     source = _text(meta.get("source", ""), name, "meta.source")
     region = _text(meta.get("region", ""), name, "meta.region")
+    years = _years(meta.get("years", []), name)
 
     evaluation = _table(data.get("evaluation", {}), name, "evaluation")
     _no_unknown(evaluation, _EVALUATION_FIELDS, name, "evaluation.")
@@ -354,6 +392,7 @@ def profile_from_toml(text: str, name: str) -> Profile:
     deductions = _deductions(data["deductions"], name) if "deductions" in data else None
     policies = _policies(data.get("policies", []), name)
     policy = _policy(data["policy"], name) if "policy" in data else None
+    warning = _warning(data["warning"], name) if "warning" in data else None
     return Profile(
         name=display.strip(),
         illustrative=illustrative,
@@ -368,6 +407,8 @@ def profile_from_toml(text: str, name: str) -> Profile:
         policies=policies,
         region=region,
         policy=policy,
+        warning=warning,
+        years=years,
     )
 
 
@@ -482,7 +523,7 @@ def _indicator(key: str, raw: Any, file: str, where: str) -> IndicatorSpec:
     weight = _weight(raw["weight"], file, f"{where}.weight")
     bench = raw.get("benchmark", AVERAGE)
     if isinstance(bench, str):
-        if bench != AVERAGE:
+        if bench not in BENCHMARK_RULES:
             raise ProfileError(file, f"{where}.benchmark", _msg("bad_benchmark", value=bench))
     else:
         bench = _number(bench, file, f"{where}.benchmark")
@@ -498,7 +539,26 @@ def _indicator(key: str, raw: Any, file: str, where: str) -> IndicatorSpec:
     missing = raw.get("missing", "zero")
     if missing not in MISSING_POLICIES:
         raise ProfileError(file, f"{where}.missing", _msg("bad_missing", value=missing))
-    return IndicatorSpec(key=key, weight=weight, benchmark=bench, cap=cap, missing=missing)
+    multiplier = _number(
+        raw.get("benchmark_multiplier", 1.0), file, f"{where}.benchmark_multiplier"
+    )
+    if multiplier <= 0:
+        raise ProfileError(file, f"{where}.benchmark_multiplier", _msg("not_positive"))
+    return IndicatorSpec(
+        key=key, weight=weight, benchmark=bench, cap=cap, missing=missing, multiplier=multiplier
+    )
+
+
+def _years(raw: Any, file: str) -> tuple[int, ...]:
+    """`[meta] years`: distinct four-digit years, kept ascending."""
+    if not isinstance(raw, list):
+        raise ProfileError(file, "meta.years", _msg("years_not_list"))
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+            raise ProfileError(file, "meta.years", _msg("bad_year", value=value))
+    if len(set(raw)) != len(raw):
+        raise ProfileError(file, "meta.years", _msg("years_repeated"))
+    return tuple(sorted(raw))
 
 
 def _scales(raw: Any, file: str, key: str) -> tuple[str, ...]:
@@ -726,3 +786,102 @@ def _toml_list(values: tuple[str, ...]) -> str:
 
 def _toml_rows(rows: tuple[tuple[float, float], ...]) -> str:
     return "[" + ", ".join(f"[{_toml_num(a)}, {_toml_num(b)}]" for a, b in rows) + "]"
+
+
+# ── early warning (issue 14): 警戒值 / 优质值 per indicator and the watch list's parameters ─────
+
+WARNING_BASES: tuple[str, ...] = ("value", "growth")  # the indicator itself, or % vs last year
+DEFAULT_WARNING_MARGIN_POINTS = 3.0
+DEFAULT_WARNING_DECLINE_YEARS = 3
+_WARNING_FIELDS = ("illustrative", "source", "margin_points", "decline_years", "thresholds")
+_THRESHOLD_FIELDS = ("basis", "alert", "quality", "scales")
+_WARN_ERRORS = labels.WARNING_PROFILE_ERRORS
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """An indicator's 警戒值 (alert) and 优质值 (quality); on basis "growth" both are % changes.
+
+    Every indicator is higher-is-better, so a value under `alert` warns and one at or above
+    `quality` is a highlight.
+    """
+
+    basis: str = "value"
+    alert: float | None = None
+    quality: float | None = None
+    scales: tuple[str, ...] = labels.SCALES  # the scales the line applies to
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """The `[warning]` section: how near a tier's cut-off counts as at risk (points), how many
+    consecutive yearly falls of 亩均税收 count as a decline, and the per-indicator lines."""
+
+    illustrative: bool = False
+    source: str = ""
+    margin_points: float = DEFAULT_WARNING_MARGIN_POINTS
+    decline_years: int = DEFAULT_WARNING_DECLINE_YEARS
+    thresholds: dict[str, Threshold] = field(default_factory=dict)
+
+
+def _warning(raw: Any, file: str) -> WarningRule:
+    """The `[warning]` section, checked like the rest (Chinese errors naming the key)."""
+    raw = _table(raw, file, "warning")
+    _no_unknown(raw, _WARNING_FIELDS, file, "warning.")
+    illustrative = raw.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        raise ProfileError(file, "warning.illustrative", _msg("not_bool"))
+    source = _text(raw.get("source", ""), file, "warning.source")
+    margin = _number(
+        raw.get("margin_points", DEFAULT_WARNING_MARGIN_POINTS),
+        file,
+        "warning.margin_points",
+        minimum=0.0,
+    )
+    years = raw.get("decline_years", DEFAULT_WARNING_DECLINE_YEARS)
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 10:
+        raise ProfileError(file, "warning.decline_years", _WARN_ERRORS["years"].format(value=years))
+    thresholds: dict[str, Threshold] = {}
+    for key, body in _table(raw.get("thresholds", {}), file, "warning.thresholds").items():
+        where = f"warning.thresholds.{key}"
+        if key not in labels.INDICATORS:
+            keys = _joined(labels.INDICATORS)
+            raise ProfileError(file, where, _msg("unknown_indicator", keys=keys))
+        body = _table(body, file, where)
+        _no_unknown(body, _THRESHOLD_FIELDS, file, f"{where}.")
+        basis = body.get("basis", "value")
+        if basis not in WARNING_BASES:
+            raise ProfileError(file, f"{where}.basis", _WARN_ERRORS["basis"].format(value=basis))
+        alert = _number(body["alert"], file, f"{where}.alert") if "alert" in body else None
+        quality = _number(body["quality"], file, f"{where}.quality") if "quality" in body else None
+        if alert is None and quality is None:
+            raise ProfileError(file, where, _WARN_ERRORS["empty"])
+        if alert is not None and quality is not None and quality <= alert:
+            problem = _WARN_ERRORS["order"].format(alert=alert, quality=quality)
+            raise ProfileError(file, f"{where}.quality", problem)
+        scales = _scales(body.get("scales"), file, f"{where}.scales")
+        thresholds[key] = Threshold(basis, alert, quality, scales)
+    return WarningRule(illustrative, source, margin, years, thresholds)
+
+
+def _warning_toml(rule: WarningRule) -> list[str]:
+    """The `[warning]` section as TOML lines (read back by `_warning` to an equal value)."""
+    out = [
+        "",
+        "[warning]",
+        f"illustrative = {'true' if rule.illustrative else 'false'}",
+        f"source = {_toml_str(rule.source)}",
+        f"margin_points = {_toml_num(rule.margin_points)}",
+        f"decline_years = {rule.decline_years}",
+        "",
+        "[warning.thresholds]",
+    ]
+    for key, line in rule.thresholds.items():
+        parts = [f"basis = {_toml_str(line.basis)}"]
+        if line.alert is not None:
+            parts.append(f"alert = {_toml_num(line.alert)}")
+        if line.quality is not None:
+            parts.append(f"quality = {_toml_num(line.quality)}")
+        parts.append(f"scales = {_toml_list(line.scales)}")
+        out.append(f"{key} = {{ {', '.join(parts)} }}")
+    return out

@@ -12,6 +12,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -337,7 +338,7 @@ def firm_choices(scored: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["_industry", "_status"]).reset_index(drop=True)
 
 
-def _number_or_nan(value: object) -> float:
+def _number_or_nan(value: Any) -> float:
     if value is None or value is pd.NA:
         return math.nan
     try:

@@ -33,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -40,7 +41,7 @@ import pandas as pd
 
 from muyun import formatting, labels, policy, queries, scoring
 from muyun.export import neutralise
-from muyun.profile import AVERAGE, Profile
+from muyun.profile import AVERAGE, PRIOR_YEAR_AVERAGE, Profile
 from muyun.report_templates import html_report, pdf_report
 from muyun.report_templates.charts import RadarAxis, TrendPoint
 
@@ -145,7 +146,7 @@ def prepare_context(
     given = scored_years or {}
     history = {
         y: given[y] if y in given else scoring.score_year(con, y, profile)
-        for y in trend_years(con, year)
+        for y in scoring.scorable_years(trend_years(con, year), profile, keep=year)
         if y != year
     }
     scored = given[year] if year in given else scoring.score_prepared(data, profile)
@@ -406,6 +407,8 @@ def _computation(ctx: ReportContext, row: pd.Series) -> Table:
         bench = _indicator_text(key, row[f"bench_{key}"])
         if spec.benchmark == AVERAGE:
             bench += T["bench_average"]
+        elif spec.benchmark == PRIOR_YEAR_AVERAGE:
+            bench += labels.BENCHMARK_TEXT["prior_remark"]
         rows.append(
             (
                 ind.name,
@@ -792,7 +795,8 @@ def rescore_with_extra(
     values = raw[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
     values[(raw["credit_code"] == code).to_numpy()] += extra
     modified = raw.assign(**{column: values})
-    return scoring.score_prepared(scoring.prepare_frame(modified, ctx.year), ctx.profile)
+    prepared = scoring.prepare_frame(modified, ctx.year, prior=ctx.data.prior)
+    return scoring.score_prepared(prepared, ctx.profile)
 
 
 def _min_extra(
@@ -976,7 +980,7 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _indicator_text(key: str, value: object) -> str:
+def _indicator_text(key: str, value: Any) -> str:
     """An indicator value with enough digits to recompute its item score by hand."""
     if _missing(value):
         return "—"
@@ -1130,9 +1134,15 @@ def batch_zip(
     *,
     context: ReportContext | None = None,
     jobs: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """A ZIP of one PDF per credit code plus `index.csv`, for the dashboard's batch download."""
-    from muyun.export import to_csv_bytes
+    """A ZIP of one PDF per credit code plus `index.csv`, for the dashboard's batch download;
+    `on_progress(done, total)` after each PDF lets the page show progress and time left.
+
+    The index is for officials: Chinese headers with units and the page's rounding (the CLI's
+    `muyun report` writes the machine-readable English one).
+    """
+    from muyun.export import to_official_csv_bytes
 
     ctx = context or prepare_context(con, year, profile)
     codes = list(codes)
@@ -1143,5 +1153,8 @@ def batch_zip(
             name = report_filename(code, str(ctx.row(code)["name"]))
             archive.writestr(name, pdf)
             index.append(index_row(ctx, code, name))
-        archive.writestr("index.csv", to_csv_bytes(pd.DataFrame(index)))
+            if on_progress is not None:
+                on_progress(len(index), len(codes))
+        frame = pd.DataFrame(index).rename(columns={"file": labels.REPORT_FILE_HEADER})
+        archive.writestr("index.csv", to_official_csv_bytes(frame))
     return buffer.getvalue()

@@ -44,16 +44,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from muyun import labels
-from muyun.profile import AVERAGE, Profile, TierRule
+from muyun.profile import AVERAGE, PRIOR_YEAR_AVERAGE, Profile, TierRule
 
 TIER_ORDER: tuple[str, ...] = labels.TIERS
 INDICATOR_FORMULAS: dict[str, tuple[str, str]] = {
@@ -111,6 +112,39 @@ LEFT JOIN lease_in i ON i.code = e.credit_code
 WHERE e.year = $year
 ORDER BY e.credit_code
 """
+# Year − 1 for `"prior_year_average"` (methodology §3): only what its statuses and ratio-of-sums
+# averages need, so the names and other text columns are never fetched.
+_PRIOR_COLUMNS = (
+    "scale",
+    "exempt",
+    "land_mu",
+    "tax",
+    "value_added",
+    "revenue",
+    "energy_tce",
+    "emission_t",
+    "employees",
+    "rd",
+    "water_t",
+    "electricity_10k_kwh",
+)
+_PRIOR_SQL = f"SELECT {', '.join(_PRIOR_COLUMNS)} FROM ({_YEAR_SQL})"
+
+
+class PriorYearMissing(ValueError):
+    """A `"prior_year_average"` benchmark whose year − 1 has no usable enterprise (§3)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PriorYear:
+    """Year − 1, reduced to what a `"prior_year_average"` benchmark needs (see `load_year`)."""
+
+    year: int
+    scale_code: np.ndarray
+    land: np.ndarray
+    exempt: np.ndarray
+    numerators: dict[str, np.ndarray]
+    denominators: dict[str, np.ndarray]  # > 0 exactly where the indicator is defined
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +171,7 @@ class YearData:
     veto: np.ndarray
     exempt: np.ndarray
     pools: dict[str, tuple[np.ndarray, np.ndarray]]  # pool_by → (code per row, label per code)
+    prior: PriorYear | None = None  # year − 1 from the same store (None: it has no enterprise)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -148,26 +183,44 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
     Fetched through Arrow: strings stay Arrow-backed (pandas' `str` dtype) without a Python
     object per cell, which makes the read several times faster than `.df()`. The query runs on
     a cursor of its own, so a caller's unfinished result on `con` does not get in the way.
+    Year − 1 of the same store comes along (`YearData.prior`): this is the one place every
+    caller — pages, what-if, reports, evaluation runs, the CLI — gets the data a
+    `"prior_year_average"` benchmark needs, whatever profile it later scores with.
     """
     cursor = con.cursor()
     try:
         table = cursor.sql(_YEAR_SQL, params={"year": int(year)}).to_arrow_table()
+        prior = cursor.sql(_PRIOR_SQL, params={"year": int(year) - 1}).to_arrow_table()
     finally:
         cursor.close()
-    frame = table.to_pandas(types_mapper=_pandas_type)
-    return prepare_frame(frame, int(year))
+    frame = table.to_pandas(types_mapper=pandas_type)
+    return prepare_frame(frame, int(year), prior=_prior_year(prior, int(year) - 1))
 
 
-def prepare_frame(frame: pd.DataFrame, year: int) -> YearData:
-    """Prepare rows shaped like `load_year`'s query (enterprise columns + land columns)."""
-    if not frame["credit_code"].is_monotonic_increasing:
-        frame = frame.sort_values("credit_code", kind="stable", ignore_index=True)
+def _prior_year(table: pa.Table, year: int) -> PriorYear | None:
+    """Year − 1 straight from Arrow to numpy (no pandas frame: it is only summed)."""
+    if table.num_rows == 0:
+        return None
+    columns = {
+        c: pc.cast(table[c], pa.float64()).to_numpy(zero_copy_only=False)
+        for c in _PRIOR_COLUMNS[2:]
+    }
+    scale = pc.index_in(table["scale"], value_set=pa.array(labels.SCALES))
+    _, numerators, denominators = _indicator_arrays(columns)
+    return PriorYear(
+        year=year,
+        scale_code=pc.fill_null(scale, -1).to_numpy(zero_copy_only=False).astype(np.int64),
+        land=columns["land_mu"],
+        exempt=pc.fill_null(table["exempt"], False).to_numpy(zero_copy_only=False).astype(bool),
+        numerators=numerators,
+        denominators=denominators,
+    )
 
-    def floats(column: str) -> np.ndarray:
-        return frame[column].to_numpy(dtype=float, na_value=np.nan)
 
-    parts = {part for pair in INDICATOR_FORMULAS.values() for part in pair}
-    columns = {c: floats(c) for c in sorted(parts)}
+def _indicator_arrays(
+    columns: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Indicator values (NaN when missing), numerators and denominators (0 when missing)."""
     values: dict[str, np.ndarray] = {}
     numerators: dict[str, np.ndarray] = {}
     denominators: dict[str, np.ndarray] = {}
@@ -178,6 +231,21 @@ def prepare_frame(frame: pd.DataFrame, year: int) -> YearData:
             values[key] = np.where(defined, num / den, np.nan)
             numerators[key] = np.where(defined, num, 0.0)
             denominators[key] = np.where(defined, den, 0.0)
+    return values, numerators, denominators
+
+
+def prepare_frame(frame: pd.DataFrame, year: int, prior: PriorYear | None = None) -> YearData:
+    """Prepare rows shaped like `load_year`'s query (enterprise columns + land columns);
+    `prior` is year − 1 for `"prior_year_average"` benchmarks (see `load_year`)."""
+    if not frame["credit_code"].is_monotonic_increasing:
+        frame = frame.sort_values("credit_code", kind="stable", ignore_index=True)
+
+    def floats(column: str) -> np.ndarray:
+        return frame[column].to_numpy(dtype=float, na_value=np.nan)
+
+    parts = {part for pair in INDICATOR_FORMULAS.values() for part in pair}
+    columns = {c: floats(c) for c in sorted(parts)}
+    values, numerators, denominators = _indicator_arrays(columns)
 
     scale_code = _vocabulary_codes(frame["scale"], labels.SCALES)
     industry_code, industries = pd.factorize(frame["industry"], sort=True)
@@ -208,6 +276,7 @@ def prepare_frame(frame: pd.DataFrame, year: int) -> YearData:
         veto=frame["veto"].fillna(False).to_numpy(dtype=bool),
         exempt=frame["exempt"].fillna(False).to_numpy(dtype=bool),
         pools=pools,
+        prior=prior,
     )
 
 
@@ -233,6 +302,7 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
     basis = status == _STATUS_EVALUATED  # benchmarks, averages and pools use 评价 only
 
     keys = profile.indicator_keys()
+    prior_bench = prior_benchmarks(data, profile)
     bench = {k: np.full(n, np.nan) for k in keys}
     score = {k: np.full(n, np.nan) for k in keys}
     unit = {k: np.full(n, np.nan) for k in keys}
@@ -248,11 +318,13 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
             key = spec.key
             value = data.values[key]
             defined = ~np.isnan(value)
-            b = (
-                _ratio_of_sums(data, key, base & defined)
-                if spec.benchmark == AVERAGE
-                else float(spec.benchmark)
-            )
+            if spec.benchmark == AVERAGE:
+                b = _ratio_of_sums(data, key, base & defined)
+            elif spec.benchmark == PRIOR_YEAR_AVERAGE:
+                b = prior_bench[scale][key]
+            else:
+                b = float(spec.benchmark)
+            b *= spec.multiplier  # exact when 1: results of profiles without it are unchanged
             benchmarks[scale][key] = b
             bench[key][in_scale] = b
             if b > 0:
@@ -323,6 +395,90 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
     return result
 
 
+def prior_benchmarks(data: YearData, profile: Profile) -> dict[str, dict[str, float]]:
+    """Scale → indicator → year − 1's `"average"` (before any multiplier), for every
+    `"prior_year_average"` benchmark of the profile; statuses as this profile decides them.
+
+    Raises `PriorYearMissing` (Chinese, naming the indicator and the year) when year − 1 has no
+    evaluated enterprise of that scale with the indicator defined (methodology §3).
+    """
+    out: dict[str, dict[str, float]] = {}
+    if not profile.needs_prior_year():
+        return out
+    prior = data.prior
+    basis = None
+    if prior is not None:
+        basis = _statuses(prior, profile)[0] == _STATUS_EVALUATED
+    for scale, specs in profile.scales.items():
+        out[scale] = {}
+        for spec in specs:
+            if spec.benchmark != PRIOR_YEAR_AVERAGE:
+                continue
+            mask = np.zeros(0, dtype=bool)
+            if prior is not None and basis is not None:
+                in_scale = prior.scale_code == labels.SCALES.index(scale)
+                mask = in_scale & basis & (prior.denominators[spec.key] > 0)
+            if prior is None or not mask.any():
+                raise PriorYearMissing(
+                    labels.PRIOR_YEAR_MISSING.format(
+                        year=data.year,
+                        prior=data.year - 1,
+                        scale=scale,
+                        indicator=labels.INDICATORS[spec.key].name,
+                    )
+                )
+            out[scale][spec.key] = _ratio_of_sums(prior, spec.key, mask)
+    return out
+
+
+def scorable_years(years: list[int], profile: Profile, keep: int | None = None) -> list[int]:
+    """The years of `years` the profile can score from them: all of them, or — with a
+    `"prior_year_average"` benchmark — those whose year − 1 is there too. Multi-year views
+    (trends, histories) skip the others; `keep` (the year asked for) always stays, so scoring
+    it still refuses with the message naming indicator and year."""
+    if not profile.needs_prior_year():
+        return list(years)
+    present = set(years)
+    return [y for y in years if y - 1 in present or y == keep]
+
+
+def scored_mask(data: YearData, profile: Profile) -> np.ndarray:
+    """True for the rows the profile scores (评价 and 不定级), as `score_prepared` decides."""
+    return _statuses(data, profile)[0] != _STATUS_NOT_EVALUATED
+
+
+def year_averages(data: YearData, profile: Profile) -> dict[str, dict[str, float]]:
+    """Scale → indicator → the year's `"average"` (ratio of sums over its 评价 firms, §3) of
+    every indicator the profile uses: what next year's copied profile takes as fixed bases."""
+    basis = _statuses(data, profile)[0] == _STATUS_EVALUATED
+    out: dict[str, dict[str, float]] = {}
+    for scale, specs in profile.scales.items():
+        in_scale = basis & (data.scale_code == labels.SCALES.index(scale))
+        out[scale] = {
+            spec.key: _ratio_of_sums(data, spec.key, in_scale & ~np.isnan(data.values[spec.key]))
+            for spec in specs
+        }
+    return out
+
+
+def resolve_prior_benchmarks(data: YearData, profile: Profile) -> Profile:
+    """The profile with each `"prior_year_average"` replaced by its number (multiplier kept):
+    what an evaluation run freezes, so the run re-scores without year − 1's rows."""
+    found = prior_benchmarks(data, profile)
+    if not found:
+        return profile
+    scales = {
+        scale: tuple(
+            replace(spec, benchmark=found[scale][spec.key])
+            if spec.benchmark == PRIOR_YEAR_AVERAGE
+            else spec
+            for spec in specs
+        )
+        for scale, specs in profile.scales.items()
+    }
+    return replace(profile, scales=scales)
+
+
 def competition_rank(values: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """1 + the number of values strictly greater within the same group (ties share a rank).
 
@@ -373,6 +529,18 @@ def assign_tiers(
     return np.array(TIER_ORDER, dtype=object)[_vetoed(codes, np.asarray(veto, dtype=bool))]
 
 
+def tier_code_array(
+    rank: np.ndarray,
+    pool_size: np.ndarray,
+    tax_per_mu: np.ndarray,
+    veto: np.ndarray,
+    rule: TierRule,
+) -> np.ndarray:
+    """`assign_tiers` as codes 0–3 (A–D) rather than letters: the sensitivity runs tier
+    millions of firms, and letters would cost an object per firm."""
+    return _vetoed(_tier_codes(rank, pool_size, tax_per_mu, rule), veto)
+
+
 def round_tol(values: npt.ArrayLike) -> np.ndarray:
     """Values rounded to `TOLERANCE_DECIMALS`, as the engine compares, ranks and orders them."""
     return np.round(np.asarray(values, dtype=float), TOLERANCE_DECIMALS)
@@ -398,7 +566,7 @@ def _vetoed(codes: np.ndarray, veto: np.ndarray) -> np.ndarray:
     return np.where(veto & ((codes == 0) | (codes == 1)), 2, codes)
 
 
-def _pandas_type(arrow_type: pa.DataType) -> object:
+def pandas_type(arrow_type: pa.DataType) -> object:
     """Arrow → pandas: strings as pandas' `str`, integers nullable whatever a year holds."""
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         return _STR
@@ -423,7 +591,9 @@ def _pool_codes(raw: np.ndarray, label: Callable[[int], str]) -> tuple[np.ndarra
     return codes.astype(np.int64), names
 
 
-def _statuses(data: YearData, profile: Profile) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _statuses(
+    data: YearData | PriorYear, profile: Profile
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Status codes, reason codes and reason texts (methodology §1): scale, land, 规下 minimum."""
     profile_scales = [labels.SCALES.index(s) for s in profile.scales]
     in_profile = np.isin(data.scale_code, profile_scales)
@@ -455,7 +625,7 @@ def _str_column(
     return pd.array(taken, dtype=_STR)
 
 
-def _ratio_of_sums(data: YearData, key: str, mask: np.ndarray) -> float:
+def _ratio_of_sums(data: YearData | PriorYear, key: str, mask: np.ndarray) -> float:
     """Σnumerator / Σdenominator over `mask` (NaN when nothing qualifies)."""
     den = float(np.sum(data.denominators[key], where=mask))
     if den <= 0:
@@ -520,7 +690,7 @@ def _bonus(
     items["bonus_water"] = _first_row_reached(water_multiple, rule.water)
     for array in items.values():
         array[~eligible] = 0.0
-    bonus = sum(items.values())
+    bonus = sum(items.values(), np.zeros(n))
     if rule.cap is not None:
         bonus = np.minimum(bonus, rule.cap)
     return items, bonus, water_multiple, talent_share

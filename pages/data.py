@@ -5,23 +5,27 @@ from __future__ import annotations
 import streamlit as st
 
 from muyun import formatting, importer, labels, queries
-from ui import admin, cache, filters, fmt
+from ui import admin, cache, filters, fmt, print_css
 
 filters.require_app()
 T = labels.DATA_TEXT
+PER_ROW = 4
 st.title(labels.PAGE_TITLES["data"])
 db = cache.database()
 
+st.caption(f":material/filter_alt_off: {labels.DATA_EXTRA['no_filters']}")
 st.subheader(T["holdings"])
 counts = queries.table_row_counts(db.reader())
-holdings = st.columns(len(counts))
-for column, (table, rows) in zip(holdings, counts.items(), strict=True):
+# Rows of four cards: eight or more tables side by side cut their names and counts.
+holdings = [c for _ in range(0, len(counts), PER_ROW) for c in st.columns(PER_ROW)]
+for column, (table, rows) in zip(holdings, counts.items(), strict=False):
     column.metric(labels.TABLE_NAMES[table], formatting.number(rows, 0, T["rows_unit"]))
 
 st.subheader(T["templates"])
 st.caption(T["templates_note"])
-template_cols = st.columns(len(labels.TABLE_NAMES))
-for column, (table, name) in zip(template_cols, labels.TABLE_NAMES.items(), strict=True):
+names = labels.TABLE_NAMES
+template_cols = [c for _ in range(0, len(names), PER_ROW) for c in st.columns(PER_ROW)]
+for column, (table, name) in zip(template_cols, names.items(), strict=False):
     path = importer.TEMPLATES_DIR / f"{table}.xlsx"
     if path.exists():
         column.download_button(
@@ -32,6 +36,7 @@ for column, (table, name) in zip(template_cols, labels.TABLE_NAMES.items(), stri
             on_click="ignore",
             icon=":material/download:",
             key=f"template_{table}",
+            width="stretch",
         )
     else:
         column.caption(T["template_missing"].format(name=name))
@@ -41,9 +46,10 @@ if admin.require("import", key="data") is not None:
     table = st.selectbox(
         T["table"],
         list(labels.TABLE_NAMES),
-        format_func=lambda t: labels.NAME_WITH_CODE.format(name=labels.TABLE_NAMES[t], code=t),
+        format_func=lambda t: labels.TABLE_NAMES[t],  # no raw table code such as "(enterprises)"
         key="data_table",
     )
+    print_css.uploader_in_chinese()
     upload = st.file_uploader(T["file"], type=["xlsx", "csv"], key="data_file")
     if upload is not None and st.button(T["import"], type="primary", key="data_import"):
         try:
@@ -53,6 +59,7 @@ if admin.require("import", key="data") is not None:
         else:
             cache.clear_data_caches()
             st.session_state["data_outcome"] = ("ok", upload.file_id, result)
+            st.rerun()  # the 库中数据 counts above were drawn before the import
     outcome = st.session_state.get("data_outcome")
     if outcome is not None and upload is not None and outcome[1] == upload.file_id:
         kind, _, detail = outcome

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from muyun import formatting, labels, queries
-from ui import cache, filters, fmt, policy_view, report_buttons, tables
+from ui import (
+    cache,
+    filters,
+    firm_charts,
+    fmt,
+    policy_view,
+    regional,
+    report_buttons,
+    tables,
+)
 
 T = labels.ENTERPRISE_TEXT
 f = filters.current()
@@ -33,6 +41,9 @@ codes = list(choices["credit_code"])
 # picker's previous choice whenever the URL names a different firm than last time.
 url_code = st.query_params.get("code", "")
 url_row = queries.firm_row(scored, url_code) if url_code else None
+# A search the URL's firm does not match shows the matches (or 无匹配), never the old firm.
+if search.strip() and url_code not in codes:
+    url_row = None
 if url_row is not None and url_code not in codes:
     codes.insert(0, url_code)
 if url_row is not None and st.session_state.get("ent_url_seen") != url_code:
@@ -45,7 +56,7 @@ if not codes:
 
 names = dict(zip(scored["credit_code"], scored["name"], strict=True))
 code = st.selectbox(
-    T["pick"].format(n=len(codes)),
+    T["pick"].format(n=formatting.number(len(codes), 0)),
     codes,
     format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
     key="ent_code",
@@ -55,6 +66,7 @@ if st.query_params.get("code") != code:
 st.session_state["ent_url_seen"] = code
 
 row = queries.firm_row(scored, code)
+assert row is not None  # `code` is one of the scored firms offered above
 # Streamlit's Markdown links "www.…", "http://…" and "a@b.c" found in plain text even after
 # escaping; invisible word joiners around ".", ":" and "@" keep an imported name plain text.
 st.subheader(fmt.escape_markdown(re.sub(r"([.:@])", "\u2060\\1\u2060", str(row["name"]))))
@@ -69,7 +81,7 @@ prev_total = queries.previous_total(history, f.year)
 
 tier = row["tier"]
 ranked_firm = row["status"] == labels.STATUS_EVALUATED
-cards = st.columns(4)
+cards = st.columns([3, 2, 2, 2])  # the tier card reads “A · 重点扶持类” in full
 cards[0].metric(
     labels.SCORE_HEADERS["tier"],
     (
@@ -119,7 +131,7 @@ else:
         column_config={
             "item": st.column_config.TextColumn(H["item"]),
             "value": tables.number_column(H["value"], digits=4),
-            "unit": st.column_config.TextColumn(H["unit"]),
+            "unit": st.column_config.TextColumn(H["unit"], width=115),  # 万元/吨标准煤 in full
             "benchmark": tables.number_column(H["benchmark"], digits=4),
             "weight": st.column_config.NumberColumn(H["weight"], format="%g"),
             "cap": st.column_config.NumberColumn(H["cap"], format="%g"),
@@ -140,40 +152,28 @@ else:
             hide_index=True,
             placeholder="—",
             column_config={
-                "indicator": st.column_config.TextColumn(C["indicator"]),
-                "unit": st.column_config.TextColumn(C["unit"]),
-                "value": tables.number_column(C["value"], digits=4),
-                "industry_average": tables.number_column(C["industry_average"], digits=4),
-                "a_entry": tables.number_column(C["a_entry"], digits=4),
+                "indicator": st.column_config.TextColumn(C["indicator"], width=120),
+                "unit": st.column_config.TextColumn(C["unit"], width=90),
+                "value": tables.number_column(C["value"], digits=2, width=80),
+                "industry_average": tables.number_column(C["industry_average"], width=80),
+                "a_entry": tables.number_column(C["a_entry"], width=90),
             },
         )
         st.caption(
             T["comparison_note"].format(pool=row["pool"], min_firms=queries.A_ENTRY_MIN_FIRMS)
         )
     with right:
-        radar = go.Figure()
-        axes = [*comparison["indicator"], comparison["indicator"].iloc[0]]
-        for column, name in labels.RADAR_SERIES.items():
-            values = [*comparison[column], comparison[column].iloc[0]]
-            radar.add_trace(go.Scatterpolar(r=values, theta=axes, name=name, fill="toself"))
-        radar.update_traces(opacity=0.6)
-        radar.update_layout(
-            height=360,
-            margin={"l": 40, "r": 40, "t": 30, "b": 30},
-            polar={"radialaxis": {"rangemode": "tozero"}},
-            legend={"orientation": "h"},
-        )
-        st.plotly_chart(radar, width="stretch")
-        st.caption(T["radar_note"])
+        firm_charts.score_rates(comparison)
 
 st.subheader(T["history"])
 if history.empty:
     st.caption(T["no_history"])
 else:
     HH = labels.HISTORY_HEADERS
-    left, right = st.columns([3, 2])
-    left.dataframe(
-        history,
+    # Table and chart one under the other: side by side the table's right columns were cut.
+    st.dataframe(
+        history.assign(tier=history["tier"].fillna("") + " " + history["tier_class"].fillna("")),
+        column_order=["year", "status", "total", "rank", "pool_size", "tier"],
         hide_index=True,
         placeholder="—",
         column_config={
@@ -186,23 +186,7 @@ else:
             "tier_class": st.column_config.TextColumn(HH["tier_class"]),
         },
     )
-    figure = go.Figure(
-        go.Scatter(
-            x=history["year"],
-            y=history["total"],
-            mode="lines+markers+text",
-            text=history["tier"].fillna(""),
-            textposition="top center",
-            hovertemplate=T["hover_history"],
-        )
-    )
-    figure.update_layout(
-        height=300,
-        margin={"l": 10, "r": 10, "t": 20, "b": 10},
-        xaxis_dtick=1,
-        yaxis_title=tables.header(HH["total"], labels.UNIT_POINTS),
-    )
-    right.plotly_chart(figure, width="stretch")
+    firm_charts.history(history)
 
 st.subheader(T["leases"])
 leases = cache.firm_leases(f.year, code)
@@ -227,6 +211,8 @@ else:
             "record_no": st.column_config.TextColumn(L["record_no"]),
         },
     )
+
+regional.firm_block(f.year, code, f.profile)  # early warning (issue 14)
 
 st.divider()
 st.subheader(T["report"])

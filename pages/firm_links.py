@@ -61,7 +61,7 @@ with st.expander(T["manage"], icon=":material/link:", expanded=False):
         if st.button(T["generate"], icon=":material/add_link:", key="fl_generate"):
             try:
                 made = firmlink.issue_missing(
-                    db, run.id, expires_at=firmlink.expiry_at_end_of(until), actor=account.username
+                    db, run.id, expires_at=firmlink.expiry_at_end_of(until), actor=account
                 )
             except firmlink.LinkError as exc:
                 st.error(exc.message)
@@ -73,7 +73,7 @@ with st.expander(T["manage"], icon=":material/link:", expanded=False):
             st.error(exc.message)
         else:
 
-            def links_file() -> bytes:
+            def links_file(secret: bytes = secret) -> bytes:
                 live = firmlink.live_links(db.reader(), run.id, secret=secret, base_url=base)
                 return firmlink.links_xlsx(live)
 
@@ -96,8 +96,12 @@ with st.expander(T["manage"], icon=":material/link:", expanded=False):
         )
         revoke_col, reissue_col = st.columns(2)
         if code and revoke_col.button(T["revoke"], icon=":material/link_off:", key="fl_revoke"):
-            count = firmlink.revoke(db, run.id, code, actor=account.username)
-            firm_portal.flash(T["revoked"].format(n=count) if count else T["nothing_revoked"])
+            try:
+                count = firmlink.revoke(db, run.id, code, actor=account)
+            except firmlink.LinkError as exc:
+                st.error(exc.message)
+            else:
+                firm_portal.flash(T["revoked"].format(n=count) if count else T["nothing_revoked"])
         if code and reissue_col.button(T["reissue"], icon=":material/autorenew:", key="fl_reissue"):
             try:
                 version = firmlink.reissue(
@@ -105,7 +109,7 @@ with st.expander(T["manage"], icon=":material/link:", expanded=False):
                     run.id,
                     code,
                     expires_at=firmlink.expiry_at_end_of(until),
-                    actor=account.username,
+                    actor=account,
                 )
             except firmlink.LinkError as exc:
                 st.error(exc.message)

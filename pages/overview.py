@@ -2,71 +2,108 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
 from muyun import formatting, labels, queries
-from ui import cache, filters
+from ui import briefing_button, cache, filters, method_legend, print_css
 
 T = labels.OVERVIEW_TEXT
+X = labels.OVERVIEW_EXTRA
 f = filters.current()
+prof = cache.load_profile(f.profile)
+print_css.apply()
 st.title(labels.PAGE_TITLES["overview"])
 st.caption(
-    T["scope"].format(
+    X["scope"].format(
         year=f.year,
         scale=f.scale,
         industries=labels.LIST_SEP.join(f.industries) or labels.FILTER_LABELS["all_industries"],
+        tiers=labels.LIST_SEP.join(f.tiers) or X["all_tiers"],
         towns=labels.LIST_SEP.join(f.towns) or labels.FILTER_LABELS["all_towns"],
     )
 )
+method_legend.render(prof, f.scale)
 
-data = cache.overview(f.year, f.profile, f.scale, f.industries, f.towns)
-now: queries.Kpis = data["kpis"]
-before: queries.Kpis | None = data["previous"]
+data = cache.overview(f.year, f.profile, f.scale, f.industries, f.towns, tiers=f.tiers)
+now = data["kpis"]
+before = data["previous"]
+trend = data["trend"]
+mix = data["tier_mix"]
+assert isinstance(now, queries.Kpis) and isinstance(trend, pd.DataFrame)
+assert isinstance(mix, pd.DataFrame) and (before is None or isinstance(before, queries.Kpis))
+# 规下 firms report no value added (data dictionary): no empty 亩均增加值 panel, say why instead.
+has_va = bool(trend["va_per_mu"].notna().any())
 K = labels.KPI_LABELS
 
 
-def kpi(column: DeltaGenerator, label: str, attr: str, digits: int, **kwargs: object) -> None:
-    """One card: this year's value (unit in the label) and its change against last year."""
-    value = getattr(now, attr)
+def card(
+    column: DeltaGenerator,
+    label: str,
+    value: float,
+    previous: float | None,
+    digits: int,
+    help: str | None = None,
+    colour: bool = True,
+) -> None:
+    """One card with its change against last year; no change reads 持平, never "↑ +0"."""
+    flat = previous is not None and round(value - previous, digits) == 0
     column.metric(
         label,
         formatting.number(value, digits),
-        formatting.delta(value, None if before is None else getattr(before, attr), digits),
-        **kwargs,
+        X["flat"] if flat else formatting.delta(value, previous, digits),
+        help=help,
+        delta_color="off" if flat or not colour else "normal",
+        delta_arrow="off" if flat else "auto",
     )
+
+
+def kpi(
+    column: DeltaGenerator, label: str, attr: str, digits: int, help: str | None = None
+) -> None:
+    """One card: this year's value (unit in the label) and its change against last year."""
+    previous = None if before is None else getattr(before, attr)
+    card(column, label, getattr(now, attr), previous, digits, help)
+
+
+def scoped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The scored year cut to every sidebar filter (the map, the change list of the briefing)."""
+    return queries.filter_scored(
+        frame, scale=f.scale, industries=f.industries, towns=f.towns, tiers=f.tiers
+    )
+
+
+years = cache.available_years()
+current_scope = scoped(cache.scored_year(f.year, f.profile))
+previous_scope = scoped(cache.scored_year(f.year - 1, f.profile)) if f.year - 1 in years else None
+briefing_button.render(f, data, current_scope, previous_scope)
 
 
 cards = [*st.columns(3), *st.columns(3)]
 for column, scale in zip(cards[:2], labels.SCALES, strict=True):
     previous = None if before is None else before.firms_by_scale[scale]
-    column.metric(
-        K["firms"].format(scale=scale),
-        formatting.number(now.firms_by_scale[scale], 0),
-        formatting.delta(now.firms_by_scale[scale], previous, 0),
-    )
+    card(column, K["firms"].format(scale=scale), now.firms_by_scale[scale], previous, 0)
 kpi(cards[2], K["land"].format(scale=f.scale), "land_mu", 0)
 kpi(cards[3], K["land_ha"].format(scale=f.scale), "land_hectare", 1)
 kpi(cards[4], K["tax_per_mu"].format(scale=f.scale), "tax_per_mu", 2, help=T["ratio_help"])
-kpi(cards[5], K["va_per_mu"].format(scale=f.scale), "va_per_mu", 2, help=T["ratio_help"])
+if has_va:
+    kpi(cards[5], K["va_per_mu"].format(scale=f.scale), "va_per_mu", 2, help=T["ratio_help"])
+else:
+    cards[5].caption(f":material/info: {X['no_va'].format(scale=f.scale)}")
 
 for column, tier in zip(st.columns(4), labels.TIERS, strict=True):
     previous = None if before is None else before.tiers[tier]
-    column.metric(
-        K["tier"].format(tier=tier, name=labels.TIER_CLASS[tier]),
-        formatting.number(now.tiers[tier], 0),
-        formatting.delta(now.tiers[tier], previous, 0),
-        delta_color="off",
-    )
+    label = K["tier"].format(tier=tier, name=labels.TIER_CLASS[tier])
+    card(column, label, now.tiers[tier], previous, 0, colour=False)
 if before is None:
     st.caption(T["no_previous"])
 
 left, right = st.columns(2)
 with left:
     st.subheader(T["tier_mix"])
-    mix = data["tier_mix"]
     if mix.empty:
         st.info(T["no_ranked"])
     else:
@@ -84,6 +121,9 @@ with left:
                 for tier, rows in mix.groupby("tier", sort=False)
             ]
         )
+        # Every industry named on the axis, at any width (plotly otherwise skips labels).
+        present = list(dict.fromkeys(mix["industry"]))
+        figure.update_xaxes(tickmode="array", tickvals=present, tickangle=-30)
         figure.update_layout(
             barmode="stack",
             yaxis_tickformat=".0%",
@@ -95,10 +135,9 @@ with left:
 
 with right:
     st.subheader(T["trend"])
-    trend = data["trend"]
-    keys = ["tax_per_mu", "va_per_mu"]
+    keys = ["tax_per_mu", "va_per_mu"] if has_va else ["tax_per_mu"]
     figure = make_subplots(
-        rows=2,
+        rows=len(keys),
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.14,
@@ -121,7 +160,7 @@ with right:
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     st.plotly_chart(figure, width="stretch")
 
-bars, table = st.columns(2)
+bars, table = st.columns([2, 3])  # the five-year table needs ~470 px
 with bars:
     st.subheader(T["tier_trend"])
     figure = go.Figure(
@@ -148,28 +187,27 @@ with bars:
 with table:
     st.subheader(T["trend_table"])
     digits = {"firms": 0, "land_mu": 1, "tax_per_mu": 2, "va_per_mu": 2}
+    if not has_va:
+        del digits["va_per_mu"]
     by_year = {
         str(year): [formatting.number(row[key], places) for key, places in digits.items()]
         for year, row in trend.set_index("year").iterrows()
     }
     st.dataframe(
         {labels.TREND_HEADERS["indicator"]: [labels.TREND_HEADERS[k] for k in digits], **by_year},
+        placeholder="—",
         hide_index=True,
-        column_config={year: st.column_config.TextColumn(alignment="right") for year in by_year},
+        column_config={
+            labels.TREND_HEADERS["indicator"]: st.column_config.TextColumn(width=150),
+            **{year: st.column_config.TextColumn(alignment="right", width=62) for year in by_year},
+        },
     )
 
 
 def draw_map() -> None:
     """Firms around their town centre on plain lon/lat axes: no tiles, so it works offline."""
-    scored = queries.filter_scored(
-        cache.scored_year(f.year, f.profile),
-        scale=f.scale,
-        industries=f.industries,
-        towns=f.towns,
-        tiers=f.tiers,
-    )
     centres = cache.towns()
-    points = queries.map_points(scored, centres)
+    points = queries.map_points(current_scope, centres)
     figure = go.Figure(
         [
             go.Scatter(

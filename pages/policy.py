@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from muyun import export, labels, policy, queries
-from ui import cache, filters, policy_view
+from ui import cache, filters, fmt, policy_view
 
 T = labels.POLICY_TEXT
 H = labels.POLICY_HEADERS
@@ -63,7 +63,7 @@ group = st.selectbox(
     key=f"pol_group_{by}",
 )
 behind = policy.firms_behind(frame, by, group or None)
-label = T["all_groups"] if group == ALL else group
+label = T["all_groups"] if group == ALL else fmt.escape_markdown(group)  # imported names
 st.markdown(f"**{T['firms_behind'].format(label=label, n=len(behind))}**")
 policy_view.firms_table(behind, "pol_firms")
 st.download_button(

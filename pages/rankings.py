@@ -1,4 +1,5 @@
-"""行业排名: the scored table for the filters, score distributions, pool sizes and exports."""
+"""行业排名: the scored table for the filters (last year's tier and rank beside), the method
+legend, tier changes since last year, score distributions, pool sizes and exports."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ from functools import partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from muyun import export, labels, queries
-from ui import cache, filters, fmt, report_buttons, tables
+from muyun import briefing, export, formatting, labels, queries
+from ui import cache, filters, fmt, method_legend, rank_changes, report_buttons, tables
 
 T = labels.RANKINGS_TEXT
+X = labels.RANKINGS_EXTRA
 f = filters.current()
 prof = cache.load_profile(f.profile)
 st.title(labels.PAGE_TITLES["rankings"])
 st.caption(T["scope"].format(year=f.year, scale=f.scale, profile=prof.name))
+method_legend.render(prof, f.scale)
 
 scored = cache.scored_year(f.year, f.profile)
+previous = (
+    cache.scored_year(f.year - 1, f.profile) if f.year - 1 in cache.available_years() else None
+)
 search_col, others_col = st.columns([3, 1])
 search = search_col.text_input(T["search"], key="rank_search", placeholder=T["search_placeholder"])
 show_all = others_col.toggle(T["show_unranked"], key="rank_show_unranked")
@@ -32,14 +38,34 @@ selected = queries.filter_scored(
 if not show_all:
     selected = queries.ranked(selected)
 
-table = queries.ranking_table(selected, prof, f.scale)
-st.caption(T["count"].format(n=len(table)))
+table = briefing.with_previous_year(queries.ranking_table(selected, prof, f.scale), previous)
+# Rank, tier, name and score first, so 综合得分 is on screen at 1280 px; the rest is optional.
+FIXED = ["rank", "tier", "name", "total"]
+optional = [c for c in table.columns if c not in FIXED]
+DEFAULT_SHOWN = ["tier_before", "rank_before", "tier_class", "industry", "town", "pool_size"]
+config = {
+    **tables.ranking_column_config(prof, f.scale),
+    "name": st.column_config.TextColumn(labels.SCORE_HEADERS["name"], pinned=True, width="large"),
+    "tier_before": st.column_config.TextColumn(X["tier_before"], width="small"),
+    "rank_before": tables.number_column(X["rank_before"], None, 0),
+}
+shown = st.multiselect(
+    X["columns"],
+    optional,
+    default=[c for c in DEFAULT_SHOWN if c in optional],
+    format_func=lambda c: str(config[c]["label"]) if c in config else labels.score_header(c),
+    key="rank_columns",
+    help=X["columns_help"],
+)
+order = [*FIXED, *[c for c in shown if c in optional]]
+st.caption(T["count"].format(n=formatting.number(len(table), 0)))
 event = st.dataframe(
     table,
     hide_index=True,
     placeholder="—",
     height=520,
-    column_config=tables.ranking_column_config(prof, f.scale),
+    column_order=order,
+    column_config=config,
     key="rank_table",
     on_select="rerun",
     selection_mode="single-row",
@@ -50,19 +76,22 @@ if event.selection.rows:
     if st.button(label, icon=":material/open_in_new:", key="rank_open_firm"):
         st.switch_page("pages/enterprise.py", query_params={"code": chosen["credit_code"]})
 
-stem = f"{f.year}_{f.scale}_{labels.PAGE_TITLES['rankings']}"
-excel_col, csv_col, _ = st.columns([1, 1, 4])
+stem = export.file_stem(
+    f.year, f.scale, f.industries, f.tiers, f.towns, labels.PAGE_TITLES["rankings"]
+)
+shown_table = table[order]
+excel_col, csv_col, _ = st.columns([1, 1, 3])
 excel_col.download_button(
     T["excel"],
-    data=partial(export.to_excel_bytes, table.copy()),
+    data=partial(export.to_excel_bytes, shown_table.copy(), rank_changes.header),
     file_name=f"{stem}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=rank_changes.XLSX_MIME,
     on_click="ignore",
     icon=":material/download:",
 )
 csv_col.download_button(
     T["csv"],
-    data=partial(export.to_csv_bytes, table.copy()),
+    data=partial(export.to_official_csv_bytes, shown_table.copy(), rank_changes.header),
     file_name=f"{stem}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -70,6 +99,16 @@ csv_col.download_button(
 )
 
 report_buttons.render_batch(f.year, list(queries.ranked(table)["credit_code"]), f.profile)
+
+changes = briefing.tier_changes(
+    queries.filter_scored(
+        scored, scale=f.scale, industries=f.industries, towns=f.towns, tiers=f.tiers
+    ),
+    None
+    if previous is None
+    else queries.filter_scored(previous, scale=f.scale, industries=f.industries, towns=f.towns),
+)
+rank_changes.render(changes, stem)
 
 ranked_scope = queries.ranked(
     queries.filter_scored(scored, scale=f.scale, industries=f.industries, towns=f.towns)

@@ -13,26 +13,30 @@ from __future__ import annotations
 import re
 import time
 from functools import partial
+from typing import Literal
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from muyun import formatting, labels, whatif
-from ui import admin, cache, filters, fmt, policy_view, tables, whatif_cache
+from muyun.profile import benchmark_text
+from ui import admin, cache, filters, fmt, policy_view, whatif_cache, whatif_views
+from ui.whatif_views import firm_table, tier_label
 
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
+UNIT_SUFFIX = f"（{labels.UNIT_FIRMS}）"
 P = labels.WHATIF_PARAMS
-BIND = "query-params"
+BIND: Literal["query-params"] = "query-params"
 CONTEXT_KEY = "wi_context"
 SETTINGS_KEY = "wi_settings"
 FLASH_KEY = "wi_flash"
 CELL_KEY = "wi_cell"
 MATRIX_KEY = "wi_matrix"
 ROBUST_KEY = "wi_rob_request"
-MATRIX_LABEL_PX = 130  # fixed widths: readable labels, and cells a browser test can click
-MATRIX_CELL_PX = 125
+MATRIX_LABEL_PX = 120  # fixed widths: readable labels, and cells a browser test can click
+MATRIX_CELL_PX = 95  # 120 + 4 × 95 px: the matrix fits the right column at 1280 px
 SCENARIO_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²"
 CELLS: list[str] = ["", *(b + a for b in labels.TIERS for a in labels.TIERS if a != b)]
 MOVER_COLUMNS = [
@@ -112,10 +116,6 @@ def share_link(params: dict[str, str]) -> str:
     return f"{st.context.url or ''}?{urlencode(query)}"
 
 
-def tier_label(tier: str) -> str:
-    return f"{tier} {labels.TIER_CLASS[tier]}"
-
-
 def cell_label(cell: str) -> str:
     if not cell:
         return T["cell_all"]
@@ -138,28 +138,6 @@ def pick_cell() -> None:
         st.session_state[CELL_KEY] = before + column if before != column else ""
 
 
-def column_config(columns: list[str]) -> dict[str, object]:
-    config: dict[str, object] = {}
-    for name in columns:
-        if name.startswith("total"):
-            config[name] = st.column_config.NumberColumn(H[name], format="%.2f")
-        elif name.startswith("rank"):
-            config[name] = st.column_config.NumberColumn(H[name], format="%d")
-        else:
-            config[name] = st.column_config.TextColumn(H.get(name, name))
-    return config
-
-
-def firm_table(frame: pd.DataFrame, columns: list[str], key: str) -> None:
-    st.dataframe(
-        frame[columns],
-        hide_index=True,
-        column_config=column_config(columns),
-        height=tables.table_height(len(frame), 320),
-        key=key,
-    )
-
-
 def sliders() -> whatif.Settings:
     """Draw the sliders (bound to the URL) and return the scenario they describe."""
     st.subheader(T["weights"])
@@ -179,16 +157,14 @@ def sliders() -> whatif.Settings:
             help=T["weight_help"].format(
                 name=indicator.name,
                 unit=indicator.unit,
-                benchmark=T["benchmark_average"]
-                if spec.benchmark == "average"
-                else f"{spec.benchmark:g}",
+                benchmark=benchmark_text(spec, T["benchmark_average"]),
                 cap=T["no_cap"] if spec.cap is None else f"{spec.cap:g}",
             ),
         )
         weights.append((spec.key, float(value)))
     total = sum(w for _, w in weights)
     if abs(total - 100.0) > 1e-9:
-        st.warning(T["weight_sum_note"].format(total=total), icon="⚖️")
+        st.warning(T["weight_sum_note"].format(total=total), icon=":material/balance:")
     else:
         st.caption(T["weight_sum_ok"].format(total=total))
 
@@ -240,7 +216,7 @@ def sliders() -> whatif.Settings:
         with st.expander(labels.WHATIF_FISCAL_TEXT["rates"], icon=":material/payments:"):
             st.caption(labels.WHATIF_FISCAL_TEXT["rates_help"])
             rates = policy_view.rate_sliders(prof.policy)
-    st.button(T["reset"], on_click=put, args=(base,), key="wi_reset", icon="↩️")
+    st.button(T["reset"], on_click=put, args=(base,), key="wi_reset", icon=":material/undo:")
     return whatif.Settings(
         weights=tuple(weights),
         a_pct=int(a_pct),
@@ -256,7 +232,9 @@ def results(pairs: pd.DataFrame) -> int:
     """Tier counts, migration matrix with its movers, D entries/exits, industries; returns moves."""
     counts = whatif.tier_counts(pairs)
     st.subheader(T["counts"])
-    for column, tier in zip(st.columns(len(labels.TIERS)), labels.TIERS, strict=True):
+    # Two by two: four cards in the right-hand column cut "D 倒逼转型升级类" at 1280 px.
+    cards = [*st.columns(2), *st.columns(2)]
+    for column, tier in zip(cards, labels.TIERS, strict=True):
         row = counts.loc[tier]
         column.metric(
             tier_label(tier),
@@ -270,6 +248,7 @@ def results(pairs: pd.DataFrame) -> int:
     matrix = whatif.migration_matrix(pairs).rename(index=tier_label)
     st.dataframe(
         matrix,
+        placeholder="—",
         key=MATRIX_KEY,
         on_select=pick_cell,
         selection_mode="single-cell",
@@ -277,7 +256,10 @@ def results(pairs: pd.DataFrame) -> int:
             "_index": st.column_config.TextColumn(T["matrix_corner"], width=MATRIX_LABEL_PX),
             **{
                 t: st.column_config.NumberColumn(
-                    f"→ {tier_label(t)}", format=f"%d {labels.UNIT_FIRMS}", width=MATRIX_CELL_PX
+                    T["matrix_to"].format(tier=t),
+                    format=f"%d {labels.UNIT_FIRMS}",
+                    width=MATRIX_CELL_PX,
+                    help=tier_label(t),
                 )
                 for t in labels.TIERS
             },
@@ -301,32 +283,19 @@ def results(pairs: pd.DataFrame) -> int:
     )
     left, right = st.columns(2)
     with left:
-        st.error(T["into_d"].format(n=len(into)), icon="🔻")
+        st.error(T["into_d"].format(n=len(into)), icon=":material/arrow_downward:")
         if not into.empty:
             firm_table(into, MOVER_COLUMNS[:7], "wi_into_d")
     with right:
-        st.success(T["out_of_d"].format(n=len(out_of)), icon="🔺")
+        st.success(T["out_of_d"].format(n=len(out_of)), icon=":material/arrow_upward:")
         if not out_of.empty:
             firm_table(out_of, MOVER_COLUMNS[:7], "wi_out_of_d")
 
-    st.subheader(T["industries"])
-    industries = whatif.industry_changes(whatif.narrow(pairs, f.industries, f.towns))
-    st.dataframe(
-        industries,
-        hide_index=True,
-        column_config={
-            name: st.column_config.TextColumn(H[name])
-            if name == "industry"
-            else st.column_config.NumberColumn(H[name], format="%d")
-            for name in industries.columns
-        },
-        key="wi_industries",
-    )
     return whatif.moved_count(pairs)
 
 
 def save_export_share(settings: whatif.Settings) -> None:
-    with st.expander(T["save_share"], icon="💾"):
+    with st.expander(T["save_share"], icon=":material/save:"):
         name_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
         name = name_col.text_input(T["name"], key="wi_name", max_chars=whatif.NAME_MAX)
         # Saved scenarios are shared with everyone, so only a logged-in administrator saves
@@ -362,7 +331,7 @@ def save_export_share(settings: whatif.Settings) -> None:
             mime="application/toml",
             on_click="ignore",
             key="wi_export",
-            icon="📄",
+            icon=":material/description:",
         )
         st.caption(T["share"])
         st.code(share_link(whatif.to_query(settings)), language=None)
@@ -386,6 +355,7 @@ def live_panel() -> None:
         if effect is not None:
             policy_view.fiscal_effect(effect, f.scale)
         moved = results(pairs)
+    whatif_views.industry_table(pairs, f)
     save_export_share(settings)
     st.caption(
         T["done"].format(
@@ -418,7 +388,11 @@ def saved_scenarios() -> None:
         T["load"], list(saved), format_func=lambda i: scenario_label(saved[i]), key="wi_load_id"
     )
     button_col.button(
-        T["load_button"], on_click=load, args=(saved[chosen],), key="wi_load", icon="📂"
+        T["load_button"],
+        on_click=load,
+        args=(saved[chosen],),
+        key="wi_load",
+        icon=":material/folder_open:",
     )
     st.caption(T["share_scenario"].format(id=chosen))
     st.code(share_link({whatif.SCENARIO_PARAM: str(chosen)}), language=None)
@@ -449,6 +423,7 @@ def saved_scenarios() -> None:
     counts.columns = [T["compare_first"], T["compare_second"], H["change"]]
     st.dataframe(
         counts,
+        placeholder="—",
         column_config={
             "_index": st.column_config.TextColumn(H["tier"]),
             **{
@@ -467,98 +442,6 @@ def saved_scenarios() -> None:
         firm_table(differing, MOVER_COLUMNS, "wi_cmp_diff")
 
 
-@st.fragment
-def robustness_panel() -> None:
-    """Random re-weighting of the current scenario, on request; cached per weight set."""
-    st.subheader(T["robustness"])
-    runs_col, spread_col, button_col = st.columns([1, 2, 1], vertical_alignment="bottom")
-    runs = runs_col.number_input(
-        T["runs"],
-        min_value=100,
-        max_value=5000,
-        value=whatif.ROBUSTNESS_RUNS,
-        step=100,
-        key="wi_rob_runs",
-    )
-    spread = spread_col.slider(
-        T["spread"],
-        min_value=1,
-        max_value=50,
-        value=round(whatif.ROBUSTNESS_SPREAD * 100),
-        key="wi_rob_spread",
-    )
-    st.caption(T["robustness_intro"].format(runs=int(runs), spread=spread))
-    current: whatif.Settings = st.session_state.get(SETTINGS_KEY, base)
-    if button_col.button(T["run"], key="wi_rob_run", type="primary", icon="🎲"):
-        st.session_state[ROBUST_KEY] = (
-            f.year,
-            f.profile,
-            f.scale,
-            current.key(),
-            int(runs),
-            int(spread),
-        )
-    request = st.session_state.get(ROBUST_KEY)
-    if request is None or request[:3] != (f.year, f.profile, f.scale):
-        return
-    if request[3] != current.key():
-        st.info(T["stale"])
-    started = time.perf_counter()
-    try:
-        result = whatif_cache.robustness(*request, whatif.ROBUSTNESS_SEED)
-    except whatif.SettingsError as exc:
-        st.error(str(exc))
-        return
-    seconds = time.perf_counter() - started
-
-    st.markdown(f"**{T['summary'].format(share=whatif.STABLE_SHARE)}**")
-    summary = result.summary.rename(index=tier_label)
-    st.dataframe(
-        summary,
-        column_config={
-            "_index": st.column_config.TextColumn(H["tier"]),
-            **{
-                c: st.column_config.NumberColumn(H[c], format="%d")
-                for c in ("firms", "stable", "unstable")
-            },
-        },
-        key="wi_rob_summary",
-    )
-    policy_view.robustness_spread(result.fiscal, result.runs)
-    borderline = whatif.borderline(result, f.industries, f.towns, f.tiers)
-    st.markdown(f"**{T['borderline'].format(share=whatif.STABLE_SHARE, n=len(borderline))}**")
-    if borderline.empty:
-        st.caption(T["no_borderline"])
-    else:
-        columns = [
-            "name",
-            "industry",
-            "tier",
-            "share_current",
-            *(f"share_{t}" for t in labels.TIERS),
-            "rank",
-            "rank_p5",
-            "rank_p95",
-            "total",
-            "town",
-            "credit_code",
-        ]
-        config = column_config(columns)
-        for name in columns:
-            if name.startswith("share_"):
-                config[name] = st.column_config.ProgressColumn(
-                    H[name], format="percent", min_value=0.0, max_value=1.0
-                )
-        st.dataframe(
-            borderline[columns],
-            hide_index=True,
-            column_config=config,
-            height=tables.table_height(len(borderline), 420),
-            key="wi_rob_borderline",
-        )
-    st.caption(T["robust_done"].format(runs=result.runs, firms=len(result.firms), seconds=seconds))
-
-
 context = (f.profile, f.scale)
 if st.session_state.get(CONTEXT_KEY) is None:
     open_link()
@@ -575,4 +458,4 @@ live_panel()
 st.divider()
 saved_scenarios()
 st.divider()
-robustness_panel()
+whatif_views.robustness_panel(f, base)

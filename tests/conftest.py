@@ -1,10 +1,15 @@
-"""Shared fixtures: one demo database built per test session (read-only use), and fresh stores."""
+"""Shared fixtures: one demo database built per test session (read-only use), fresh stores, and
+for the real-browser tests Chromium (`chromium_path`) and the app served on a private copy of
+the demo city (`demo_app`; other servers through `browser_support.streamlit_app`)."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import browser_support
 import pytest
 
 from muyun import db, demo
@@ -34,3 +39,22 @@ def empty_con():
     con = db.connect(":memory:")
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium for Playwright; skips the test without it (fails under CI)."""
+    return browser_support.require_chromium()
+
+
+@pytest.fixture(scope="module")
+def demo_app(
+    demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a private copy of the demo city: (base URL, server process),
+    one server per test module. The server log is `streamlit.log` beside the copy."""
+    workdir = tmp_path_factory.mktemp("browser")
+    db_copy = workdir / "demo.duckdb"
+    shutil.copy(demo_db_path, db_copy)
+    with browser_support.streamlit_app(db_copy, workdir / "streamlit.log") as served:
+        yield served

@@ -9,7 +9,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from muyun import accounts, db, labels
+from muyun import accounts, audit, db, labels
 from muyun.accounts import ROLE_ADMIN, ROLE_CLERK, Account, LoginRefused
 
 PASSWORD = "正确的密码-2024"
@@ -187,6 +187,13 @@ def test_cli_adds_an_account_with_the_password_from_the_environment(
     store = db.Database(path)
     try:
         assert accounts.authenticate(store, "zhang", passphrase, "x").display_name == "张三"
+        # The new account is in the audit chain (who, role), its password is not.
+        log = audit.log_frame(store.reader())
+        assert log["action"].tolist() == [labels.AUDIT_CHECK_TEXT["act_account_created"]]
+        assert log["subject"].iloc[0] == "zhang" and log["actor"].iloc[0].startswith("cli:")
+        assert ROLE_ADMIN in log["after_json"].iloc[0]
+        assert passphrase not in log.to_string() and "argon2" not in log.to_string()
+        assert audit.verify(store.reader()) == []
     finally:
         store.close()
 
@@ -204,5 +211,38 @@ def test_cli_carries_over_the_legacy_bcrypt_hash(
     store = db.Database(path)
     try:
         assert accounts.authenticate(store, "admin", "old-admin-password", "x").role == ROLE_ADMIN
+    finally:
+        store.close()
+
+
+def test_client_address_believes_forwarded_for_only_from_a_trusted_proxy() -> None:
+    proxies = accounts.trusted_proxies({accounts.TRUSTED_PROXIES_ENV: " 10.0.0.1, 10.0.0.2 "})
+    assert proxies == {"10.0.0.1", "10.0.0.2"}
+    # Behind the proxy: the visitor's own address, skipping proxy hops and spoofed left entries.
+    assert accounts.client_address("10.0.0.1", "1.2.3.4, 5.6.7.8, 10.0.0.2", proxies) == "5.6.7.8"
+    # Anybody else's header is ignored (it would let a guesser dodge the throttle).
+    assert accounts.client_address("9.9.9.9", "1.2.3.4", proxies) == "9.9.9.9"
+    assert accounts.client_address("10.0.0.1", None, proxies) == "10.0.0.1"
+    assert accounts.client_address("10.0.0.1", "1.2.3.4", frozenset()) == "10.0.0.1"
+
+
+def test_cli_account_on_the_default_store_builds_the_demo_city_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first command on a fresh machine must not leave an empty store for the app to serve."""
+    from muyun.cli import main
+
+    default = tmp_path / "data" / "muyun.duckdb"
+    monkeypatch.setattr(db, "DEFAULT_DB_PATH", default)
+    monkeypatch.delenv("MUYUN_DB", raising=False)
+    monkeypatch.setenv("MUYUN_NEW_PASSWORD", PASSWORD)
+    args = ["account", "add", "--username", "zhang", "--name", "张三", "--role", ROLE_ADMIN]
+    assert main(args) == 0
+    assert str(default) in capsys.readouterr().out
+    store = db.Database(default)
+    try:
+        firms = store.reader().execute("SELECT count(*) FROM enterprises").fetchall()[0][0]
+        assert firms > 1000
+        assert accounts.get_account(store.reader(), "zhang") is not None
     finally:
         store.close()

@@ -7,35 +7,18 @@ where a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import psutil
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM_ARGS, server_rss_mb
 
 from muyun import labels
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = ["overview", "rankings", "enterprise", "whatif", "land", "data"]
 MAX_RSS_MB = 500
 # Load times are printed, not asserted (speed targets belong to benchmarks, not timed tests);
@@ -47,85 +30,6 @@ RENDERED = """(title) => {
         && app.getAttribute('data-test-script-state') === 'notRunning'
         && h1 !== null && h1.innerText.trim() === title;
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
-def _server_rss_mb(process: subprocess.Popen) -> float:
-    root = psutil.Process(process.pid)
-    members = [root, *root.children(recursive=True)]
-    return sum(p.memory_info().rss for p in members) / 2**20
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def server(
-    demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on a free port, on a private copy of the demo city."""
-    workdir = tmp_path_factory.mktemp("browser")
-    db_copy = workdir / "demo.duckdb"
-    shutil.copy(demo_db_path, db_copy)
-    port = _free_port()
-    env = {**os.environ, "MUYUN_DB": str(db_copy)}
-    log = (workdir / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
-        yield url, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _settle(page, stem: str) -> None:
@@ -149,11 +53,11 @@ def _check_page(page, stem: str) -> None:
 
 
 def test_every_page_in_chromium(
-    chromium_path: Path, server: tuple[str, subprocess.Popen], capsys: pytest.CaptureFixture[str]
+    chromium_path: Path, demo_app: tuple[str, subprocess.Popen], capsys: pytest.CaptureFixture[str]
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    url, process = server
+    url, process = demo_app
     ARTIFACTS.mkdir(exist_ok=True)
     cold: dict[str, float] = {}
     warm: dict[str, float] = {}
@@ -200,7 +104,7 @@ def test_every_page_in_chromium(
             assert pdf.startswith(b"%PDF"), pdf[:20]
         browser.close()
 
-    rss = _server_rss_mb(process)
+    rss = server_rss_mb(process)
     with capsys.disabled():  # the CI log shows the measurements
         print("\npage load times (s): first visit / sidebar switch")
         for stem in PAGES:

@@ -8,64 +8,28 @@ without /usr/bin/chromium, except under CI (env CI), where a missing browser is 
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM_ARGS, streamlit_app
 
 from muyun import accounts, audit, evaluation, labels
 from muyun.db import Database
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 T = labels.EVAL_PAGE_TEXT
 L = labels.ADMIN_LOGIN_TEXT
 PASSWORD = "浏览器测试-密码-7"
+NOTICE_START = date.today() - timedelta(days=10)  # a 7-day notice that ended three days ago
 SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app !== null && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
 
 
 @pytest.fixture
@@ -91,39 +55,21 @@ def store(demo_db_path: Path, tmp_path: Path) -> tuple[Path, str, str]:
 
 @pytest.fixture
 def server(store: tuple[Path, str, str], tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    env = {**os.environ, "MUYUN_DB": str(store[0])}
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with streamlit_app(store[0], tmp_path / "streamlit.log") as served:
+        yield served
+
+
+def _fill_date(page, panel, label: str, day: date) -> None:
+    """Type a day into a Streamlit date input, one segment (year, month, day) at a time."""
+    for part, value in (
+        ("year", f"{day.year:04d}"),
+        ("month", f"{day.month:02d}"),
+        ("day", f"{day.day:02d}"),
+    ):
+        panel.get_by_role("spinbutton", name=f"{part}, {label}").click()
+        page.keyboard.type(value)
+    page.keyboard.press("Tab")
+    _settle(page)
 
 
 def _settle(page) -> None:
@@ -185,8 +131,10 @@ def test_official_walks_the_cycle(
         _expect_text(page, T["created"].format(run=1, year=2024))
         _no_exception(page)
 
-        # Notice: 7 days from today; the notice list downloads.
+        # Notice: 7 days that are already over (publishing waits for the end of the notice);
+        # the notice list downloads.
         panel = _tab(page, "notice")
+        _fill_date(page, panel, T["notice_start"], NOTICE_START)
         panel.get_by_role("button", name=T["notice_button"]).click()
         _expect_text(page, T["noticed"].format(run=1))
         panel = _tab(page, "notice")
@@ -198,6 +146,7 @@ def test_official_walks_the_cycle(
         panel = _tab(page, "objections")
         _pick(panel, T["firm"], objector)
         _settle(page)
+        _fill_date(page, panel, T["received"], NOTICE_START + timedelta(days=2))
         panel.get_by_label(T["grounds"]).fill("税务部门出具的完税证明显示税收少计")
         panel.get_by_role("button", name=T["register_button"]).click()
         _expect_text(page, "已登记异议 1")
@@ -245,6 +194,9 @@ def test_official_walks_the_cycle(
     with duckdb.connect(str(path), read_only=True) as con:
         run = evaluation.get_run(con, 1)
         assert run.stage == evaluation.STAGE_PUBLISHED
+        assert run.notice_start == NOTICE_START and run.notice_end < date.today()
+        received = con.execute("SELECT received FROM eval_objections").fetchall()
+        assert received == [(NOTICE_START + timedelta(days=2),)]
         result = evaluation.run_result(con, 1).set_index("credit_code")
         assert result.loc[objector, "tax"] == 99999
         assert result.loc[retiered, "override_tier"] == evaluation.NO_TIER

@@ -11,19 +11,14 @@ except under CI (env CI set), where a missing browser is a failure.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM_ARGS, streamlit_app
 from python_calamine import CalamineWorkbook
 
 from muyun import evaluation, evidence, firmlink, labels
@@ -33,10 +28,6 @@ from muyun.profile import profile_path
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 SECRET = "b" * 40
 ADMIN = Account("boss", "局长", ROLE_ADMIN)
 F = labels.FIRM_PAGE_TEXT
@@ -53,66 +44,11 @@ SETTLED = """(title) => {
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serving(db_path: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on the given database with the link secret; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "MUYUN_DB": str(db_path), firmlink.SECRET_ENV: SECRET}
-    with log_path.open("a") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert process.poll() is None, "streamlit exited"
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.read().strip() == b"ok":
-                            break
-                except OSError:
-                    assert time.monotonic() < deadline, "streamlit did not become healthy"
-                    time.sleep(0.3)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    """The app on the given database with the link secret; yields its URL."""
+    with streamlit_app(db_path, log_path, {firmlink.SECRET_ENV: SECRET}) as (url, _):
+        yield url
 
 
 def _settle(page, title: str) -> None:
@@ -147,7 +83,7 @@ def test_firm_disputes_with_a_file_then_reads_its_report(
     toml = profile_path("yongkang-default").read_text(encoding="utf-8")
     run_id = evaluation.create_run(db, 2024, toml, profile_id="yongkang-default", actor=ADMIN)
     evaluation.start_confirmation(db, run_id, actor=ADMIN)
-    firmlink.issue_missing(db, run_id, expires_at=datetime.now() + timedelta(days=30), actor="boss")
+    firmlink.issue_missing(db, run_id, expires_at=datetime.now() + timedelta(days=30), actor=ADMIN)
     links = firmlink.live_links(
         db.reader(), run_id, secret=SECRET.encode(), base_url="http://placeholder"
     )
@@ -220,7 +156,7 @@ def test_firm_disputes_with_a_file_then_reads_its_report(
         stored = evidence.load(evidence.root_for(db_path), row[2], "pdf")
         assert stored == PDF
         evaluation.start_notice(db, run_id, start=date.today(), days=5, actor=ADMIN)
-        evaluation.publish(db, run_id, actor=ADMIN)
+        evaluation.publish(db, run_id, actor=ADMIN, today=date.today() + timedelta(days=10))
         db.close()
 
         with serving(db_path, log) as url:

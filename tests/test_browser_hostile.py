@@ -7,64 +7,24 @@ what the browser shows for an exception, needs the real front end.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from browser_support import CHROMIUM_ARGS, streamlit_app
 
 from muyun import labels
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("test_browser", REPO / "tests" / "test_browser.py")
-browser = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(browser)
-chromium_path = browser.chromium_path
-
 URL_NAME = "https://www.evil.example/登录 admin@evil.example"
 
 
 def _serve(db_file: Path, workdir: Path) -> Iterator[str]:
-    port = browser._free_port()
-    env = {**os.environ, "MUYUN_DB": str(db_file)}
-    log = (workdir / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        browser._wait_healthy(url, process)
+    with streamlit_app(db_file, workdir / "streamlit.log") as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +49,7 @@ def test_url_like_name_is_plain_text_in_the_heading(chromium_path: Path, url_nam
 
     url, code, year = url_name_firm
     with sync_playwright() as p:
-        chrome = p.chromium.launch(executable_path=str(chromium_path), args=browser.CHROMIUM_ARGS)
+        chrome = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         page = chrome.new_page()
         page.goto(f"{url}/enterprise?code={code}&year={year}")
         heading = page.locator('[data-testid="stMain"] h3', has_text="evil").first
@@ -108,9 +68,7 @@ def test_corrupt_store_shows_only_the_neutral_message(chromium_path: Path, tmp_p
     bad.write_bytes(b"not a database " * 10_000)
     for url in _serve(bad, tmp_path):
         with sync_playwright() as p:
-            chrome = p.chromium.launch(
-                executable_path=str(chromium_path), args=browser.CHROMIUM_ARGS
-            )
+            chrome = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
             page = chrome.new_page()
             page.goto(url)
             alert = page.get_by_text(labels.STORE_ERROR_TEXT["page"])

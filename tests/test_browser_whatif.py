@@ -28,7 +28,7 @@ _spec.loader.exec_module(bench)
 
 pytestmark = pytest.mark.browser
 STEPS = 5
-MATRIX_LABEL_PX, MATRIX_CELL_PX = 130, 125  # the matrix column widths set in pages/whatif.py
+MATRIX_LABEL_PX, MATRIX_CELL_PX = 120, 95  # the matrix column widths set in pages/whatif.py
 
 
 @pytest.fixture

@@ -66,10 +66,11 @@ def test_notice_xlsx_has_the_public_columns_only_and_guards_formulas(run):
     database, run_id = run
     data = datasheet.notice_file(database.reader(), run_id, ".xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
-    assert rows[0] == ["企业名称", "统一社会信用代码", "行业", "镇街", "分类"]
+    assert rows[0] == ["企业名称", "统一社会信用代码", "行业", "镇街", "分类", "公示期"]
     names = [r[0] for r in rows[1:]]
     assert '\'=HYPERLINK("x")' in names
-    assert all(len(r) == 5 for r in rows)
+    assert all(len(r) == 6 for r in rows)
+    assert {r[5] for r in rows[1:]} == {"2025-03-01 至 2025-03-07"}
 
 
 def test_notice_pdf_names_the_period(run, tmp_path):

@@ -3,6 +3,7 @@ overrides, publication and who may do what."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import date
 from pathlib import Path
@@ -10,10 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from muyun import audit, db, evaluation, importer, labels, profile, report, scoring
+from muyun import audit, db, evaluation, importer, labels, policy, profile, report, scoring
 from muyun.accounts import ROLE_ADMIN, ROLE_CLERK, Account
 from muyun.cli import main as cli_main
-from muyun.cli.evaluation_cmd import export_table
 
 YEAR = 2024
 FIRM = {
@@ -225,7 +225,7 @@ def test_override_changes_that_firm_only_and_shows_in_exports_and_reports(pool_d
     for column in ("total", "rank", "pool_size"):
         pd.testing.assert_series_equal(after[column], before[column])
 
-    table = export_table(con, pool_run).set_index("credit_code")
+    table = evaluation.export_table(con, pool_run).set_index("credit_code")
     assert "安全生产一票否决" in table.loc[Y, "override"] and table.loc[Z, "override"] == ""
     assert set(table["stage"]) == {labels.EVAL_STAGES[0]}
     assert table.loc[Y, "tier"] == "C"
@@ -265,7 +265,10 @@ def test_publish_locks_the_run_and_one_run_per_year(pool_db, pool_run):
     evaluation.decide_objection(pool_db, objection, accept=False, reason="证明不足", actor=CLERK)
     with pytest.raises(evaluation.EvaluationError, match="无权"):
         evaluation.publish(pool_db, pool_run, actor=CLERK)
-    evaluation.publish(pool_db, pool_run, actor=ADMIN)
+    # The notice runs 2025-03-01 … 03-07: firms may object until its last day.
+    with pytest.raises(evaluation.EvaluationError, match="公示期满后（2025-03-08 起）"):
+        evaluation.publish(pool_db, pool_run, actor=ADMIN, today=date(2025, 3, 7))
+    evaluation.publish(pool_db, pool_run, actor=ADMIN, today=date(2025, 3, 8))
     con = pool_db.reader()
     assert evaluation.published_run(con, YEAR).id == pool_run
 
@@ -452,3 +455,140 @@ def test_copying_a_published_store_keeps_the_chain(pool_db, pool_run, tmp_path):
     con = db.connect(copy, read_only=True)
     assert audit.verify(con) == []
     con.close()
+
+
+REPEAT_POLICY = """
+[policy]
+illustrative = true
+source = "test"
+[policy.electricity_surcharge]
+D = 0.30
+repeat = { tier = "D", years = 3, rate = 0.40 }
+[policy.water_surcharge]
+base_price = 4.5
+D = 30
+[policy.land_tax_relief]
+rate = 6.0
+A = 100
+"""
+
+
+def test_published_report_escalates_on_the_published_tiers_of_earlier_years(tmp_path):
+    """X is A on the figures of 2022 and 2023 but was published as D (调档) both years: the
+    published 2024 report must apply the repeat rate, as the policy page and export do."""
+    database = db.Database(tmp_path / "repeat.duckdb")
+    strong = dict(tax=500, revenue=5000, electricity_10k_kwh=100.0)
+    with database.write() as cur:
+        for year in (2022, 2023):
+            insert(cur, [{**strong, "year": year}, *({**f, "year": year} for f in POOL[1:])])
+        insert(cur, [{**POOL[0], "electricity_10k_kwh": 100.0}, *POOL[1:]])
+    toml = POOL_PROFILE + REPEAT_POLICY
+    runs = {}
+    for year in (2022, 2023, 2024):
+        run_id = evaluation.create_run(database, year, toml, profile_id="repeat", actor=ADMIN)
+        evaluation.set_override(
+            database, run_id, X, tier="D", reason="否决", basis="b", actor=ADMIN
+        )
+        _noticed(database, run_id)
+        evaluation.publish(database, run_id, actor=ADMIN)
+        runs[year] = run_id
+    con = database.reader()
+    ctx = evaluation.report_context(con, runs[2024])
+    assert set(ctx.prior_tiers()) == {2022, 2023}
+    assert ctx.prior_tiers()[2023][X] == "D"
+    # The trend shows each earlier year's official (published) result, override included.
+    earlier = ctx.history[2023].set_index("credit_code").loc[X]
+    assert earlier["tier"] == "D" and earlier["computed_tier"] == "A"
+    money = policy.with_money(ctx.scored, ctx.profile, ctx.prior_tiers()).set_index("credit_code")
+    assert bool(money.loc[X, "repeat_escalated"])
+    assert money.loc[X, "electricity_surcharge"] == pytest.approx(100.0 * 0.40)
+    lines = report.build_report(ctx, X).money
+    assert any(str(0.4) in line for line in lines), lines
+    exported = evaluation.export_table(con, runs[2024]).set_index("credit_code")
+    assert exported.loc[X, "electricity_surcharge"] == pytest.approx(100.0 * 0.40)
+    database.close()
+
+
+def test_the_page_and_the_cli_hand_out_the_same_run_export(pool_db, pool_run, tmp_path):
+    evaluation.set_override(pool_db, pool_run, Y, tier="C", reason="否决", basis="b", actor=ADMIN)
+    con = pool_db.reader()
+    table = evaluation.export_table(con, pool_run)
+    csv_bytes = evaluation.export_bytes(table, ".csv")
+    xlsx_bytes = evaluation.export_bytes(table, ".xlsx")
+    pool_db.close()
+    for suffix, data in ((".csv", csv_bytes), (".xlsx", xlsx_bytes)):
+        out = tmp_path / f"run{suffix}"
+        argv = ["evaluation", "export", "--db", str(pool_db.path), "--run", str(pool_run)]
+        assert cli_main([*argv, "--out", str(out)]) == 0
+        if suffix == ".csv":
+            assert out.read_bytes() == data
+        else:
+            cli = pd.read_excel(out, engine="calamine")
+            page = pd.read_excel(io.BytesIO(data), engine="calamine")
+            pd.testing.assert_frame_equal(cli, page)
+            assert labels.EVAL_EXPORT_HEADERS["override"] in cli.columns
+    with pytest.raises(evaluation.EvaluationError):
+        evaluation.export_bytes(table, ".pdf")
+
+
+def test_cutting_off_the_tail_of_the_audit_log_is_found(pool_db, pool_run, capsys):
+    """Deleting the newest rows leaves a valid chain; the state they recorded does not."""
+    evaluation.set_override(pool_db, pool_run, Y, tier="C", reason="否决", basis="b", actor=ADMIN)
+    _noticed(pool_db, pool_run)
+    evaluation.publish(pool_db, pool_run, actor=ADMIN)
+    con = pool_db.reader()
+    assert audit.verify(con) == []
+    rows, last = audit.head(con)
+    assert rows == 4 and last == audit.log_frame(con)["hash"].iloc[-1]
+    pool_db.close()
+    assert cli_main(["audit", "verify", "--db", str(pool_db.path)]) == 0
+    assert last in capsys.readouterr().out
+    raw = db.connect(pool_db.path)
+    raw.execute("DELETE FROM audit_log WHERE id >= 2")  # override, notice, publish
+    problems = audit.verify(raw)
+    raw.close()
+    assert any("发布" in p and str(pool_run) in p for p in problems), problems
+    assert any("调档" in p and Y in p for p in problems), problems
+    assert cli_main(["audit", "verify", "--db", str(pool_db.path)]) == 1
+
+
+def test_an_objection_is_registered_only_within_the_notice_period(pool_db, pool_run):
+    _noticed(pool_db, pool_run)  # 2025-03-01 to 2025-03-07
+
+    def register(day: date) -> int:
+        return evaluation.register_objection(
+            pool_db,
+            pool_run,
+            X,
+            received=day,
+            channel=labels.EVAL_CHANNELS[0],
+            grounds="税收少计",
+            evidence=None,
+            actor=CLERK,
+        )
+
+    for day in (date(2025, 2, 28), date(2025, 3, 8)):
+        with pytest.raises(evaluation.EvaluationError, match="不在公示期"):
+            register(day)
+    assert register(date(2025, 3, 1)) and register(date(2025, 3, 7))
+    assert len(evaluation.objections(pool_db.reader(), pool_run)) == 2
+
+
+def test_an_exempt_firm_cannot_be_given_a_letter_but_a_graded_firm_can_go_to_no_tier(tmp_path):
+    database = db.Database(tmp_path / "exempt.duckdb")
+    with database.write() as cur:
+        insert(cur, [*POOL, dict(tax=500, revenue=900, exempt=True)])
+    run = evaluation.create_run(database, YEAR, POOL_PROFILE, profile_id="p", actor=ADMIN)
+    exempt = code(len(POOL))
+    with pytest.raises(evaluation.EvaluationError, match=r"不定级.*数据更正"):
+        evaluation.set_override(database, run, exempt, tier="A", reason="r", basis="b", actor=ADMIN)
+    evaluation.set_override(
+        database, run, exempt, tier=evaluation.NO_TIER, reason="r", basis="b", actor=ADMIN
+    )
+    evaluation.set_override(
+        database, run, Y, tier=evaluation.NO_TIER, reason="新投产", basis="第八条", actor=ADMIN
+    )
+    result = evaluation.run_result(database.reader(), run).set_index("credit_code")
+    assert pd.isna(result.loc[exempt, "tier"]) and pd.isna(result.loc[Y, "tier"])
+    assert result.loc[Y, "computed_tier"] == "A"
+    database.close()

@@ -34,11 +34,14 @@ def test_excel_has_chinese_headers_and_reads_back_with_calamine():
     frame = scored_rows()
     data = export.to_excel_bytes(frame)
     sheet = pd.read_excel(io.BytesIO(data), engine="calamine")
-    assert list(sheet.columns) == [labels.score_header(c) for c in frame.columns]
-    assert list(sheet.columns)[:3] == ["统一社会信用代码", "企业名称", "综合得分"]
-    assert "亩均税收得分" in sheet.columns and "亩均税收（万元/亩）" in sheet.columns
+    # Issue 13: the same headers with units as the page (综合得分（分）), not bare names.
+    assert list(sheet.columns) == [export.column_format(c).header for c in frame.columns]
+    assert list(sheet.columns)[:3] == ["统一社会信用代码", "企业名称", "综合得分（分）"]
+    assert "亩均税收得分（分）" in sheet.columns and "亩均税收（万元/亩）" in sheet.columns
     assert sheet["企业名称"].iloc[0] == "永康甲有限公司"
-    assert sheet["综合得分"].iloc[0] == 101.25 and pd.isna(sheet["综合得分"].iloc[1])
+    assert sheet["综合得分（分）"].iloc[0] == 101.25 and pd.isna(sheet["综合得分（分）"].iloc[1])
+    assert sheet["综合得分（分）"].iloc[2] == 0.33  # rounded like the page
+    assert sheet["一票否决"].tolist() == ["否", "是", "否"]
     assert sheet["行业排名"].iloc[:2].tolist() == [1, 2]
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert workbook.sheet_names == [labels.EXPORT_TEXT["sheet"]]
@@ -177,3 +180,36 @@ def test_headers_that_look_like_formulas_are_neutralised_too():
         io.BytesIO(export.to_excel_bytes(frame, header=lambda c: c)), engine="calamine"
     )
     assert list(sheet.columns) == ["'=1+1"]
+
+
+def test_excel_is_ready_to_hand_out_bold_frozen_header_filter_and_number_formats():
+    """Issue 13 item 2: bold frozen header row with autofilter, thousands separators, 2 decimals."""
+    data = export.to_excel_bytes(scored_rows())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = archive.read("xl/styles.xml").decode()
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<autoFilter" in sheet_xml and 'ref="A1:H4"' in sheet_xml
+    assert 'state="frozen"' in sheet_xml
+    assert 'formatCode="#,##0.00"' in styles and "<b/>" in styles
+
+
+def test_official_csv_has_chinese_headers_units_and_the_pages_rounding():
+    """Issue 13 item 2: no English keys and no raw floats such as -1.0526315789473684."""
+    frame = scored_rows().assign(
+        total=[101.25, -1.0526315789473684, 1 / 3], rd_intensity=[0.0452, None, 0.1]
+    )
+    text = export.to_official_csv_bytes(frame).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["统一社会信用代码", "企业名称", "综合得分（分）"]
+    assert rows[0][-1] == "研发经费支出占营业收入比重（%）"
+    assert [row[2] for row in rows[1:]] == ["101.25", "-1.05", "0.33"]
+    assert [row[-1] for row in rows[1:]] == ["4.52", "", "10"]
+    assert [row[5] for row in rows[1:]] == ["否", "是", "否"]
+    assert not any(c.isascii() and c.isalpha() for c in "".join(rows[0]))
+
+
+def test_file_stem_names_every_filter():
+    """Issue 13 item 2: a 门业·D·西城街道 export is named after its filters."""
+    stem = export.file_stem(2024, "规下", ("门业",), ("D",), ("西城街道",), "行业排名")
+    assert stem == "2024_规下_门业_D_西城街道_行业排名"
+    assert export.file_stem(2024, (), ("A", "B", "C"), "x/y") == "2024_A等3项_x-y"

@@ -16,7 +16,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from muyun import audit, evaluation, firmlink, labels
-from muyun.accounts import ROLE_ADMIN, Account
+from muyun.accounts import ROLE_ADMIN, ROLE_CLERK, Account
 from muyun.db import Database
 from muyun.profile import profile_path
 
@@ -63,7 +63,7 @@ def db(run_db_path: Path, tmp_path: Path) -> Iterator[Database]:
 def _issue(db: Database, run_id: int = 1, days: int = 30) -> dict[str, str]:
     """Links for every firm of the run; credit code → token."""
     firmlink.issue_missing(
-        db, run_id, expires_at=datetime.now() + timedelta(days=days), actor=ADMIN.username
+        db, run_id, expires_at=datetime.now() + timedelta(days=days), actor=ADMIN
     )
     links = firmlink.live_links(db.reader(), run_id, secret=SECRET, base_url=BASE)
     prefix = f"{BASE}/?{firmlink.TOKEN_PARAM}="
@@ -123,7 +123,7 @@ def test_every_firm_gets_a_working_link_bound_to_itself(db: Database) -> None:
     assert code not in token
     # Generating again keeps the links already sent.
     assert (
-        firmlink.issue_missing(db, 1, expires_at=datetime.now() + timedelta(days=9), actor="boss")
+        firmlink.issue_missing(db, 1, expires_at=datetime.now() + timedelta(days=9), actor=ADMIN)
         == 0
     )
     assert firmlink.check(db, token, secret=SECRET, client="10.0.0.1").credit_code == code
@@ -138,7 +138,7 @@ def test_every_kind_of_bad_token_is_refused_alike(db: Database) -> None:
     run_id, code, version, expires_at = _row(db, good)
     key, expiry, signature = good.split(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
-    firmlink.revoke(db, 1, y, actor="boss")
+    firmlink.revoke(db, 1, y, actor=ADMIN)
     bad = {
         "empty": "",
         "garbage": "not-a-token",
@@ -198,14 +198,14 @@ def test_revoke_stops_a_link_at_once_and_reissue_replaces_it(db: Database) -> No
     tokens = _issue(db)
     code, token = next(iter(tokens.items()))
     access = firmlink.check(db, token, secret=SECRET, client="c")
-    assert firmlink.revoke(db, 1, code, actor="boss") == 1
+    assert firmlink.revoke(db, 1, code, actor=ADMIN) == 1
     with pytest.raises(firmlink.LinkRefused):
         firmlink.check(db, token, secret=SECRET, client="c")
     # An action prepared before the revocation is refused too.
     with pytest.raises(firmlink.LinkRefused):
         firmlink.confirm_sheet(db, access, disputed_fields=[], comment="", evidence=None)
     assert (
-        firmlink.reissue(db, 1, code, expires_at=datetime.now() + timedelta(days=5), actor="boss")
+        firmlink.reissue(db, 1, code, expires_at=datetime.now() + timedelta(days=5), actor=ADMIN)
         == 2
     )
     new = _issue(db)[code]
@@ -216,9 +216,27 @@ def test_revoke_stops_a_link_at_once_and_reissue_replaces_it(db: Database) -> No
     status = firmlink.read_status(db.reader(), 1).set_index("credit_code")
     assert status.loc[code, "link_state"] == labels.FIRMLINK_STATES["live"]
     with pytest.raises(firmlink.LinkError):
-        firmlink.revoke(db, 1, "000000000000000000", actor="boss")
+        firmlink.revoke(db, 1, "000000000000000000", actor=ADMIN)
     with pytest.raises(firmlink.LinkError):
-        firmlink.issue_missing(db, 1, expires_at=datetime.now() - timedelta(days=400), actor="b")
+        firmlink.issue_missing(db, 1, expires_at=datetime.now() - timedelta(days=400), actor=ADMIN)
+
+
+def test_only_an_administrator_manages_links_whatever_the_page_shows(db: Database) -> None:
+    clerk = Account("li", "李经办", ROLE_CLERK)
+    code = firmlink.run_firms(db.reader(), 1)["credit_code"].iloc[0]
+    until = datetime.now() + timedelta(days=5)
+    with pytest.raises(firmlink.LinkError, match="无权"):
+        firmlink.issue_missing(db, 1, expires_at=until, actor=clerk)
+    with pytest.raises(firmlink.LinkError, match="无权"):
+        firmlink.issue_missing(db, 1, expires_at=until, actor="boss")  # type: ignore[arg-type]
+    assert firmlink.live_link_count(db.reader(), 1) == 0
+    _issue(db)
+    with pytest.raises(firmlink.LinkError, match="无权"):
+        firmlink.revoke(db, 1, code, actor=clerk)
+    with pytest.raises(firmlink.LinkError, match="无权"):
+        firmlink.reissue(db, 1, code, expires_at=until, actor=clerk)
+    status = firmlink.read_status(db.reader(), 1).set_index("credit_code")
+    assert status.loc[code, "link_state"] == labels.FIRMLINK_STATES["live"]
 
 
 def test_fifty_firms_confirming_at_once_lose_nothing(db: Database) -> None:
@@ -276,6 +294,44 @@ def test_fifty_firms_confirming_at_once_lose_nothing(db: Database) -> None:
     print(f"\n50 simultaneous confirmations: {wall:.2f} s wall, slowest {max(elapsed):.3f} s")
 
 
+def test_an_answer_and_its_link_event_commit_together_or_not_at_all(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = _issue(db)
+    (x, tx), (y, ty) = list(tokens.items())[:2]
+    access = firmlink.check(db, tx, secret=SECRET, client="c")
+    con = db.reader()
+
+    def counts(code: str) -> tuple[int, int, int]:
+        return tuple(
+            con.execute(sql, [code]).fetchall()[0][0]
+            for sql in (
+                "SELECT count(*) FROM eval_confirmations WHERE run_id = 1 AND credit_code = ?",
+                "SELECT count(*) FROM firm_link_events WHERE run_id = 1 AND credit_code = ? "
+                "AND event IN ('confirmed', 'disputed')",
+                "SELECT count(*) FROM audit_log WHERE run_id = 1 AND subject = ?",
+            )
+        )
+
+    def broken(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(firmlink, "_insert_event", broken)
+    with pytest.raises(OSError):
+        firmlink.confirm_sheet(db, access, disputed_fields=[], comment="", evidence=None)
+    assert counts(x) == (0, 0, 0)  # the answer and its audit row were rolled back with it
+    monkeypatch.undo()
+    firmlink.confirm_sheet(db, access, disputed_fields=["tax"], comment="有误", evidence=None)
+    assert counts(x) == (1, 1, 1)
+    # Revoked after the page was drawn: the click is refused and nothing at all is written.
+    late = firmlink.check(db, ty, secret=SECRET, client="c")
+    firmlink.revoke(db, 1, y, actor=ADMIN)
+    with pytest.raises(firmlink.LinkRefused):
+        firmlink.confirm_sheet(db, late, disputed_fields=[], comment="", evidence=None)
+    assert counts(y)[:2] == (0, 0)
+    assert audit.verify(con) == []
+
+
 def test_read_status_counts_a_firm_once_with_its_times(db: Database) -> None:
     tokens = _issue(db)
     (x, tx), (y, _) = list(tokens.items())[:2]
@@ -315,6 +371,13 @@ def test_objection_through_the_link_lands_in_the_review_queue(db: Database) -> N
     assert queue.loc[objection_id, "credit_code"] == code
     assert queue.loc[objection_id, "channel"] == firmlink.OBJECTION_CHANNEL
     assert queue.loc[objection_id, "registered_by"] == f"企业:{code}"
+    assert firmlink.firm_objection_count(db.reader(), access) == 1
+    status = firmlink.read_status(db.reader(), 1).set_index("credit_code")
+    assert status.loc[code, "objected_count"] == 1
+    # Revoked between the page run and the click: neither the objection nor its event is kept.
+    firmlink.revoke(db, 1, code, actor=ADMIN)
+    with pytest.raises(firmlink.LinkRefused):
+        firmlink.file_objection(db, access, grounds="再次异议", evidence=None)
     assert firmlink.firm_objection_count(db.reader(), access) == 1
     status = firmlink.read_status(db.reader(), 1).set_index("credit_code")
     assert status.loc[code, "objected_count"] == 1

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import accounts, evaluation, labels, profile
+from muyun import accounts, evaluation, evidence, labels, profile
 from muyun.db import Database
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -207,3 +207,70 @@ def test_a_large_city_picks_firms_by_search(store: Path, monkeypatch: pytest.Mon
     at.text_input(key="evaluation_override_firm_search").input(code[-8:]).run()
     picker = at.selectbox(key="evaluation_override_firm")
     assert len(picker.options) == 1 and code in picker.options[0]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def test_a_firms_dispute_shows_with_its_evidence_and_untrusted_text_stays_text(
+    store: Path,
+) -> None:
+    database = Database(store)
+    try:
+        text = profile.profile_path(profile.DEFAULT_PROFILE).read_text(encoding="utf-8")
+        run_id = evaluation.create_run(
+            database, 2024, text, profile_id=profile.DEFAULT_PROFILE, actor=ADMIN
+        )
+        code = evaluation.run_result(database.reader(), run_id)["credit_code"].iloc[0]
+        evaluation.start_confirmation(database, run_id, actor=ADMIN)
+        ref = evidence.store(PDF, "完税证明.pdf", root=evidence.root_for(store))
+        evaluation.record_confirmation(
+            database,
+            run_id,
+            code,
+            answer=evaluation.ANSWERS[1],
+            disputed_fields=["tax"],
+            comment="税收少计",
+            evidence=ref,
+            actor=evaluation.FIRM_ACTOR_PREFIX + code,
+        )
+    finally:
+        database.close()
+    at = new_app(PAGE, year="2024", step=T["tab_confirm"])
+    no_exception(at)
+    D = labels.DISPUTE_TEXT
+    assert D["heading"].format(count=1) in [m.value for m in at.markdown]
+    table = next(
+        d.value for d in at.dataframe if D["headers"]["comment"] in d.value.columns
+    ).set_index(D["headers"]["credit_code"])
+    assert table.loc[code, D["headers"]["comment"]] == "税收少计"
+    assert "税收" in table.loc[code, D["headers"]["fields"]]
+    buttons = [b.proto.label for b in at.get("download_button")]
+    assert D["download"].format(name=r"完税证明\.pdf") in buttons, buttons  # name as plain text
+
+
+def test_objection_grounds_are_shown_as_text_not_links(store: Path) -> None:
+    database = Database(store)
+    try:
+        text = profile.profile_path(profile.DEFAULT_PROFILE).read_text(encoding="utf-8")
+        run_id = evaluation.create_run(
+            database, 2024, text, profile_id=profile.DEFAULT_PROFILE, actor=ADMIN
+        )
+        code = evaluation.run_result(database.reader(), run_id)["credit_code"].iloc[-1]
+        evaluation.start_notice(database, run_id, start=date(2025, 3, 1), days=7, actor=ADMIN)
+        evaluation.register_objection(
+            database,
+            run_id,
+            code,
+            received=date(2025, 3, 2),
+            channel=labels.EVAL_CHANNELS[0],
+            grounds="[点此查看](http://evil.example) **紧急**",
+            evidence=None,
+            actor=evaluation.FIRM_ACTOR_PREFIX + code,
+        )
+    finally:
+        database.close()
+    at = login(new_app(PAGE, year="2024", step=T["tab_objections"]), "clerk")
+    no_exception(at)
+    line = next(m.value for m in at.markdown if "点此查看" in m.value)
+    assert "](http" not in line and "**紧急**" not in line, line

@@ -36,7 +36,7 @@ def run_db_path(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
         run_id = evaluation.create_run(db, 2024, toml, profile_id="yongkang-default", actor=ADMIN)
         evaluation.start_confirmation(db, run_id, actor=ADMIN)
         firmlink.issue_missing(
-            db, run_id, expires_at=datetime.now() + timedelta(days=30), actor=ADMIN.username
+            db, run_id, expires_at=datetime.now() + timedelta(days=30), actor=ADMIN
         )
     finally:
         db.close()
@@ -115,7 +115,7 @@ def test_every_bad_token_shows_the_same_neutral_page(app_db: Path) -> None:
     codes = list(tokens)
     x, y, z = codes[0], codes[1], codes[2]
     db = _database()
-    firmlink.revoke(db, 1, y, actor="boss")
+    firmlink.revoke(db, 1, y, actor=ADMIN)
     past = datetime(2025, 1, 1, 12, 0)
     with db.write() as cur:
         cur.execute("UPDATE firm_links SET expires_at = ? WHERE credit_code = ?", [past, z])
@@ -249,7 +249,7 @@ def test_after_publication_the_report_opens_and_counts_once(app_db: Path) -> Non
     evaluation.decide_objection(
         db, int(objections["id"].iloc[0]), accept=False, reason="经核实无误", actor=ADMIN
     )
-    evaluation.publish(db, 1, actor=ADMIN)
+    evaluation.publish(db, 1, actor=ADMIN, today=date.today() + timedelta(days=10))
     at = _firm_app(tokens[x])
     assert F["report_header"] in [h.value for h in at.header]
     at.button[0].click().run()

@@ -3,15 +3,18 @@ verbatim, every number comes from DuckDB, the list follows the engine and stored
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from muyun import accounts, db, importer, land, queries
+from muyun import accounts, db, importer, labels, land, queries
 from muyun.profile import load_profile, profile_path
 from muyun.scoring import score_year
 
@@ -66,16 +69,20 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
 
     assert _metric(at, "小微企业园").value == "35 个"
     assert _metric(at, "规划建筑面积").value == "325 万平方米"
-    assert _metric(at, "已建成").value == "26 个 · 214 万平方米"
-    assert _metric(at, "在建").value == "9 个 · 111 万平方米"
+    # Issue 13 item 7: the count is the card's value, the floor area under it (no cut text).
+    built = _metric(at, "已建成")
+    assert (built.value, built.delta) == ("26 个", "214 万平方米")
+    building = _metric(at, "在建")
+    assert (building.value, building.delta) == ("9 个", "111 万平方米")
     provincial = _metric(at, "累计省级认定（截至2022年）")
     star = _metric(at, "累计星级园区（截至2022年）")
     assert (provincial.value, provincial.proto.delta) == ("14 个", "2022年新增 1 个")
     assert (star.value, star.proto.delta) == ("6 个", "2022年新增 3 个")
     assert firms > 0 and _metric(at, "入驻企业").value == f"{firms:,} 家"
 
-    assert _metric(at, "累计提取").value == "1.2 亿元（12,000 万元）"
-    assert _metric(at, "累计使用").value == "0.94 亿元（9,400 万元）"
+    drawn, spent = _metric(at, "累计提取"), _metric(at, "累计使用")
+    assert (drawn.value, drawn.delta) == ("1.2 亿元", "12,000 万元")
+    assert (spent.value, spent.delta) == ("0.94 亿元", "9,400 万元")
     case = [s.value for s in at.success if "公开案例" in s.value]
     assert case and "4.75 万平方米 → 9.9 万平方米" in case[0] and "来源：" in case[0]
 
@@ -237,3 +244,42 @@ def test_only_administrators_edit_the_list(demo_db_copy, monkeypatch):
         ("notes", "", "已约谈"),
     }
     assert set(history["edited_by"]) == {"赵科员"} and set(history["credit_code"]) == {code}
+
+
+def test_next_years_targets_add_no_second_year_selector(demo_db_copy, monkeypatch):
+    """Issue 13 item 15: importing 2025's targets kept a second year picker on 2024's view."""
+    con = db.connect(demo_db_copy)
+    con.execute(
+        "INSERT INTO rectification_targets SELECT 2025, category, target_mu "
+        "FROM rectification_targets WHERE year = 2024"
+    )
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2024)
+    assert not any(s.key.startswith("land_year_") for s in at.selectbox if s.key)
+    assert _metric(at, "整治总面积（2024年）")
+
+
+def _plotly_array(values: list | dict) -> list:
+    """A trace's values as a list (plotly sends numbers as a typed array: dtype + base64)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def test_history_chart_includes_next_years_targets(demo_db_copy, monkeypatch):
+    """Issue 13 item 15: with 2025's targets imported (no projects yet) the history chart still
+    stopped at 2024; every year with data must be on it."""
+    con = db.connect(demo_db_copy)
+    con.execute(
+        "INSERT INTO rectification_targets SELECT 2025, category, target_mu "
+        "FROM rectification_targets WHERE year = 2024"
+    )
+    con.close()
+    at = _open(demo_db_copy, monkeypatch, 2024)
+    target_name = labels.LAND_TEXT["trend_target"]
+    years: set[int] = set()
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("name") == target_name:
+                years |= {int(x) for x in _plotly_array(trace["x"])}
+    assert 2025 in years and 2024 in years, sorted(years)

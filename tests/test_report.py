@@ -541,10 +541,18 @@ def test_context_reuses_given_scored_years(city_con, profile, monkeypatch):
 def test_batch_zip(city, city_con, profile):
     ctx = report.prepare_context(city_con, 2024, profile)
     codes = report.evaluated_codes(ctx, industry="车业")[:3]
-    blob = report.batch_zip(city_con, 2024, codes, profile, context=ctx)
+    steps: list[tuple[int, int]] = []
+    blob = report.batch_zip(
+        city_con, 2024, codes, profile, context=ctx, on_progress=lambda *a: steps.append(a)
+    )
+    assert steps == [(i, len(codes)) for i in range(1, len(codes) + 1)]  # the page's progress
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
         names = archive.namelist()
         assert "index.csv" in names
+        # Issue 13 item 2: the index an official opens speaks Chinese, with units.
+        index = pd.read_csv(io.BytesIO(archive.read("index.csv")), encoding="utf-8-sig")
+        assert list(index.columns[:3]) == ["统一社会信用代码", "企业名称", "行业"]
+        assert "综合得分（分）" in index.columns and labels.REPORT_FILE_HEADER in index.columns
         pdfs = [n for n in names if n.endswith(".pdf")]
         assert sorted(n.split("_")[0] for n in pdfs) == sorted(codes)
         assert all(archive.read(n).startswith(b"%PDF") for n in pdfs)
@@ -569,3 +577,15 @@ def test_demo_reports_match_engine_and_stay_small(demo_db_path, profile, tmp_pat
         assert len(pdf) < 1_000_000
         assert labels.DEMO_NOTICE[:8] in re.sub(r"\s+", "", _pdf_text(pdf, tmp_path))
     con.close()
+
+
+def test_small_firm_report_titles_its_bar_chart_as_bars(city, city_con, profile):
+    """Issue 13 item 9: 规下 has two indicators, drawn as bars — not under "指标雷达图"."""
+    small = city_con.execute(
+        "SELECT credit_code FROM enterprises WHERE year = 2024 AND scale = '规下' LIMIT 1"
+    ).fetchall()[0][0]
+    page = report.render_html(city_con, 2024, small, profile)
+    assert labels.REPORT_TEXT["section_charts_bars"] in page
+    assert labels.REPORT_TEXT["bars_title"] in page and "指标雷达图" not in page
+    big = report.render_html(city_con, 2024, city[1]["evil"], profile)
+    assert labels.REPORT_TEXT["radar_title"] in big

@@ -969,8 +969,9 @@ def test_cli_database_to_xlsx_leaves_the_file_alone(tmp_path, capsys):
     )
     assert path.read_bytes() == before
     sheet = pd.read_excel(out, engine="calamine")
-    assert {"统一社会信用代码", "综合得分", "行业排名", "分类", "评价状态"} <= set(sheet.columns)
-    assert "亩均税收得分" in sheet.columns and "亩均税收（万元/亩）" in sheet.columns
+    headers = set(sheet.columns)
+    assert {"统一社会信用代码", "综合得分（分）", "行业排名", "分类", "评价状态"} <= headers
+    assert "亩均税收得分（分）" in sheet.columns and "亩均税收（万元/亩）" in sheet.columns
     assert set(sheet["一票否决"]) == {"否"}
     assert sheet["行业排名"].tolist() == [1, 2, 3, 4, 5, 6]
     assert "黄岩区" in capsys.readouterr().out

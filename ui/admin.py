@@ -8,6 +8,8 @@ store, so a reload or a new tab gives no fresh tries.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from muyun import accounts, labels
@@ -19,10 +21,13 @@ LOCAL_CLIENT = "local"
 
 
 def client_address() -> str:
-    """The browser's address as the server saw it ("local" for this machine)."""
+    """The browser's address as the server saw it ("local" for this machine), or as a trusted
+    reverse proxy reports it (`MUYUN_TRUSTED_PROXIES`, see `accounts.client_address`)."""
     address = st.context.ip_address
     # Only a real address string counts (the test harness hands back a stand-in object).
-    return address if isinstance(address, str) and address else LOCAL_CLIENT
+    peer = address if isinstance(address, str) and address else LOCAL_CLIENT
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    return accounts.client_address(peer, forwarded, accounts.trusted_proxies(os.environ))
 
 
 def current_account() -> Account | None:

@@ -25,6 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from muyun import demo, evaluation, labels, policy, profile, queries, report, scoring
 from muyun.db import Database, db_path, explicitly_configured, require_existing
+from muyun.method_lab import profiles
 
 CACHE_TTL_S = 3600
 # A report context holds a year and the four before it, scored (~15 MB with the demo city).
@@ -48,16 +49,69 @@ def database() -> Database:
     return Database(path)
 
 
-@st.cache_resource
 def load_profile(name: str) -> profile.Profile:
-    """A shipped profile by its file stem (profiles are immutable, so one copy serves all)."""
+    """A shipped profile by its file stem, or one saved in the method lab (`saved:<stem>`,
+    its latest version)."""
+    if name.startswith(profiles.SAVED_PREFIX):
+        return _saved_profile(name.removeprefix(profiles.SAVED_PREFIX))
+    return _shipped_profile(name)
+
+
+@st.cache_resource
+def _shipped_profile(name: str) -> profile.Profile:
+    """A shipped profile (profiles are immutable, so one copy serves all)."""
     return profile.load_profile(profile.profile_path(name))
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
+def _saved_profile(stem: str) -> profile.Profile:
+    """A saved profile's latest version (dropped with the data caches after every save)."""
+    return profiles.load_saved(database().reader(), stem)
+
+
+def check_prior_year(year: int, profile_name: str) -> None:
+    """Raise `scoring.PriorYearMissing` when the profile cannot score the year for want of
+    year − 1 (cheap: the prepared year and its prior are cached)."""
+    prof = load_profile(profile_name)
+    if prof.needs_prior_year():
+        scoring.prior_benchmarks(year_data(int(year)), prof)
+
+
+def profile_text(name: str) -> str:
+    """The TOML text of a shipped or saved profile (what an evaluation run freezes)."""
+    if name.startswith(profiles.SAVED_PREFIX):
+        return profiles.saved_toml(database().reader(), name.removeprefix(profiles.SAVED_PREFIX))
+    return profile.profile_path(name).read_text(encoding="utf-8")
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
 def profile_names() -> dict[str, str]:
-    """Shipped profiles, file stem → display name (default first)."""
-    return profile.shipped_profiles()
+    """Shipped profiles, file stem → display name (default first), then the profiles saved in
+    the method lab (`saved:<stem>` → name and version)."""
+    names = profile.shipped_profiles()
+    suffix = labels.METHOD_LAB_TEXT["saved_suffix"]
+    for stem, (version, name) in profiles.saved_profiles(database().reader()).items():
+        names[f"{profiles.SAVED_PREFIX}{stem}"] = name + suffix.format(version=version)
+    return names
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def profile_years() -> dict[str, tuple[int, ...]]:
+    """Profile key → the years it states (empty: any year), for the year's default profile."""
+    return {name: load_profile(name).years for name in profile_names()}
+
+
+def year_profile(year: int, default: str) -> str:
+    """The profile the year filter picks by default: the first one (shipped default first)
+    stating this year; else `default` when it applies to any year or this one; else the first
+    profile that applies; else `default`."""
+    years = profile_years()
+    stating = [name for name, stated in years.items() if int(year) in stated]
+    if stating:
+        return stating[0]
+    if not years.get(default) or int(year) in years[default]:
+        return default
+    return next((name for name, stated in years.items() if not stated), default)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
@@ -153,7 +207,8 @@ def scored_year(year: int, profile_name: str, basis: str | None = None) -> pd.Da
 def scored_years(profile_name: str, basis: str | None = None) -> dict[int, pd.DataFrame]:
     """Every available year scored under a profile (each year cached on its own)."""
     basis = basis or current_basis()
-    return {year: scored_year(year, profile_name, basis) for year in available_years()}
+    years = scoring.scorable_years(available_years(), load_profile(profile_name))
+    return {year: scored_year(year, profile_name, basis) for year in years}
 
 
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
@@ -173,9 +228,10 @@ def overview(
     industries: tuple[str, ...],
     towns_: tuple[str, ...],
     basis: str | None = None,
+    tiers: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """The overview page's figures (see `_overview`) on the session's basis."""
-    return _overview(year, profile_name, scale, industries, towns_, basis or current_basis())
+    return _overview(year, profile_name, scale, industries, towns_, basis or current_basis(), tiers)
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
@@ -186,14 +242,17 @@ def _overview(
     industries: tuple[str, ...],
     towns_: tuple[str, ...],
     basis: str,
+    tiers: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """The overview page's figures for a selection: KPIs of the year and the year before,
-    the tier mix by industry and the five-year trend (small frames, cheap to copy)."""
+    the tier mix by industry and the five-year trend (small frames, cheap to copy). A tier
+    filter keeps the firms of those tiers in each year (issue 13: every figure obeys it)."""
     years = available_years()
 
     def selected(frame: pd.DataFrame) -> pd.DataFrame:
-        return queries.filter_scored(frame, industries=industries, towns=towns_)
+        return queries.filter_scored(frame, industries=industries, towns=towns_, tiers=tiers)
 
+    years = scoring.scorable_years(years, load_profile(profile_name), keep=year)
     frames = {y: selected(scored_year(y, profile_name, basis)) for y in years}
     previous = frames.get(year - 1)
     of_scale = queries.filter_scored(frames[year], scale=scale)
@@ -250,7 +309,12 @@ def live_report_context(year: int, profile_name: str) -> report.ReportContext:
         year,
         load_profile(profile_name),
         data=year_data(year),
-        scored_years={y: live_year(y, profile_name) for y in report.trend_years(con, year)},
+        scored_years={
+            y: live_year(y, profile_name)
+            for y in scoring.scorable_years(
+                report.trend_years(con, year), load_profile(profile_name), keep=year
+            )
+        },
     )
 
 
@@ -258,7 +322,7 @@ def live_report_context(year: int, profile_name: str) -> report.ReportContext:
 def prior_tiers(year: int, profile_name: str) -> dict[int, pd.Series]:
     """Live mode: the tiers of the years the repeat escalation looks back on (§9), scored under
     the same profile from the cached scored years; a year without data breaks every run."""
-    years = set(available_years())
+    years = set(scoring.scorable_years(available_years(), load_profile(profile_name)))
     wanted = [y for y in policy.prior_years(load_profile(profile_name), year) if y in years]
     return policy.tier_history({y: live_year(y, profile_name) for y in wanted})
 

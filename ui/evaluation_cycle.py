@@ -14,9 +14,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from muyun import audit, datasheet, evaluation, export, labels, profile
+from muyun import audit, datasheet, evaluation, labels, profile
 from muyun.accounts import Account
-from muyun.cli.evaluation_cmd import export_table
 from ui import cache
 
 T = labels.EVAL_PAGE_TEXT
@@ -173,7 +172,9 @@ def publish_tab(
     left, right = st.columns(2)
     left.download_button(
         T["export_csv"],
-        data=lambda: export.to_csv_bytes(export_table(cache.database().reader(), run.id)),
+        data=lambda: evaluation.export_bytes(
+            evaluation.export_table(cache.database().reader(), run.id), ".csv"
+        ),
         file_name=f"{stem}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -181,19 +182,14 @@ def publish_tab(
     )
     right.download_button(
         T["export_xlsx"],
-        data=lambda: export.to_excel_bytes(
-            export_table(cache.database().reader(), run.id),
-            header=_export_header,
+        data=lambda: evaluation.export_bytes(
+            evaluation.export_table(cache.database().reader(), run.id), ".xlsx"
         ),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",
         key="evaluation_export_xlsx",
     )
-
-
-def _export_header(column: str) -> str:
-    return labels.EVAL_EXPORT_HEADERS.get(column) or labels.score_header(column)
 
 
 def audit_tab(con: duckdb.DuckDBPyConnection, run: evaluation.Run) -> None:
@@ -204,6 +200,7 @@ def audit_tab(con: duckdb.DuckDBPyConnection, run: evaluation.Run) -> None:
             st.error(problem, icon=":material/gpp_bad:")
     else:
         st.success(T["audit_ok"], icon=":material/verified_user:")
+        st.caption(labels.AUDIT_CHECK_TEXT["head"].format(hash=audit.head(con)[1]))
     log = audit.log_frame(con, run.id)
     st.dataframe(_audit_view(log), hide_index=True, width="stretch")
     st.download_button(

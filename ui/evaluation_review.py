@@ -9,6 +9,7 @@ inline.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import duckdb
@@ -18,7 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from muyun import datasheet, evaluation, evidence, export, labels
 from muyun.accounts import Account
-from ui import cache
+from ui import cache, fmt
 from ui.evaluation_cycle import done, refused
 
 T = labels.EVAL_PAGE_TEXT
@@ -117,6 +118,7 @@ def confirmation_tab(
         )
 
     firms = _firms(con, run.id)
+    _disputes(firms, run)
     st.markdown(T["sheet_heading"])
     left, right = st.columns(2)
     with left:
@@ -174,6 +176,54 @@ def confirmation_tab(
             refused(error)
         else:
             done(T["answered"].format(code=code, answer=answer))
+
+
+def _disputes(firms: pd.DataFrame, run: evaluation.Run) -> None:
+    """The firms that disputed their sheet: fields, comment and their evidence file (a firm's
+    answer through its link arrives here; the file is offered back only as a download)."""
+    D = labels.DISPUTE_TEXT
+    disputed = firms.loc[firms["answer"] == evaluation.ANSWERS[1]]
+    if disputed.empty:
+        return
+    st.markdown(D["heading"].format(count=len(disputed)))
+    view = pd.DataFrame(
+        {
+            "credit_code": disputed["credit_code"],
+            "name": disputed["name"],
+            "fields": [
+                labels.LIST_SEP.join(_FIELD_NAMES.get(f, f) for f in json.loads(raw))
+                for raw in disputed["fields"]
+            ],
+            "comment": disputed["comment"],
+            "recorded_by": disputed["recorded_by"],
+        }
+    )
+    st.dataframe(view.rename(columns=D["headers"]), hide_index=True, width="stretch")
+    with_file = disputed.loc[disputed["evidence_sha256"].notna()]
+    if with_file.empty:
+        return
+    names = dict(zip(with_file["credit_code"], with_file["name"], strict=True))
+    code = st.selectbox(
+        D["pick"],
+        list(names),
+        format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
+        key="evaluation_dispute_file",
+    )
+    row = with_file.set_index("credit_code").loc[code]
+    root = evidence.root_for(cache.database().path)
+    sha = str(row["evidence_sha256"])
+    kind = evidence.stored_kind(root, sha)
+    if kind is None:
+        st.warning(labels.EVIDENCE_TEXT["missing"], icon=":material/warning:")
+        return
+    st.download_button(
+        D["download"].format(name=fmt.escape_markdown(str(row["evidence_name"]))),
+        data=lambda: evidence.load(root, sha, kind),
+        file_name=f"{sha[:16]}{evidence.KINDS[kind][0]}",
+        mime=evidence.KINDS[kind][1],
+        icon=":material/attach_file:",
+        key=f"evaluation_dispute_{run.id}_{code}",
+    )
 
 
 # ── 异议 ────────────────────────────────────────────────────────────────────────────────────
@@ -256,12 +306,14 @@ def _review(
     account: Account,
 ) -> None:
     code = str(row["credit_code"])
-    st.markdown(T["grounds_line"].format(grounds=row["grounds"]))
+    # Grounds and names are untrusted text (a firm types them through its link): shown
+    # literally, never as Markdown links or formatting.
+    st.markdown(T["grounds_line"].format(grounds=fmt.escape_markdown(str(row["grounds"]))))
     if isinstance(row["evidence_sha256"], str):
         root = evidence.root_for(cache.database().path)
         kind = str(row["evidence_kind"])
         st.download_button(
-            T["evidence_download"].format(name=row["evidence_name"]),
+            T["evidence_download"].format(name=fmt.escape_markdown(str(row["evidence_name"]))),
             data=lambda: evidence.load(root, str(row["evidence_sha256"]), kind),
             file_name=f"{row['evidence_sha256'][:16]}{evidence.KINDS[kind][0]}",
             mime=evidence.KINDS[kind][1],
@@ -269,7 +321,7 @@ def _review(
             key=f"evaluation_evidence_{objection_id}",
         )
     sheet = evaluation.firm_sheet(con, run.id, code)
-    with st.expander(T["sheet_of"].format(name=row["name"])):
+    with st.expander(T["sheet_of"].format(name=fmt.escape_markdown(str(row["name"])))):
         st.dataframe(sheet.rename(columns=T["sheet_headers"]), hide_index=True, width="stretch")
 
     fields = st.multiselect(

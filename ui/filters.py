@@ -5,8 +5,9 @@ view, e.g. `/rankings?year=2023&industry=杯业`. Each widget is bound to its qu
 (`bind="query-params"`, the key is the parameter name), so Streamlit itself seeds the widget
 from the URL, writes changes back, keeps the parameters across page switches and drops any value
 that is not one of the widget's options — only allow-listed plain values ever reach the app.
-The URL carries what the widget shows, so the tier filter shows plain letters (`?tier=D`) and
-the profile its display name. `basis` (正式发布 / 实时测算, `?basis=实时测算`) picks the published
+The URL carries what the widget shows, so the tier filter shows plain letters (`?tier=D`); the
+profile alone is kept by its stable id (`?profile=huangyan-2022`, see `_profile_picker`).
+`basis` (正式发布 / 实时测算, `?basis=实时测算`) picks the published
 evaluation run of the year or a live score of the current data (see `ui.cache.result_source`).
 """
 
@@ -24,6 +25,7 @@ from muyun.profile import DEFAULT_PROFILE
 from ui import cache
 
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+PROFILE_PARAM = "profile"
 
 
 @dataclass(frozen=True)
@@ -39,30 +41,41 @@ class Filters:
     basis: str = cache.BASIS_PUBLISHED
 
 
-def render_sidebar() -> Filters:
+def render_sidebar(disabled: bool = False) -> Filters:
     """Draw the filter widgets (seeded from and written back to the URL); returns the selection.
 
     The widget keys are the URL parameter names (year, scale, industry, tier, town, profile), so
-    no other page may use them as widget keys.
+    no other page may use them as widget keys. `disabled` greys them out on a page that shows
+    everything whatever the filters (数据管理), so no one believes they apply there.
     """
     years = cache.available_years()
     towns = tuple(cache.towns()["name"])
     profiles = cache.profile_names()
-    stems = tuple(profiles)
     text = labels.FILTER_LABELS
 
     with st.sidebar:
         st.header(text["header"])
         year = st.selectbox(
-            text["year"], years, index=len(years) - 1, key="year", bind="query-params"
+            text["year"],
+            years,
+            index=len(years) - 1,
+            key="year",
+            bind="query-params",
+            disabled=disabled,
         )
         scale = st.radio(
-            text["scale"], labels.SCALES, key="scale", horizontal=True, bind="query-params"
+            text["scale"],
+            labels.SCALES,
+            key="scale",
+            horizontal=True,
+            bind="query-params",
+            disabled=disabled,
         )
         industries = st.multiselect(
             text["industry"],
             labels.INDUSTRIES,
             key="industry",
+            disabled=disabled,
             placeholder=text["all_industries"],
             bind="query-params",
         )
@@ -70,21 +83,20 @@ def render_sidebar() -> Filters:
             text["tier"],
             labels.TIERS,
             key="tier",
+            disabled=disabled,
             placeholder=text["all_tiers"],
             help=labels.CLAUSE_SEP.join(f"{t} {name}" for t, name in labels.TIER_CLASS.items()),
             bind="query-params",
         )
         town_sel = st.multiselect(
-            text["town"], towns, key="town", placeholder=text["all_towns"], bind="query-params"
-        )
-        profile_name = st.selectbox(
-            text["profile"],
-            stems,
-            index=stems.index(DEFAULT_PROFILE) if DEFAULT_PROFILE in stems else 0,
-            format_func=lambda stem: profiles[stem],
-            key="profile",
+            text["town"],
+            towns,
+            key="town",
+            placeholder=text["all_towns"],
             bind="query-params",
+            disabled=disabled,
         )
+        profile_name = _profile_picker(text["profile"], profiles, int(year), disabled)
         basis = _basis_switch(int(year), str(profile_name))
 
     return Filters(
@@ -96,6 +108,44 @@ def render_sidebar() -> Filters:
         profile=str(profile_name),
         basis=basis,
     )
+
+
+def _profile_picker(label: str, profiles: dict[str, str], year: int, disabled: bool = False) -> str:
+    """The profile, kept in the URL by its stable id (file stem): `?profile=huangyan-2022`.
+
+    Why not `bind="query-params"` like the other filters: a bound selectbox writes its display
+    text into the URL, so a link built from the stem (a saved scenario's share link) was dropped
+    as unknown and opened the default profile. The URL seeds the choice once per session; a
+    link naming the display text (older links) still works; the stem is written back each run.
+    """
+    stems = tuple(profiles)
+    default = DEFAULT_PROFILE if DEFAULT_PROFILE in stems else stems[0]
+    # Profiles by year (issue 17): the year picks the profile that states it, and a profile
+    # stating other years gives way to it when the year changes.
+    default = cache.year_profile(year, default)
+    stated = cache.profile_years().get(str(st.session_state.get(PROFILE_PARAM, "")), ())
+    if stated and year not in stated:
+        st.session_state[PROFILE_PARAM] = default
+    if st.session_state.get(PROFILE_PARAM) not in stems:
+        requested = st.query_params.get(PROFILE_PARAM, "")
+        by_name = {name: stem for stem, name in profiles.items()}
+        st.session_state[PROFILE_PARAM] = (
+            requested if requested in stems else by_name.get(requested, default)
+        )
+    chosen = str(
+        st.selectbox(
+            label,
+            stems,
+            format_func=lambda stem: profiles[stem],
+            key=PROFILE_PARAM,
+            disabled=disabled,
+        )
+    )
+    if chosen == default:
+        st.query_params.pop(PROFILE_PARAM, None)
+    elif st.query_params.get(PROFILE_PARAM) != chosen:
+        st.query_params[PROFILE_PARAM] = chosen
+    return chosen
 
 
 def _basis_switch(year: int, profile_name: str) -> str:

@@ -8,6 +8,8 @@ access or draws the one neutral page and stops.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -120,12 +122,12 @@ def data_sheet(access: FirmAccess, run: Run) -> None:
     if answer is not None:
         st.info(
             T["answer_recorded"].format(
-                at=firmlink.local_text(answer["recorded_at"]), answer=answer["answer"]
+                at=firmlink.local_text(answer.recorded_at), answer=answer.answer
             ),
             icon=":material/task_alt:",
         )
-        if answer["fields"]:
-            names = labels.LIST_SEP.join(_field_label(f) for f in answer["fields"])
+        if answer.fields:
+            names = labels.LIST_SEP.join(_field_label(f) for f in answer.fields)
             st.caption(T["answer_fields"].format(fields=names))
     if run.stage != evaluation.STAGE_CONFIRM:
         st.caption(T["sheet_closed"])
@@ -175,6 +177,10 @@ def objection_form(access: FirmAccess, run: Run) -> None:
     filed = firmlink.firm_objection_count(con, access)
     if filed:
         st.info(T["objections_filed"].format(n=filed), icon=":material/gavel:")
+    start, end = run.notice_start, run.notice_end
+    if start and end and not start <= date.today() <= end:  # the service refuses it too
+        st.caption(labels.OBJECTION_PERIOD_TEXT["closed"].format(start=start, end=end))
+        return
     with st.form("firm_objection_form", clear_on_submit=True):
         grounds = st.text_area(T["grounds"], max_chars=TEXT_MAX, key="firm_grounds")
         upload = st.file_uploader(T["evidence"], type=EVIDENCE_TYPES, key="firm_objection_file")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from muyun import labels, land
+from muyun import labels, land, scoring
 from ui import cache
 
 CACHE_TTL_S = cache.CACHE_TTL_S
@@ -31,6 +31,26 @@ def year_view(year: int) -> land.YearView:
 def trend() -> pd.DataFrame:
     """Rectified land per year and category."""
     return land.trend(cache.database().reader())
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def trend_targets() -> pd.DataFrame:
+    """Each year's total target (year, year_target_mu) for every land year that has one.
+
+    `trend` carries targets only beside projects, so next year's targets imported ahead of its
+    projects dropped off the history chart (issue 13 item 15); those years are added here.
+    """
+    targets = land.trend_targets(trend())
+    extra = [
+        {"year": year, "year_target_mu": view.total_target_mu}
+        for year in land_years()
+        if year not in set(targets["year"])
+        and (view := year_view(year)).total_target_mu
+    ]
+    if not extra:
+        return targets
+    rows = pd.concat([targets, pd.DataFrame(extra)], ignore_index=True)
+    return rows.sort_values("year", ignore_index=True)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
@@ -63,7 +83,7 @@ def _low_efficiency(year: int, profile_name: str, basis: str) -> tuple[pd.DataFr
     scored = cache.scored_year(year, profile_name, basis)
     previous = (
         cache.scored_year(year - 1, profile_name, basis)
-        if year - 1 in cache.available_years()
+        if year - 1 in scoring.scorable_years(cache.available_years(), profile)
         else None
     )
     members = land.low_efficiency_list(cache.database().reader(), scored, profile, previous)

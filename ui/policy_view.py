@@ -51,7 +51,8 @@ def wan(value: float, digits: int = 2) -> str:
 
 def metrics(total: policy.Totals) -> None:
     """Relief cost, surcharge revenue, net and tiered firms, as four metrics."""
-    cards = st.columns(4)
+    # Three money cards on a row and the firm count under them: four in a row cut the values.
+    cards = [*st.columns(3), st.columns(3)[0]]
     cards[0].metric(T["metric_relief"], wan(total.land_tax_relief))
     cards[1].metric(T["metric_surcharge"], wan(total.surcharges))
     cards[2].metric(T["metric_net"], wan(total.policy_net))
@@ -83,13 +84,24 @@ def totals_table(table: pd.DataFrame, group_header: str, key: str) -> None:
 
 def firms_table(frame: pd.DataFrame, key: str) -> None:
     """The firms behind a figure, with their four columns (names shown as plain text)."""
-    columns = [c for c in FIRM_COLUMNS if c in frame.columns]
+    # On screen without the credit code (it is in the CSV), fixed widths and 万元 in the cells
+    # (issue 13): every money column fits at 1280 px instead of running off the right edge.
+    columns = [c for c in FIRM_COLUMNS if c in frame.columns and c != "credit_code"]
+    widths = {"name": 150, "tier": 40, "industry": 70, "town": 80}
     config: dict[str, ColumnConfig] = {
-        c: st.column_config.TextColumn(H[c]) for c in ("name", "tier", "industry", "town")
+        c: st.column_config.TextColumn(H[c], width=w, pinned=c == "name") for c, w in widths.items()
     }
-    config["credit_code"] = st.column_config.TextColumn(H["credit_code"])
-    config["repeat_escalated"] = st.column_config.CheckboxColumn(H["repeat"])
-    config.update(money_config())
+    config["repeat_escalated"] = st.column_config.CheckboxColumn(H["repeat"], width=70)
+    config.update(
+        {
+            column: st.column_config.NumberColumn(
+                H[column].removesuffix(f"（{WAN}）"),
+                format=f"%,.2f {WAN}",
+                width=110 if column == "land_tax_relief" else 95,
+            )
+            for column in policy.COLUMNS
+        }
+    )
     st.dataframe(
         frame[columns],
         hide_index=True,
@@ -124,17 +136,19 @@ def rate_sliders(rates: PolicyRates, key_prefix: str = "") -> dict[str, float]:
 def fiscal_effect(effect: whatif.FiscalEffect, scale: str) -> None:
     """Δ relief, Δ surcharges, Δ net and firms paying more / less, against the baseline."""
     st.subheader(W["heading"].format(scale=scale))
-    cards = st.columns(5)
+    # Two rows (3 + 2 cards): five side by side cut their labels and values in the page's
+    # right-hand column (issue 13); no change reads 0.00, not +0.00.
+    cards = [*st.columns(3), *st.columns(3)[:2]]
     for card, name, label_key in (
         (cards[0], "land_tax_relief", "relief"),
         (cards[1], "surcharges", "surcharges"),
         (cards[2], "policy_net", "net"),
     ):
         before = getattr(effect.before, name)
-        after = getattr(effect.after, name)
+        change = round(getattr(effect.after, name) - before, 2)
         card.metric(
             W[label_key],
-            f"{after - before:+,.2f} {WAN}",
+            f"{change:+,.2f} {WAN}" if change else f"{0:.2f} {WAN}",
             help=W["baseline_help"].format(value=formatting.number(before, 2)),
         )
     cards[3].metric(W["more"], formatting.number(effect.paying_more, 0, labels.UNIT_FIRMS))

@@ -59,16 +59,17 @@ def fiscal(
 ) -> whatif.FiscalEffect | None:
     """The fiscal effect of `after` against `before` (None: the profile has no `[policy]`)."""
     profile = cache.load_profile(profile_name)
-    if profile.policy is None:
+    base_rates = profile.policy
+    if base_rates is None:
         return None
-    rates = [
-        whatif.apply(profile, scale, whatif.Settings.from_key(key)).policy
+    before_rates, after_rates = (
+        whatif.apply(profile, scale, whatif.Settings.from_key(key)).policy or base_rates
         for key in (before, after)
-    ]
+    )
     return whatif.fiscal_effect(
         pairs(year, profile_name, scale, before, after),
-        rates[0],
-        rates[1],
+        before_rates,
+        after_rates,
         cache.prior_tiers(year, profile_name),
     )
 

@@ -11,7 +11,7 @@ import getpass
 import os
 import sys
 
-from muyun import accounts, db
+from muyun import accounts, db, demo
 from muyun.labels import ACCOUNT_CLI_TEXT as TEXT
 
 PASSWORD_ENV = "MUYUN_NEW_PASSWORD"
@@ -45,6 +45,14 @@ def _password() -> str | None:
     return first
 
 
+def _login_name() -> str:
+    """Who ran the command (the audit log's "who" for a new account)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def run_add(args: argparse.Namespace) -> int:
     """Create the account; 0 on success, 1 with a Chinese reason on stderr."""
     legacy = None
@@ -60,10 +68,20 @@ def run_add(args: argparse.Namespace) -> int:
             print(TEXT["mismatch"], file=sys.stderr)
             return 1
         password = entered
+    # The default file is the demo city the app builds on its first start: build it here too,
+    # or an account created first would leave an empty store that the app then serves.
+    if not db.explicitly_configured(args.db) and demo.ensure_demo_database(db.db_path()):
+        print(TEXT["demo_built"].format(path=db.db_path()))
     store = db.Database(args.db, read_only=False)
     try:
         account = accounts.create_account(
-            store, args.username, password, args.role, args.name, password_hash=legacy
+            store,
+            args.username,
+            password,
+            args.role,
+            args.name,
+            password_hash=legacy,
+            created_by=f"cli:{_login_name()}",
         )
     except accounts.AccountError as exc:
         print(exc.message, file=sys.stderr)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from muyun import audit, db
-from muyun.labels import AUDIT_TEXT
+from muyun.labels import AUDIT_CHECK_TEXT, AUDIT_TEXT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,14 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def verify(args: argparse.Namespace) -> int:
-    """0 when the chain is intact; 1 naming the first broken row (or a missing file)."""
+    """0 when the chain is intact and records every state of the cycle, printing its last hash;
+    1 naming the first broken row or each unrecorded state (or a missing file)."""
     if not Path(args.db).exists():
         print(AUDIT_TEXT["db_missing"].format(path=args.db), file=sys.stderr)
         return 1
     con = db.connect(args.db, read_only=True)
     try:
         problems = audit.verify(con)
-        rows = con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+        rows, last = audit.head(con)
     finally:
         con.close()
     if problems:
@@ -39,4 +40,5 @@ def verify(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 1
     print(AUDIT_TEXT["ok"].format(rows=rows))
+    print(AUDIT_CHECK_TEXT["head"].format(hash=last))
     return 0

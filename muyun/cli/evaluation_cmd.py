@@ -15,12 +15,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import duckdb
-import pandas as pd
-
-from muyun import datasheet, db, evaluation, export, labels, policy, profile
+from muyun import datasheet, db, evaluation, labels, profile
 from muyun.accounts import ROLE_ADMIN, Account
-from muyun.cli import score_cmd
 from muyun.labels import EVAL_CLI_TEXT
 
 T = EVAL_CLI_TEXT
@@ -207,32 +203,18 @@ def _publish(args: argparse.Namespace) -> int:
 @_guarded
 def _export(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
+    suffix = out.suffix.lower()
+    if suffix not in evaluation.EXPORT_SUFFIXES:
         raise evaluation.EvaluationError(T["bad_export_out"].format(suffix=out.suffix))
     database = _open(args.db)
     try:
         con = database.reader()
-        frame = export_table(con, args.run)
+        table = evaluation.export_table(con, args.run)
     finally:
         database.close()
-    if out.suffix.lower() == ".xlsx":
-        frame = score_cmd._for_officials(frame)
-    export.write_table(frame, out)
-    print(T["exported"].format(path=out, rows=len(frame)))
+    out.write_bytes(evaluation.export_bytes(table, suffix))
+    print(T["exported"].format(path=out, rows=len(table)))
     return 0
-
-
-def export_table(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
-    """The `muyun score` columns of the run's result (policy money from published tiers),
-    plus `override` and `stage`."""
-    run = evaluation.require_run(con, run_id)
-    prof = evaluation.run_profile(con, run_id)
-    result = evaluation.run_result(con, run_id)
-    if policy.enabled(prof):
-        prior = evaluation.published_tier_history(con, run.year - 1)
-        result = policy.with_money(result, prof, prior)
-    columns = list(score_cmd._columns(result, prof).columns)
-    return evaluation.export_frame(result, run, columns)
 
 
 @_guarded

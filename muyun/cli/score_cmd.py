@@ -16,39 +16,10 @@ import duckdb
 import pandas as pd
 
 from muyun import db, export, importer, labels, policy, profile, queries, scoring
+from muyun import results as results_table
 from muyun.labels import SCORE_CLI_TEXT
 
 # CSV/Excel columns: who, status, result, then the computation an official can redo by hand.
-_LEAD_COLUMNS = (
-    "year",
-    "credit_code",
-    "name",
-    "industry",
-    "scale",
-    "town",
-    "status",
-    "reason",
-    "land_own_mu",
-    "leased_in_mu",
-    "leased_out_mu",
-    "unregistered_lease_mu",
-    "land_mu",
-    "total",
-    "rank",
-    "pool",
-    "pool_size",
-    "tier",
-    "tier_before_veto",
-    "veto",
-    "exempt",
-)
-_TAIL_COLUMNS = (
-    *scoring.BONUS_COLUMNS,
-    "bonus",
-    "deduction_safety",
-    "deduction_env",
-    "deduction",
-)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
             key = "no_rows" if args.year is None else "no_year"
             return _fail(SCORE_CLI_TEXT[key].format(year=args.year))
         score_started = time.perf_counter()
-        results = [scoring.score_year(con, year, prof) for year in years]
+        try:
+            results = [scoring.score_year(con, year, prof) for year in years]
+        except scoring.PriorYearMissing as exc:
+            return _fail(str(exc))
         score_seconds = time.perf_counter() - score_started
         prior = _prior_tiers(con, prof, dict(zip(years, results, strict=True)))
     finally:
@@ -108,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     results = [policy.with_money(result, prof, prior) for result in results]
     for result in results:
         _print_summary(result)
-    table = pd.concat([_columns(r, prof) for r in results], ignore_index=True)
-    export.write_table(_for_officials(table) if out.suffix.lower() == ".xlsx" else table, out)
+    table = pd.concat([results_table.result_columns(r, prof) for r in results], ignore_index=True)
+    export.write_table(
+        results_table.flags_as_words(table) if out.suffix.lower() == ".xlsx" else table, out
+    )
     print(
         SCORE_CLI_TEXT["written"].format(
             path=out,
@@ -161,37 +137,18 @@ def _prior_tiers(
     """The tiers of the years the repeat escalation looks back on, under the same profile.
 
     Years already scored (an --input file's earlier years) are reused; the others are scored
-    from the same store when it holds them (a year it lacks breaks every run).
+    from the same store when it holds them (a year it lacks breaks every run, and so does one
+    the profile cannot score because its own year − 1 is missing).
     """
     available = set(queries.available_years(con))
     wanted = {y for year in scored for y in policy.prior_years(prof, year)} & available
-    frames = {y: scored[y] if y in scored else scoring.score_year(con, y, prof) for y in wanted}
+    frames: dict[int, pd.DataFrame] = {}
+    for y in sorted(wanted):
+        try:
+            frames[y] = scored[y] if y in scored else scoring.score_year(con, y, prof)
+        except scoring.PriorYearMissing:
+            continue
     return policy.tier_history(frames)
-
-
-def _columns(result: pd.DataFrame, prof: profile.Profile) -> pd.DataFrame:
-    """The exported columns: every indicator value, and benchmark/score/imputed of the used ones;
-    the four policy-money columns (万元) when the profile has `[policy]`."""
-    keys = prof.indicator_keys()
-    per_indicator = [
-        column for key in keys for column in (f"bench_{key}", f"score_{key}", f"imputed_{key}")
-    ]
-    money = list(policy.COLUMNS) if policy.enabled(prof) else []
-    columns = [
-        *_LEAD_COLUMNS,
-        *scoring.INDICATOR_FORMULAS,
-        *per_indicator,
-        *_TAIL_COLUMNS,
-        *money,
-    ]
-    return result[columns]
-
-
-def _for_officials(table: pd.DataFrame) -> pd.DataFrame:
-    """Excel for officials: 是/否 instead of True/False."""
-    words = {value: word for word, value in labels.YES_NO.items()}
-    flags = [c for c in table.columns if table[c].dtype == bool]
-    return table.assign(**{c: table[c].map(words) for c in flags})
 
 
 def _print_summary(result: pd.DataFrame) -> None:

@@ -23,6 +23,7 @@ FIRM_COLOUR = "#2166ac"
 AVERAGE_COLOUR = "#878787"
 GRID_COLOUR = "#d9d9d9"
 TEXT_COLOUR = "#333333"
+RADAR_MIN_AXES = 3  # fewer indicators make no polygon: paired bars instead
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def draw_radar(
 
     Fewer than three indicators make no polygon, so such scales get paired bars instead.
     """
-    if len(axes) < 3:
+    if len(axes) < RADAR_MIN_AXES:
         _draw_bars(canvas, width, height, axes, cap, legend)
         return
     outer, step = _radial_scale(axes, cap)

@@ -11,7 +11,13 @@ import html
 from typing import TYPE_CHECKING
 
 from muyun import labels
-from muyun.report_templates.charts import SvgCanvas, draw_radar, draw_trend, leading_span
+from muyun.report_templates.charts import (
+    RADAR_MIN_AXES,
+    SvgCanvas,
+    draw_radar,
+    draw_trend,
+    leading_span,
+)
 
 if TYPE_CHECKING:
     from muyun.report import ReportData, Table
@@ -124,7 +130,7 @@ def render(data: ReportData) -> str:
     if data.comparison is not None:
         parts += [heading("compare"), _table(data.comparison, numeric_from=2)]
         parts += [f'<p class="note">{_e(note)}</p>' for note in data.comparison_notes]
-    parts.append(heading("charts"))
+    parts.append(heading("charts" if len(data.radar) >= RADAR_MIN_AXES else "charts_bars"))
     parts.append(_charts(data))
     if data.gap.lines:
         parts += [heading("gap"), _list(data.gap.lines)]
@@ -152,7 +158,8 @@ def render(data: ReportData) -> str:
 def _charts(data: ReportData) -> str:
     figures = []
     if data.radar:
-        radar = SvgCanvas(CHART_W, CHART_H, T["radar_title"])
+        title = T["radar_title"] if len(data.radar) >= RADAR_MIN_AXES else T["bars_title"]
+        radar = SvgCanvas(CHART_W, CHART_H, title)
         draw_radar(
             radar,
             CHART_W,
@@ -161,9 +168,7 @@ def _charts(data: ReportData) -> str:
             data.radar_cap,
             (T["legend_firm"], T["legend_average"], T["legend_benchmark"]),
         )
-        figures.append(
-            f"<figure><figcaption>{_e(T['radar_title'])}</figcaption>{radar.svg()}</figure>"
-        )
+        figures.append(f"<figure><figcaption>{_e(title)}</figcaption>{radar.svg()}</figure>")
     trend = SvgCanvas(CHART_W, CHART_H, T["trend_title"])
     draw_trend(trend, CHART_W, CHART_H, data.trend, T["trend_missing"], T["trend_axis"])
     figures.append(f"<figure><figcaption>{_e(T['trend_title'])}</figcaption>{trend.svg()}</figure>")

@@ -16,10 +16,17 @@ from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
+from fpdf.util import Padding
 
 from muyun import labels
-from muyun.report_templates.charts import PdfCanvas, draw_radar, draw_trend, leading_span
+from muyun.report_templates.charts import (
+    RADAR_MIN_AXES,
+    PdfCanvas,
+    draw_radar,
+    draw_trend,
+    leading_span,
+)
 from muyun.report_templates.fonts import glyph_cache
 
 if TYPE_CHECKING:
@@ -49,7 +56,9 @@ class _ReportPDF(FPDF):
         self.add_font(FAMILY, "", str(font))
         # The font is already an exact subset with final outlines (report_templates.fonts):
         # skip fontTools' outline re-encoding when fpdf2 writes it.
-        self.fonts[FAMILY].ttfont.recalcBBoxes = False
+        added = self.fonts[FAMILY]
+        assert isinstance(added, TTFFont)  # add_font of a file always gives a TrueType font
+        added.ttfont.recalcBBoxes = False
         self.set_title(f"{data.name} {T['title']} {data.year}")
         self.set_creator("muyun")
         self.set_lang("zh-CN")
@@ -171,7 +180,8 @@ def _charts(pdf: FPDF, data: ReportData) -> None:
     pdf.set_text_color(*NAVY)
     x_right = pdf.l_margin + pdf.epw - CHART_W
     if data.radar:
-        pdf.text(pdf.l_margin, top + 3, T["radar_title"])
+        title = T["radar_title"] if len(data.radar) >= RADAR_MIN_AXES else T["bars_title"]
+        pdf.text(pdf.l_margin, top + 3, title)
         draw_radar(
             PdfCanvas(pdf, pdf.l_margin, top + 4, FAMILY),
             CHART_W,
@@ -253,7 +263,7 @@ def _render(data: ReportData, font: Path) -> bytes:
             labels.DEMO_NOTICE,
             border=1,
             fill=True,
-            padding=1.5,
+            padding=Padding(1.5, 1.5, 1.5, 1.5),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
@@ -282,7 +292,7 @@ def _render(data: ReportData, font: Path) -> bytes:
         _table(pdf, data.comparison, (44, 26, 28, 28, 24, 30), 8)
         for note in data.comparison_notes:
             _note(pdf, note)
-    _heading(pdf, "charts")
+    _heading(pdf, "charts" if len(data.radar) >= RADAR_MIN_AXES else "charts_bars")
     _charts(pdf, data)
     if data.gap.lines:
         _heading(pdf, "gap")
