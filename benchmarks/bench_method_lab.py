@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from muyun import db, demo, method_lab, profile, scoring  # noqa: E402
-from muyun.method_lab import quality  # noqa: E402
+from muyun import db, demo, profile, scoring  # noqa: E402
+from muyun.method_lab import quality, year_audit  # noqa: E402
 
 
 def median_s(action: Callable[[], object], runs: int) -> float:
@@ -49,8 +49,8 @@ def measure(path: Path, runs: int) -> dict[str, float | str]:
         scored = scoring.score_prepared(data, prof)
         land = quality.prior_land(con, year)
         baseline = median_s(lambda: scoring.score_year(con, year, prof), runs)
-        audit = median_s(lambda: method_lab.audit_year(data, prof, scored, land), runs)
-        result = method_lab.audit_year(data, prof, scored, land)
+        audit = median_s(lambda: year_audit.audit_year(data, prof, scored, land), runs)
+        result = year_audit.audit_year(data, prof, scored, land)
     finally:
         con.close()
     samples = ", ".join(

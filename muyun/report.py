@@ -312,17 +312,27 @@ def _firm_lines(ctx: ReportContext, row: pd.Series) -> tuple[tuple[str, str], ..
     )
 
 
+def _unnested(reason: object) -> str:
+    """A reason set inside the remark's brackets without brackets of its own:
+    "不参与定级（新设…）" reads "不参与定级：新设…" (no "（不参与定级（新设…））")."""
+    return re.sub(r"（([^（）]*)）", r"：\1", str(reason))
+
+
 def _result_lines(
     ctx: ReportContext, row: pd.Series, pool: pd.DataFrame
 ) -> tuple[tuple[str, str], ...]:
     status = str(row["status"])
     lines: list[tuple[str, str]] = [(T["status"], status)]
     if status == labels.STATUS_NOT_EVALUATED:
-        lines.append((T["remark"], T["not_ranked"].format(status=status, reason=row["reason"])))
+        lines.append(
+            (T["remark"], T["not_ranked"].format(status=status, reason=_unnested(row["reason"])))
+        )
         return tuple(lines)
     lines.append((T["total"], formatting.number(row["total"], 2, T["points_unit"])))
     if status != labels.STATUS_EVALUATED:
-        lines.append((T["remark"], T["not_ranked"].format(status=status, reason=row["reason"])))
+        lines.append(
+            (T["remark"], T["not_ranked"].format(status=status, reason=_unnested(row["reason"])))
+        )
         return tuple(lines)
     tier = str(row["tier"]) if pd.notna(row["tier"]) else labels.STATUS_EXEMPT
     lines.append(

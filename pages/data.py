@@ -65,7 +65,20 @@ if admin.require("import", key="data") is not None:
         kind, _, detail = outcome
         if kind == "failed":
             st.error(labels.IMPORT_TEXT["failed"].format(count=detail.count))
-            st.dataframe(detail.to_frame(), hide_index=True, placeholder="—", key="data_errors")
+            errors = labels.IMPORT_ERROR_HEADERS
+            st.dataframe(
+                detail.to_frame(),
+                hide_index=True,
+                placeholder="—",
+                key="data_errors",
+                # Row, column and value narrow; the reason takes the rest of the width (the
+                # full text of a clipped value or reason shows on hover).
+                column_config={
+                    errors["row"]: st.column_config.NumberColumn(format="%d", width=64),
+                    errors["column"]: st.column_config.TextColumn(width=150),
+                    errors["value"]: st.column_config.TextColumn(width=180),
+                },
+            )
         else:
             st.success(fmt.escape_markdown(detail.summary()))
         for warning in detail.warnings:  # quotes cells of the file: shown as text

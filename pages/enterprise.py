@@ -144,26 +144,22 @@ else:
 
     st.subheader(T["comparison"])
     comparison = queries.firm_comparison(scored, row, prof)
-    left, right = st.columns([3, 2])
-    with left:
-        C = labels.COMPARISON_HEADERS
-        st.dataframe(
-            comparison[["indicator", "unit", "value", "industry_average", "a_entry"]],
-            hide_index=True,
-            placeholder="—",
-            column_config={
-                "indicator": st.column_config.TextColumn(C["indicator"], width=120),
-                "unit": st.column_config.TextColumn(C["unit"], width=90),
-                "value": tables.number_column(C["value"], digits=2, width=80),
-                "industry_average": tables.number_column(C["industry_average"], width=80),
-                "a_entry": tables.number_column(C["a_entry"], width=90),
-            },
-        )
-        st.caption(
-            T["comparison_note"].format(pool=row["pool"], min_firms=queries.A_ENTRY_MIN_FIRMS)
-        )
-    with right:
-        firm_charts.score_rates(comparison)
+    # The table on its own line: beside the radar its headers ("行业平均（总量比）") were cut.
+    C = labels.COMPARISON_HEADERS
+    st.dataframe(
+        comparison[["indicator", "unit", "value", "industry_average", "a_entry"]],
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "indicator": st.column_config.TextColumn(C["indicator"], width=200),
+            "unit": st.column_config.TextColumn(C["unit"], width=130),
+            "value": tables.number_column(C["value"], digits=2, width=110),
+            "industry_average": tables.number_column(C["industry_average"], width=140),
+            "a_entry": tables.number_column(C["a_entry"], width=130),
+        },
+    )
+    st.caption(T["comparison_note"].format(pool=row["pool"], min_firms=queries.A_ENTRY_MIN_FIRMS))
+    firm_charts.score_rates(comparison)
 
 st.subheader(T["history"])
 if history.empty:

@@ -21,7 +21,16 @@ import streamlit as st
 
 from muyun import formatting, labels, whatif
 from muyun.profile import benchmark_text
-from ui import admin, cache, filters, fmt, policy_view, whatif_cache, whatif_views
+from ui import (
+    admin,
+    cache,
+    filters,
+    fmt,
+    policy_view,
+    whatif_cache,
+    whatif_scenarios,
+    whatif_views,
+)
 from ui.whatif_views import firm_table, tier_label
 
 T = labels.WHATIF_TEXT
@@ -51,6 +60,10 @@ MOVER_COLUMNS = [
     "total_after",
     "credit_code",
 ]
+# What fits beside the matrix (who, from, to, both ranks) and in half the page (who, from, to);
+# scores, industry, town and code behind 显示全部列.
+MOVER_COMPACT = ["name", "tier_before", "tier_after", "rank_before", "rank_after"]
+D_COMPACT = ["name", "tier_before", "tier_after"]
 
 f = filters.current()
 prof = cache.load_profile(f.profile)
@@ -276,7 +289,7 @@ def results(pairs: pd.DataFrame) -> int:
     if moved.empty:
         st.caption(T["no_movers"])
     else:
-        firm_table(moved, MOVER_COLUMNS, "wi_movers")
+        firm_table(moved, MOVER_COLUMNS, "wi_movers", compact=MOVER_COMPACT)
 
     into, out_of = (
         whatif.narrow(frame, f.industries, f.towns) for frame in whatif.d_changes(pairs)
@@ -285,11 +298,11 @@ def results(pairs: pd.DataFrame) -> int:
     with left:
         st.error(T["into_d"].format(n=len(into)), icon=":material/arrow_downward:")
         if not into.empty:
-            firm_table(into, MOVER_COLUMNS[:7], "wi_into_d")
+            firm_table(into, MOVER_COLUMNS[:7], "wi_into_d", compact=D_COMPACT)
     with right:
         st.success(T["out_of_d"].format(n=len(out_of)), icon=":material/arrow_upward:")
         if not out_of.empty:
-            firm_table(out_of, MOVER_COLUMNS[:7], "wi_out_of_d")
+            firm_table(out_of, MOVER_COLUMNS[:7], "wi_out_of_d", compact=D_COMPACT)
 
     return whatif.moved_count(pairs)
 
@@ -367,81 +380,6 @@ def live_panel() -> None:
     )
 
 
-def scenario_label(scenario: whatif.Scenario) -> str:
-    return T["scenario_option"].format(
-        id=scenario.id,
-        name=scenario.name,
-        author=scenario.author or T["anonymous"],
-        created=f"{scenario.created_at:%Y-%m-%d %H:%M}",
-    )
-
-
-def saved_scenarios() -> None:
-    """Load, share and compare the saved scenarios of this profile and scale."""
-    st.subheader(T["scenarios"].format(scale=f.scale))
-    saved = {s.id: s for s in whatif_cache.scenarios(f.profile, f.scale)}
-    if not saved:
-        st.caption(T["no_scenarios"])
-        return
-    pick_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
-    chosen = pick_col.selectbox(
-        T["load"], list(saved), format_func=lambda i: scenario_label(saved[i]), key="wi_load_id"
-    )
-    button_col.button(
-        T["load_button"],
-        on_click=load,
-        args=(saved[chosen],),
-        key="wi_load",
-        icon=":material/folder_open:",
-    )
-    st.caption(T["share_scenario"].format(id=chosen))
-    st.code(share_link({whatif.SCENARIO_PARAM: str(chosen)}), language=None)
-
-    st.markdown(f"**{T['compare']}**")
-    options = [0, *saved]
-
-    def option_label(i: int) -> str:
-        return T["baseline_option"] if i == 0 else scenario_label(saved[i])
-
-    first_col, second_col = st.columns(2)
-    first = first_col.selectbox(
-        T["compare_first"], options, format_func=option_label, key="wi_cmp_a"
-    )
-    second = second_col.selectbox(
-        T["compare_second"],
-        options,
-        index=1,
-        format_func=option_label,
-        key="wi_cmp_b",
-    )
-
-    def key_of(i: int) -> tuple:
-        return base.key() if i == 0 else whatif.from_params(saved[i].params, prof, f.scale)[0].key()
-
-    pairs = whatif_cache.pairs(f.year, f.profile, f.scale, key_of(first), key_of(second))
-    counts = whatif.tier_counts(pairs).rename(index=tier_label)
-    counts.columns = [T["compare_first"], T["compare_second"], H["change"]]
-    st.dataframe(
-        counts,
-        placeholder="—",
-        column_config={
-            "_index": st.column_config.TextColumn(H["tier"]),
-            **{
-                c: st.column_config.NumberColumn(c, format=f"%d {labels.UNIT_FIRMS}")
-                for c in counts.columns
-            },
-        },
-        key="wi_cmp_counts",
-    )
-    effect = whatif_cache.fiscal(f.year, f.profile, f.scale, key_of(first), key_of(second))
-    if effect is not None:
-        policy_view.fiscal_compare(effect, T["compare_first"], T["compare_second"], "wi_cmp_fiscal")
-    differing = whatif.narrow(whatif.movers(pairs), f.industries, f.towns)
-    st.markdown(f"**{T['compare_diff'].format(n=len(differing))}**")
-    if not differing.empty:
-        firm_table(differing, MOVER_COLUMNS, "wi_cmp_diff")
-
-
 context = (f.profile, f.scale)
 if st.session_state.get(CONTEXT_KEY) is None:
     open_link()
@@ -456,6 +394,13 @@ if message := st.session_state.pop(FLASH_KEY, None):
     st.info(message)
 live_panel()
 st.divider()
-saved_scenarios()
+whatif_scenarios.render(
+    f,
+    prof,
+    base,
+    load,
+    lambda scenario_id: share_link({whatif.SCENARIO_PARAM: scenario_id}),
+    MOVER_COLUMNS,
+)
 st.divider()
 whatif_views.robustness_panel(f, base)

@@ -58,3 +58,17 @@ def demo_app(
     shutil.copy(demo_db_path, db_copy)
     with browser_support.streamlit_app(db_copy, workdir / "streamlit.log") as served:
         yield served
+
+
+@pytest.fixture
+def app_store(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """For AppTest page tests: the app pointed at a private demo copy, with empty caches before
+    and after (Streamlit's caches are process-wide, and every test module shares the process)."""
+    import streamlit as st
+
+    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield demo_db_copy
+    st.cache_data.clear()
+    st.cache_resource.clear()

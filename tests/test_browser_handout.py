@@ -9,10 +9,11 @@ Uses the shared `demo_app` server and `chromium_path` fixtures (tests/conftest.p
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM_ARGS
+from browser_support import ARTIFACTS, CHROMIUM_ARGS, streamlit_app
 from test_browser import _settle
 
 from muyun import labels
@@ -150,21 +151,105 @@ def test_every_page_fits_and_speaks_chinese(chromium_path: Path, demo_app) -> No
     assert not problems, "\n".join(problems)
 
 
-def test_printing_overview_leaves_out_the_sidebar(chromium_path: Path, demo_app) -> None:
-    """Item 13: the print layout hides the sidebar and keeps the charts within A4."""
+CHARTS_DRAWN = """() => {
+    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+    return charts.length > 0 && [...charts].every(c => c.querySelector('.main-svg'));
+}"""
+# In print the main block is one A4 line wide (210 − 2 × 12 mm margins = 186 mm at 96 px/in);
+# plotly charts keep the width they were drawn at on screen, so each must fit its print box.
+A4_LINE_PX = 186 / 25.4 * 96
+CHART_FIT = """() => {
+    const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+    const zoom = parseFloat(getComputedStyle(block).zoom) || 1;
+    const width = block.getBoundingClientRect().width;
+    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(chart => ({
+        share: chart.getBoundingClientRect().width / width,
+        drawn: parseFloat(chart.querySelector('.main-svg').getAttribute('width')),
+        zoom: zoom,
+    }));
+}"""
+
+
+@pytest.mark.parametrize("width", [1440, 1920])
+def test_printing_overview_fits_a4(chromium_path: Path, demo_app, width: int) -> None:
+    """Item 13: the print layout hides the sidebar and keeps every chart within A4 (the page's
+    charts keep the width they were drawn at on screen, also on a wide monitor)."""
     from playwright.sync_api import sync_playwright
 
     url, _process = demo_app
+    target = ARTIFACTS / f"handout-overview-print-{width}.pdf"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
         page.goto(url)
         _settle(page, "overview")
         page.wait_for_function(PRINT_CSS_LOADED, timeout=30_000)
+        main = page.locator('[data-testid="stMain"]')
+        for _ in range(12):  # charts below the fold draw once scrolled to
+            main.evaluate("m => m.scrollBy(0, 700)")
+            page.wait_for_timeout(250)
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        page.wait_for_timeout(1000)
         page.emulate_media(media="print")
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        assert not sidebar.is_visible()
-        pdf = page.pdf(format="A4", print_background=True)
-        (ARTIFACTS / "handout-overview-print.pdf").write_bytes(pdf)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        charts = page.evaluate(CHART_FIT)
+        target.write_bytes(page.pdf(format="A4", print_background=True))
         browser.close()
-    assert pdf.startswith(b"%PDF")
+    assert target.read_bytes().startswith(b"%PDF")
+    cut = [c for c in charts if c["drawn"] > c["share"] * A4_LINE_PX / c["zoom"] + 2]
+    assert charts and not cut, cut
+
+
+UPLOADER_TEXT = """() => {
+    const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+    const instructions = zone.querySelector(
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div');
+    const button = zone.querySelector('button [data-testid="stMarkdownContainer"]');
+    return {
+        visible: zone.innerText,
+        drop: getComputedStyle(instructions, '::before').content,
+        limit: getComputedStyle(instructions, '::after').content,
+        browse: getComputedStyle(button, '::after').content,
+    };
+}"""
+
+
+def test_uploader_speaks_chinese_with_the_real_limit(
+    chromium_path: Path, demo_db_path: Path, tmp_path: Path
+) -> None:
+    """Item 6: after an administrator logs in, 数据管理's uploader shows no "Upload" or
+    "200MB per file" and states the limit the importer really applies."""
+    from playwright.sync_api import sync_playwright
+
+    from muyun import accounts, importer
+    from muyun.db import Database
+
+    store_path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_path, store_path)
+    store = Database(store_path)
+    try:
+        accounts.create_account(store, "uploader", "upload-test-pw", accounts.ROLE_ADMIN, "管理员")
+    finally:
+        store.close()
+    limit_mb = importer.MAX_FILE_BYTES // 2**20
+    with (
+        streamlit_app(store_path, tmp_path / "streamlit.log") as (url, _process),
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page.goto(f"{url}/data")
+        _settle(page, "data")
+        text = labels.ADMIN_LOGIN_TEXT
+        page.get_by_label(text["username"], exact=True).fill("uploader")
+        page.get_by_label(text["password"], exact=True).fill("upload-test-pw")
+        page.get_by_role("button", name=text["login"]).click()
+        page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=60_000)
+        page.wait_for_timeout(800)
+        shown = page.evaluate(UPLOADER_TEXT)
+        _shoot(page, ARTIFACTS / "handout-data-uploader-1440.png")
+        browser.close()
+    assert not ENGLISH.search(shown["visible"]) and "MB" not in shown["visible"], shown
+    assert labels.DATA_EXTRA["drop"] in shown["drop"], shown
+    assert labels.DATA_EXTRA["browse"] in shown["browse"], shown
+    assert f"{limit_mb} MB" in shown["limit"], shown

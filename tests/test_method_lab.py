@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from muyun import accounts, db, method_lab, profile, scoring
-from muyun.method_lab import profiles, quality, redundancy, sensitivity
+from muyun import accounts, db, profile, scoring
+from muyun.method_lab import profiles, quality, redundancy, sensitivity, year_audit
 from tests.test_prior_year import put
 from tests.test_scoring import code, from_toml
 
@@ -357,7 +357,7 @@ def test_base_samples_adapt_to_the_pool():
 def test_audit_year_runs_every_check(empty_con):
     scored = toy_scored(empty_con, TOY)
     data = scoring.load_year(empty_con, 2024)
-    audit = method_lab.audit_year(data, from_toml(TOY), scored, samples=16)
+    audit = year_audit.audit_year(data, from_toml(TOY), scored, samples=16)
     assert set(audit.sensitivity) == {"规上"}
     assert len(audit.redundancy.matrices["规上"]) == 2
     assert list(audit.quality.counts().index)[:6] == list(quality.ROW_RULES)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from page_support import open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, labels, scoring
@@ -20,33 +21,14 @@ T = labels.METHOD_LAB_TEXT
 PROFILE = load_profile(profile_path("yongkang-default"))
 
 
-@pytest.fixture
-def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_tabs_show_the_lab_results_of_the_engine(demo_app: Path) -> None:
-    con = db.connect(demo_app, read_only=True)
+def test_tabs_show_the_lab_results_of_the_engine(app_store: Path) -> None:
+    con = db.connect(app_store, read_only=True)
     try:
         data = scoring.load_year(con, 2024)
         report = quality.check_year(data, PROFILE, quality.prior_land(con, 2024))
     finally:
         con.close()
-    at = open_page(year="2024")
+    at = open_page(PAGE, year="2024")
     assert at.title[0].value == labels.PAGE_TITLES["method"]
     captions = [c.value for c in at.caption]
     expected = T["quality_summary"].format(year=2024, profile=PROFILE.name, flags=len(report.flags))
@@ -57,19 +39,19 @@ def test_tabs_show_the_lab_results_of_the_engine(demo_app: Path) -> None:
     assert len(at.get("download_button")) >= 5
 
 
-def test_saving_needs_an_admin_and_adds_a_choice(demo_app: Path) -> None:
-    database = db.Database(demo_app)
+def test_saving_needs_an_admin_and_adds_a_choice(app_store: Path) -> None:
+    database = db.Database(app_store)
     accounts.create_account(database, "admin", "correct horse battery", "管理员", "管理员甲")
     admin = accounts.get_account(database.reader(), "admin")
     assert admin is not None
-    at = open_page(year="2024")
+    at = open_page(PAGE, year="2024")
     assert any(labels.ADMIN_LOGIN_TEXT["needed"] == c.value for c in at.caption)
     text = PROFILE.to_toml().replace('name = "', 'name = "实验室 ', 1)
     profiles.save_profile(database, "lab-2025", text, actor=admin)
     database_names = profiles.saved_profiles(database.reader())
     assert database_names == {"lab-2025": (1, "实验室 " + PROFILE.name)}
     st.cache_data.clear()
-    at = open_page(year="2024")
+    at = open_page(PAGE, year="2024")
     options = at.sidebar.selectbox(key="profile").options
     assert any(o.startswith("实验室 ") for o in options)
 
@@ -77,8 +59,8 @@ def test_saving_needs_an_admin_and_adds_a_choice(demo_app: Path) -> None:
 @pytest.mark.parametrize(
     "page", ["pages/overview.py", "pages/whatif.py", "pages/rankings.py", "pages/method.py"]
 )
-def test_a_prior_year_profile_scores_on_the_pages(demo_app: Path, page: str) -> None:
-    database = db.Database(demo_app)
+def test_a_prior_year_profile_scores_on_the_pages(app_store: Path, page: str) -> None:
+    database = db.Database(app_store)
     accounts.create_account(database, "admin", "correct horse battery", "管理员", "管理员甲")
     admin = accounts.get_account(database.reader(), "admin")
     assert admin is not None
@@ -96,8 +78,8 @@ def test_a_prior_year_profile_scores_on_the_pages(demo_app: Path, page: str) -> 
     assert any("2019" in e.value and "亩均税收" in e.value for e in at.error)
 
 
-def test_the_year_picks_the_profile_stating_it(demo_app: Path) -> None:
-    database = db.Database(demo_app)
+def test_the_year_picks_the_profile_stating_it(app_store: Path) -> None:
+    database = db.Database(app_store)
     accounts.create_account(database, "admin", "correct horse battery", "管理员", "管理员甲")
     admin = accounts.get_account(database.reader(), "admin")
     assert admin is not None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
+from page_support import open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import db, labels, policy, scoring
@@ -17,25 +17,6 @@ PAGE = "pages/policy.py"
 TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 T = labels.POLICY_TEXT
-
-
-@pytest.fixture
-def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def expected_money(path: Path, year: int) -> pd.DataFrame:
@@ -54,8 +35,8 @@ def wan(value: float) -> str:
     return f"{value:,.2f} {labels.UNIT_WAN_YUAN}"
 
 
-def test_totals_are_sums_of_the_firms(demo_app, demo_db_path):
-    at = open_page(year="2024")
+def test_totals_are_sums_of_the_firms(app_store, demo_db_path):
+    at = open_page(PAGE, year="2024")
     assert any(i.value == T["illustrative"] for i in at.info)
     money = expected_money(demo_db_path, 2024)
     total = policy.total(money)
@@ -78,8 +59,8 @@ def test_totals_are_sums_of_the_firms(demo_app, demo_db_path):
     assert table["policy_net"].sum() == pytest.approx(money["policy_net"].sum())
 
 
-def test_by_town_and_the_firms_behind_a_figure(demo_app, demo_db_path):
-    at = open_page(year="2024")
+def test_by_town_and_the_firms_behind_a_figure(app_store, demo_db_path):
+    at = open_page(PAGE, year="2024")
     at.segmented_control(key="pol_by").set_value("town").run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -99,9 +80,9 @@ def test_by_town_and_the_firms_behind_a_figure(demo_app, demo_db_path):
     ]
 
 
-def test_industry_filter_narrows_every_total(demo_app, demo_db_path):
+def test_industry_filter_narrows_every_total(app_store, demo_db_path):
     industry = labels.INDUSTRIES[0]
-    at = open_page(year="2024", industry=industry)
+    at = open_page(PAGE, year="2024", industry=industry)
     money = expected_money(demo_db_path, 2024)
     chosen = money[money["industry"] == industry]
     shown = {m.label: m.value for m in at.metric}
@@ -110,15 +91,15 @@ def test_industry_filter_narrows_every_total(demo_app, demo_db_path):
     assert set(at.dataframe[1].value["industry"]) == {industry}
 
 
-def test_profile_without_policy_shows_no_money(demo_app, demo_db_path):
-    at = open_page(year="2024")
+def test_profile_without_policy_shows_no_money(app_store, demo_db_path):
+    at = open_page(PAGE, year="2024")
     at.selectbox(key="profile").set_value("huangyan-2022").run()
     name = load_profile(profile_path("huangyan-2022")).name
     assert T["no_policy"].format(profile=name) in [i.value for i in at.info]
     assert not at.metric
 
 
-def test_enterprise_page_says_what_the_tier_costs(demo_app, demo_db_path):
+def test_enterprise_page_says_what_the_tier_costs(app_store, demo_db_path):
     money = expected_money(demo_db_path, 2024)
     d_firms = money[(money["tier"] == "D") & (money["scale"] == "规上")]
     firm = d_firms.sort_values("electricity_surcharge").iloc[-1]

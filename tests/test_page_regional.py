@@ -3,12 +3,11 @@ on a copy of the demo city: the figures shown are the engine's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
+from page_support import open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import db, demo, labels, programmes, scoring, towns, watchlist
@@ -19,16 +18,6 @@ TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 
 
-@pytest.fixture
-def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture(scope="module")
 def scored_years(demo_db_path: Path) -> dict[int, pd.DataFrame]:
     con = db.connect(demo_db_path, read_only=True)
@@ -36,15 +25,6 @@ def scored_years(demo_db_path: Path) -> dict[int, pd.DataFrame]:
         return {y: scoring.score_year(con, y, PROFILE) for y in demo.YEARS}
     finally:
         con.close()
-
-
-def open_page(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def table(at: AppTest, column: str, without: str = "") -> pd.DataFrame:
@@ -60,7 +40,7 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_towns_page_ranks_towns_and_shows_a_towns_own_view(demo_app, scored_years):
+def test_towns_page_ranks_towns_and_shows_a_towns_own_view(app_store, scored_years):
     at = open_page("pages/towns.py", year="2024")
     league = table(at, "place")
     assert len(league) == 15
@@ -85,7 +65,7 @@ def test_towns_page_ranks_towns_and_shows_a_towns_own_view(demo_app, scored_year
     assert "对目标" in land.delta
 
 
-def test_watchlist_page_lists_the_engines_watch_list(demo_app, scored_years):
+def test_watchlist_page_lists_the_engines_watch_list(app_store, scored_years):
     at = open_page("pages/watchlist.py", year="2024", scale=labels.SCALE_ABOVE)
     expected = watchlist.watch_list(scored_years, 2024, PROFILE)
     expected = expected[expected["scale"] == labels.SCALE_ABOVE]
@@ -96,7 +76,7 @@ def test_watchlist_page_lists_the_engines_watch_list(demo_app, scored_years):
     assert any("示意" in c.value for c in at.caption)
 
 
-def test_programmes_page_shows_the_nx_evaluation(demo_app, demo_db_path, scored_years):
+def test_programmes_page_shows_the_nx_evaluation(app_store, demo_db_path, scored_years):
     at = open_page("pages/programmes.py", year="2024")
     assert metric(at, labels.PROGRAMME_TEXT["metric_firms"]) == f"60 {labels.UNIT_FIRMS}"
     assert metric(at, labels.PROGRAMME_TEXT["metric_funds"]) == f"800.0 {labels.UNIT_WAN_YUAN}"
@@ -113,15 +93,15 @@ def test_programmes_page_shows_the_nx_evaluation(demo_app, demo_db_path, scored_
     assert shown["ci_low"].tolist() == pytest.approx(effects["ci_low"].tolist())
 
 
-def test_programmes_page_without_data_says_so(demo_app):
-    con = db.connect(demo_app)
+def test_programmes_page_without_data_says_so(app_store):
+    con = db.connect(app_store)
     con.execute("DELETE FROM programme_participation")
     con.close()
     at = open_page("pages/programmes.py")
     assert any(i.value == labels.PROGRAMME_TEXT["no_programmes"] for i in at.info)
 
 
-def test_firm_page_shows_the_watch_block(demo_app, scored_years):
+def test_firm_page_shows_the_watch_block(app_store, scored_years):
     listed = watchlist.watch_list(scored_years, 2024, PROFILE)
     code = listed["credit_code"].iloc[0]
     at = open_page("pages/enterprise.py", year="2024", code=code, scale=listed["scale"].iloc[0])
@@ -129,7 +109,7 @@ def test_firm_page_shows_the_watch_block(demo_app, scored_years):
     assert any(listed["reasons"].iloc[0] in w.value for w in at.warning)
 
 
-def test_town_choice_and_ranking_live_in_the_url(demo_app):
+def test_town_choice_and_ranking_live_in_the_url(app_store):
     share_d = labels.TOWN_RANK_KEYS["share_d"]  # bound widgets carry their label in the URL
     at = open_page("pages/towns.py", year="2024", town_rank_by=share_d, town_pick="芝英镇")
     assert at.selectbox(key="town_rank_by").value == "share_d"
@@ -139,7 +119,7 @@ def test_town_choice_and_ranking_live_in_the_url(demo_app):
     assert hostile.selectbox(key="town_rank_by").value == "tax_per_mu"
 
 
-def test_data_page_lists_the_new_tables(demo_app):
+def test_data_page_lists_the_new_tables(app_store):
     at = open_page("pages/data.py")
     shown = {m.label for m in at.metric} | {b.label for b in at.get("download_button")}
     for table in ("town_targets", "programme_participation"):

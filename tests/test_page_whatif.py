@@ -127,6 +127,10 @@ def test_slider_step_rescores_like_the_engine(demo_app: Path) -> None:
     )
     at.selectbox(key="wi_cell").set_value(before + after).run()
     no_exception(at)
+    # The movers beside the matrix show the columns that fit there; the rest behind a switch.
+    movers = tables(at, "name", "rank_after", "tier_after")
+    assert len(movers) == 1 and "credit_code" not in movers[0].columns
+    at.toggle(key="wi_movers_all").set_value(True).run()
     movers = tables(at, "credit_code", "rank_after", "total_after")
     assert len(movers) == 1
     listed = movers[0]
@@ -144,6 +148,7 @@ def test_industry_filter_narrows_lists_not_scoring(demo_app: Path) -> None:
     no_exception(at)
     (industries,) = tables(at, "industry", "up", "down")
     assert list(industries["industry"]) == ["门业"]
+    at.toggle(key="wi_movers_all").set_value(True).run()
     movers = tables(at, "credit_code", "tier_before")
     assert movers and all(set(m["industry"]) == {"门业"} for m in movers)
     scored = engine(demo_app, whatif.settings_from_profile(PROFILE, SCALE))

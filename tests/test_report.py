@@ -589,3 +589,46 @@ def test_small_firm_report_titles_its_bar_chart_as_bars(city, city_con, profile)
     assert labels.REPORT_TEXT["bars_title"] in page and "指标雷达图" not in page
     big = report.render_html(city_con, 2024, city[1]["evil"], profile)
     assert labels.REPORT_TEXT["radar_title"] in big
+
+
+def test_an_exempt_firms_remark_has_no_nested_brackets(city, profile):
+    """Issue 13 (also): "不定级（不参与定级（新设…））" — brackets inside brackets."""
+    path, named = city
+    con = db.connect(path)
+    con.execute(
+        "UPDATE enterprises SET exempt = TRUE WHERE year = 2024 AND credit_code = ?",
+        [named["lessor"]],
+    )
+    ctx = report.prepare_context(con, 2024, profile)
+    lines = dict(report.build_report(ctx, named["lessor"]).result)
+    con.close()
+    remark = lines[labels.REPORT_TEXT["remark"]]
+    assert labels.STATUS_EXEMPT in remark and "新设" in remark, remark
+    assert not re.search(r"（[^）]*（", remark), remark
+
+
+def test_pdf_lines_never_start_with_closing_punctuation(city, city_con, profile, tmp_path):
+    """Issue 13 (also): a PDF line began with "，" (the break fell before the comma)."""
+    from fpdf import FPDF
+
+    from muyun.report_templates import pdf_report
+
+    pdf = FPDF()
+    pdf.add_font(pdf_report.FAMILY, fname=str(report.cjk_font_path()))
+    pdf.set_font(pdf_report.FAMILY, size=9)
+    text = (
+        "在其他数据不变时，约需增加税收实际贡献27.09万元（亩均税收由3.14提高到3.56万元/亩；"
+        "已计入其对平均基准值的影响，经评价引擎重新测算验证）。"
+    )
+    for tenth_mm in range(300, 1800, 7):
+        lines = pdf_report.wrap_lines(pdf, text, tenth_mm / 10)
+        assert "".join(lines) == text
+        assert not any(line[:1] in pdf_report.CLOSING for line in lines), lines
+    _path, named = city
+    ctx = report.prepare_context(city_con, 2024, profile)
+    for code in list(named.values())[:4]:
+        pdf_text = _pdf_text(
+            report.render_pdf(city_con, 2024, code, profile, context=ctx), tmp_path
+        )
+        starts = [line for line in pdf_text.splitlines() if line and line[0] in "，。；：、）"]
+        assert not starts, starts

@@ -44,8 +44,7 @@ def trend_targets() -> pd.DataFrame:
     extra = [
         {"year": year, "year_target_mu": view.total_target_mu}
         for year in land_years()
-        if year not in set(targets["year"])
-        and (view := year_view(year)).total_target_mu
+        if year not in set(targets["year"]) and (view := year_view(year)).total_target_mu
     ]
     if not extra:
         return targets

@@ -75,20 +75,20 @@ def _list_columns(towns: list[str]) -> dict[str, ColumnConfig]:
 COMPACT_ORDER: tuple[str, ...] = ("name", *land.EDITABLE_FIELDS, "reasons")
 COMPACT_WIDTHS: dict[str, int] = {
     "name": 208,
-    "path": 96,
-    "status": 76,
+    "path": 84,
+    "status": 64,
     "responsible_town": 88,
-    "notes": 96,
-    "reasons": 220,
+    "notes": 80,
+    "reasons": 260,
 }
 LEAVING_WIDTHS: dict[str, int] = {
-    "name": 208,
+    "name": 224,
     "industry": 80,
     "town": 84,
     "previous_tier": 72,
     "tier": 72,
-    "previous_tax_per_mu": 120,
-    "tax_per_mu": 120,
+    "previous_tax_per_mu": 112,
+    "tax_per_mu": 112,
 }
 
 

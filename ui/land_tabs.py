@@ -94,7 +94,7 @@ def parks(year: int) -> None:
             y="value",
             color="kind",
             markers=True,
-            labels={"year": H["year"], "value": park, "kind": ""},
+            labels={"year": H["year"], "value": H["parks"], "kind": ""},
         )
         fig.update_layout(height=320, margin={"t": 10, "b": 10})
         fig.update_xaxes(dtick=1)
@@ -200,9 +200,10 @@ def _all_columns(key: str) -> bool:
     return st.toggle(C["all_columns"], key=key, help=C["all_columns_help"])
 
 
-def _star(rating: object, year: object) -> str:
+def _star(rating: object, year: object) -> str | None:
+    """The rating and its year, as 3星（2022）; None (shown as —) without a star rating."""
     if pd.isna(rating):
-        return ""
+        return None
     year_text = "" if pd.isna(year) else str(int(year))  # type: ignore[call-overload]
     return C["star_value"].format(rating=int(rating), year=year_text)  # type: ignore[call-overload]
 
@@ -247,13 +248,13 @@ def _parks_table(shown: pd.DataFrame) -> None:
             "firms",
         ],
         column_config={
-            "name": st.column_config.TextColumn(C["park"], width=216, pinned=True),
+            "name": st.column_config.TextColumn(C["park"], width=234, pinned=True),
             "town": st.column_config.TextColumn(C["town"], width=84),
             "land_mu": number(C["land_mu"], format=MU_FORMAT, width=88),
-            "floor_wan_m2": number(C["floor_wan_m2"], format=MU_FORMAT, width=100),
+            "floor_wan_m2": number(C["floor_wan_m2"], format=MU_FORMAT, width=96),
             "status": st.column_config.TextColumn(C["status"], width=60),
-            "provincial_year": number(C["provincial_year"], format=YEAR_FORMAT, width=76),
-            "star": st.column_config.TextColumn(C["star"], width=100),
+            "provincial_year": number(C["provincial_year"], format=YEAR_FORMAT, width=72),
+            "star": st.column_config.TextColumn(C["star"], width=90),
             "firms": number(C["firms"], format=COUNT_FORMAT, width=84),
         },
         key="land_parks_table",

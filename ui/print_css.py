@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from muyun import labels
+from muyun import importer, labels
 
 # Static CSS only (no data in it), so st.html's unsafe markup concern does not arise.
 PRINT_CSS = """<style>
@@ -17,10 +17,16 @@ PRINT_CSS = """<style>
   [data-testid="stBaseButton-secondary"] { display: none !important; }
   [data-testid="stMain"], [data-testid="stAppViewContainer"] {
     margin-left: 0 !important; width: 100% !important; overflow: visible !important; }
-  /* Charts keep the pixel width they were drawn at on screen; zoom the block so a 1440 px
-     layout fits the 186 mm of an A4 line instead of cutting the right-hand charts. */
-  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important;
-    zoom: 0.6; }
+  /* Plotly draws a chart at the width of its box when the print layout applies, and keeps it
+     for the page: a fixed block width (zoomed to the 186 mm of an A4 line: 1150 × 0.6 ≈ 690 px)
+     gives every chart a box that fits the paper, whatever the screen was; each chart column
+     gets a whole line. */
+  [data-testid="stMainBlockContainer"] { width: 1150px !important; max-width: 1150px !important;
+    padding: 0 !important; zoom: 0.6; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) {
+    flex-direction: column !important; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] {
+    width: 100% !important; flex: 1 1 auto !important; }
   [data-testid="stMetric"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"],
   [data-testid="stHorizontalBlock"] { break-inside: avoid; }
 }
@@ -34,9 +40,11 @@ def apply() -> None:
 
 def uploader_in_chinese() -> None:
     """Streamlit's file uploader says "Upload" and "200MB per file" in English whatever the
-    locale; this swaps both for Chinese (the real limit, from server.maxUploadSize)."""
+    locale; this swaps both for Chinese. The limit shown is the one that applies: the smaller of
+    Streamlit's server.maxUploadSize and the importer's own MAX_FILE_BYTES."""
     text = labels.DATA_EXTRA
-    limit = text["limit"].format(mb=st.get_option("server.maxUploadSize"))
+    mb = min(int(st.get_option("server.maxUploadSize")), importer.MAX_FILE_BYTES // 2**20)
+    limit = text["limit"].format(mb=mb)
     st.html(
         "<style>"
         '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'

@@ -15,6 +15,7 @@ from ui.filters import Filters
 
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
+LAND_T = labels.LAND_COMPACT_HEADERS  # the shared 显示全部列 switch text
 UNIT_SUFFIX = f"（{labels.UNIT_FIRMS}）"
 SETTINGS_KEY = "wi_settings"
 ROBUST_KEY = "wi_rob_request"
@@ -24,24 +25,55 @@ def tier_label(tier: str) -> str:
     return f"{tier} {labels.TIER_CLASS[tier]}"
 
 
+# Pixel widths by column kind, so a firm table fits its column at 1280 px instead of running off
+# the right edge; a name keeps the most room (the full text shows on hover).
+COLUMN_PX = {
+    "name": 150,
+    "credit_code": 160,
+    "industry": 72,
+    "town": 80,
+    "tier": 56,
+    "rank": 64,
+    "total": 72,
+    "share": 72,
+}
+
+
+def _width(name: str) -> int | None:
+    return COLUMN_PX.get(name) or next(
+        (px for kind, px in COLUMN_PX.items() if name.startswith(f"{kind}_")), None
+    )
+
+
 def column_config(columns: list[str]) -> dict[str, ColumnConfig]:
     config: dict[str, ColumnConfig] = {}
     for name in columns:
         if name.startswith("total"):
-            config[name] = st.column_config.NumberColumn(H[name], format="%.2f")
+            config[name] = st.column_config.NumberColumn(H[name], format="%.2f", width=_width(name))
         elif name.startswith("rank"):
-            config[name] = st.column_config.NumberColumn(H[name], format="%d")
+            config[name] = st.column_config.NumberColumn(H[name], format="%d", width=_width(name))
         else:
-            config[name] = st.column_config.TextColumn(H.get(name, name))
+            config[name] = st.column_config.TextColumn(H.get(name, name), width=_width(name))
     return config
 
 
-def firm_table(frame: pd.DataFrame, columns: list[str], key: str) -> None:
+def shown_columns(columns: list[str], compact: list[str] | None, key: str) -> list[str]:
+    """The compact set that fits the table's place, or every column behind 显示全部列."""
+    if compact is None:
+        return columns
+    everything = st.toggle(LAND_T["all_columns"], key=f"{key}_all", help=LAND_T["all_columns_help"])
+    return columns if everything else compact
+
+
+def firm_table(
+    frame: pd.DataFrame, columns: list[str], key: str, compact: list[str] | None = None
+) -> None:
+    shown = shown_columns(columns, compact, key)
     st.dataframe(
-        frame[columns],
+        frame[shown],
         placeholder="—",
         hide_index=True,
-        column_config=column_config(columns),
+        column_config=column_config(shown),
         height=tables.table_height(len(frame), 320),
         key=key,
     )
@@ -135,24 +167,24 @@ def robustness_panel(f: Filters, base: whatif.Settings) -> None:
     if borderline.empty:
         st.caption(T["no_borderline"])
     else:
-        columns = [
+        compact = [
             "name",
-            "industry",
             "tier",
             "share_current",
             *(f"share_{t}" for t in labels.TIERS),
-            "rank",
             "rank_p5",
             "rank_p95",
-            "total",
-            "town",
-            "credit_code",
         ]
+        columns = shown_columns(
+            [*compact[:2], "industry", *compact[2:], "rank", "total", "town", "credit_code"],
+            compact,
+            "wi_rob_borderline",
+        )
         config = column_config(columns)
         for name in columns:
             if name.startswith("share_"):
                 config[name] = st.column_config.ProgressColumn(
-                    H[name], format="percent", min_value=0.0, max_value=1.0
+                    H[name], format="percent", min_value=0.0, max_value=1.0, width=_width(name)
                 )
         st.dataframe(
             borderline[columns],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import string
 import tempfile
 from pathlib import Path
@@ -153,22 +154,59 @@ def _table(pdf: FPDF, table: Table, widths: tuple[float, ...], size: float) -> N
                 row.cell(cell, align="RIGHT" if j > 0 and _numeric(cell) else "LEFT")
 
 
+# Chinese typesetting: a line never starts with closing punctuation ("，" alone at the start of
+# a line read as a typo); such a mark hangs at the end of the line before instead.
+CLOSING = frozenset("，。；：、）》」』”’！？…%")
+# Numbers, latin words and their separators stay whole; every other character may break.
+_TOKEN = re.compile(r"[A-Za-z0-9.,%+\-/]+|\s+|.")
+
+
+def wrap_lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """`text` broken into lines of at most `width` mm in the current font (a closing mark may
+    hang past it), breaking between CJK characters and never inside a number."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _TOKEN.findall(paragraph):
+            if line and token[0] not in CLOSING and pdf.get_string_width(line + token) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        lines.append(line.rstrip())
+    return lines
+
+
+def _block(pdf: FPDF, x: float, width: float, height: float, text: str) -> None:
+    """Lines of `text` at `x`, kept on one page when they fit one (no sentence split across a
+    page break)."""
+    lines = wrap_lines(pdf, text, width)
+    if pdf.get_y() + len(lines) * height > pdf.page_break_trigger:
+        pdf.add_page()
+    for line in lines:
+        pdf.set_x(x)
+        pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def _paragraphs(pdf: FPDF, items: tuple[str, ...], *, bullet: bool, size: float = 9) -> None:
     pdf.set_font(FAMILY, size=size)
     for item in items:
         if bullet:
+            lines = wrap_lines(pdf, item, pdf.epw - 6)
+            if pdf.get_y() + len(lines) * 5.2 > pdf.page_break_trigger:
+                pdf.add_page()
             pdf.set_x(pdf.l_margin + 2)
             pdf.cell(4, 5.2, "·")
-            pdf.multi_cell(pdf.epw - 6, 5.2, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _block(pdf, pdf.l_margin + 6, pdf.epw - 6, 5.2, item)
         else:
-            pdf.multi_cell(0, 5.2, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _block(pdf, pdf.l_margin, pdf.epw, 5.2, item)
 
 
 def _note(pdf: FPDF, text: str) -> None:
     pdf.set_font(FAMILY, size=7.5)
     pdf.set_text_color(*GREY)
     pdf.ln(1)
-    pdf.multi_cell(0, 4, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _block(pdf, pdf.l_margin, pdf.epw, 4, text)
     pdf.set_text_color(0, 0, 0)
 
 
@@ -310,7 +348,7 @@ def _render(data: ReportData, font: Path) -> bytes:
         _paragraphs(pdf, data.suggestions, bullet=True)
     _heading(pdf, "leases")
     if data.leases is not None:
-        _table(pdf, data.leases, (14, 50, 38, 22, 24, 32), 7.5)
+        _table(pdf, data.leases, (12, 47, 38, 22, 29, 32), 7.5)
     else:
         _paragraphs(pdf, (data.lease_note,), bullet=False)
     return bytes(pdf.output())
