@@ -143,7 +143,9 @@ def test_published_page_shows_the_locked_run_and_a_verified_log(store: Path) -> 
     assert labels.EVAL_TEXT["act_override"] in set(log[labels.AUDIT_HEADERS["action"]])
 
 
-def test_objection_tab_previews_a_correction(store: Path) -> None:
+def _objection_in_notice(store: Path, grounds: str, actor: accounts.Account | None = ADMIN) -> None:
+    """The default profile's 2024 run, in its notice period, with one objection from its last
+    firm (registered by `actor`; None: by the firm itself, through its link)."""
     database = Database(store)
     try:
         text = profile.profile_path(profile.DEFAULT_PROFILE).read_text(encoding="utf-8")
@@ -158,12 +160,16 @@ def test_objection_tab_previews_a_correction(store: Path) -> None:
             code,
             received=date(2025, 3, 2),
             channel=labels.EVAL_CHANNELS[0],
-            grounds="税收少计",
+            grounds=grounds,
             evidence=None,
-            actor=ADMIN,
+            actor=actor if actor is not None else evaluation.FIRM_ACTOR_PREFIX + code,
         )
     finally:
         database.close()
+
+
+def test_objection_tab_previews_a_correction(store: Path) -> None:
+    _objection_in_notice(store, "税收少计")
     at = login(new_app(PAGE, year="2024", step=T["tab_objections"]), "clerk")
     no_exception(at)
     at.multiselect(key="evaluation_fields_1").select("tax").run()
@@ -250,26 +256,7 @@ def test_a_firms_dispute_shows_with_its_evidence_and_untrusted_text_stays_text(
 
 
 def test_objection_grounds_are_shown_as_text_not_links(store: Path) -> None:
-    database = Database(store)
-    try:
-        text = profile.profile_path(profile.DEFAULT_PROFILE).read_text(encoding="utf-8")
-        run_id = evaluation.create_run(
-            database, 2024, text, profile_id=profile.DEFAULT_PROFILE, actor=ADMIN
-        )
-        code = evaluation.run_result(database.reader(), run_id)["credit_code"].iloc[-1]
-        evaluation.start_notice(database, run_id, start=date(2025, 3, 1), days=7, actor=ADMIN)
-        evaluation.register_objection(
-            database,
-            run_id,
-            code,
-            received=date(2025, 3, 2),
-            channel=labels.EVAL_CHANNELS[0],
-            grounds="[点此查看](http://evil.example) **紧急**",
-            evidence=None,
-            actor=evaluation.FIRM_ACTOR_PREFIX + code,
-        )
-    finally:
-        database.close()
+    _objection_in_notice(store, "[点此查看](http://evil.example) **紧急**", actor=None)
     at = login(new_app(PAGE, year="2024", step=T["tab_objections"]), "clerk")
     no_exception(at)
     line = next(m.value for m in at.markdown if "点此查看" in m.value)
