@@ -260,6 +260,8 @@ def test_login_failures_survive_new_sessions_and_delay_even_the_right_password(
     demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lockout lived in the browser session: reload and you got five more tries."""
+    # A wait longer than this test runs, so a slow machine cannot outlast it between tries.
+    monkeypatch.setattr(accounts, "BASE_DELAY_S", 600.0)
     store = db.Database(demo_db_copy)
     accounts.create_account(store, "chen", "陈科长的密码-2024", accounts.ROLE_ADMIN, "陈科长")
     store.close()
