@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
+from page_support import new_app, no_exception
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, labels, profile, report, scoring
@@ -16,8 +16,6 @@ from muyun.db import Database
 from muyun.profile import load_profile, profile_path
 from ui import cache, report_buttons, tables
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 PASSWORD = "正确的密码-42"
 USERNAME = "tester"
@@ -35,31 +33,6 @@ def admin_account(demo_db_copy: Path) -> str:
     return USERNAME
 
 
-@pytest.fixture
-def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the app at a private demo copy, with no accounts and empty caches."""
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def new_app(page: str | None = None, **query: str) -> AppTest:
-    """Run app.py (as a browser would first), then switch to `page` if given."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
 def count_rows(path: Path, table: str) -> int:
     # Same process, same file and settings: DuckDB hands back the app's own database instance.
     with duckdb.connect(str(path)) as con:
@@ -73,7 +46,7 @@ def number(text: str) -> float:
 @pytest.mark.parametrize(
     "page", ["pages/overview.py", "pages/rankings.py", "pages/enterprise.py", "pages/data.py"]
 )
-def test_page_renders_with_title(demo_app: Path, page: str) -> None:
+def test_page_renders_with_title(app_store: Path, page: str) -> None:
     at = new_app(page)
     no_exception(at)
     stem = Path(page).stem
@@ -81,10 +54,10 @@ def test_page_renders_with_title(demo_app: Path, page: str) -> None:
     assert any(labels.DEMO_NOTICE in c.value for c in at.caption)
 
 
-def test_overview_kpis_equal_the_engine(demo_app: Path) -> None:
+def test_overview_kpis_equal_the_engine(app_store: Path) -> None:
     at = new_app()
     no_exception(at)
-    with duckdb.connect(str(demo_app)) as con:
+    with duckdb.connect(str(app_store)) as con:
         year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
         now = scoring.score_year(con, year, PROFILE)
         before = scoring.score_year(con, year - 1, PROFILE)
@@ -116,7 +89,7 @@ def test_overview_kpis_equal_the_engine(demo_app: Path) -> None:
         assert number(card.value) == tiers.get(tier, 0)
 
 
-def test_choosing_an_industry_leaves_only_its_rows(demo_app: Path) -> None:
+def test_choosing_an_industry_leaves_only_its_rows(app_store: Path) -> None:
     at = new_app()
     at.multiselect(key="industry").set_value(["门业"]).run()
     at.switch_page("pages/rankings.py").run()
@@ -127,7 +100,7 @@ def test_choosing_an_industry_leaves_only_its_rows(demo_app: Path) -> None:
     assert table["rank"].min() == 1
 
 
-def test_url_opens_with_its_filters(demo_app: Path) -> None:
+def test_url_opens_with_its_filters(app_store: Path) -> None:
     at = new_app("pages/rankings.py", year="2023", industry="杯业")
     no_exception(at)
     assert at.selectbox(key="year").value == 2023
@@ -137,7 +110,7 @@ def test_url_opens_with_its_filters(demo_app: Path) -> None:
     assert set(at.dataframe[0].value["industry"]) == {"杯业"}
 
 
-def test_url_carries_tier_letters_and_the_profile_name(demo_app: Path) -> None:
+def test_url_carries_tier_letters_and_the_profile_name(app_store: Path) -> None:
     name = profile.shipped_profiles()["huangyan-2022"]
     at = new_app("pages/rankings.py", tier=["D", "C"], profile=name, scale="规下")
     no_exception(at)
@@ -146,17 +119,17 @@ def test_url_carries_tier_letters_and_the_profile_name(demo_app: Path) -> None:
     assert set(at.dataframe[0].value["tier"]) <= {"C", "D"}
 
 
-def test_unknown_url_values_are_dropped(demo_app: Path) -> None:
+def test_unknown_url_values_are_dropped(app_store: Path) -> None:
     at = new_app(year="1999", industry="<script>", scale="规下")
     no_exception(at)
     chosen = at.session_state["filters"]
-    with duckdb.connect(str(demo_app)) as con:
+    with duckdb.connect(str(app_store)) as con:
         assert chosen.year == con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
     assert chosen.industries == ()
     assert chosen.scale == "规下"
 
 
-def test_search_finds_a_firm_by_credit_code(demo_app: Path) -> None:
+def test_search_finds_a_firm_by_credit_code(app_store: Path) -> None:
     at = new_app("pages/rankings.py")
     first = at.dataframe[0].value.iloc[5]
     at.text_input(key="rank_search").input(first["credit_code"].lower()).run()
@@ -164,8 +137,8 @@ def test_search_finds_a_firm_by_credit_code(demo_app: Path) -> None:
     assert list(at.dataframe[0].value["credit_code"]) == [first["credit_code"]]
 
 
-def test_enterprise_page_shows_the_full_computation(demo_app: Path) -> None:
-    with duckdb.connect(str(demo_app)) as con:
+def test_enterprise_page_shows_the_full_computation(app_store: Path) -> None:
+    with duckdb.connect(str(app_store)) as con:
         scored = scoring.score_year(con, 2024, PROFILE)
         codes_all_years = {
             r[0]
@@ -199,7 +172,7 @@ def test_enterprise_page_shows_the_full_computation(demo_app: Path) -> None:
     assert history.iloc[-1]["total"] == pytest.approx(firm["total"])
 
 
-def test_writing_is_disabled_without_accounts(demo_app: Path) -> None:
+def test_writing_is_disabled_without_accounts(app_store: Path) -> None:
     at = new_app("pages/data.py")
     no_exception(at)
     assert labels.ADMIN_LOGIN_TEXT["no_accounts"] in [i.value for i in at.info]
@@ -213,13 +186,13 @@ def login(at: AppTest, password: str, username: str = USERNAME) -> AppTest:
     return submit.click().run()
 
 
-def test_wrong_password_cannot_import(admin_account: str, demo_app: Path) -> None:
-    before = count_rows(demo_app, "enterprises")
+def test_wrong_password_cannot_import(admin_account: str, app_store: Path) -> None:
+    before = count_rows(app_store, "enterprises")
     at = login(new_app("pages/data.py"), "不对的密码")
     no_exception(at)
     assert labels.ACCOUNT_TEXT["wrong"] in [e.value for e in at.error]
     assert len(at.get("file_uploader")) == 0
-    assert count_rows(demo_app, "enterprises") == before
+    assert count_rows(app_store, "enterprises") == before
 
 
 BAD_ENTERPRISES = (
@@ -231,10 +204,10 @@ BAD_ENTERPRISES = (
 
 
 def test_bad_upload_lists_every_error_and_changes_nothing(
-    admin_account: str, demo_app: Path
+    admin_account: str, app_store: Path
 ) -> None:
-    before = count_rows(demo_app, "enterprises")
-    log_before = count_rows(demo_app, "import_log")
+    before = count_rows(app_store, "enterprises")
+    log_before = count_rows(app_store, "import_log")
     at = login(new_app("pages/data.py"), PASSWORD)
     assert labels.ADMIN_LOGIN_TEXT["logged_in"].format(name="测试管理员", role="管理员") in [
         c.value for c in at.caption
@@ -250,12 +223,12 @@ def test_bad_upload_lists_every_error_and_changes_nothing(
     assert list(errors.columns) == ["行号", "列", "值", "原因"]
     assert set(errors["行号"].dropna()) == {2, 3}
     assert {"统一社会信用代码", "行业", "自有用地面积（亩）"} <= set(errors["列"])
-    assert count_rows(demo_app, "enterprises") == before
-    assert count_rows(demo_app, "import_log") == log_before
+    assert count_rows(app_store, "enterprises") == before
+    assert count_rows(app_store, "import_log") == log_before
 
 
-def test_good_upload_imports_and_is_logged(admin_account: str, demo_app: Path) -> None:
-    before = count_rows(demo_app, "rectification_targets")
+def test_good_upload_imports_and_is_logged(admin_account: str, app_store: Path) -> None:
+    before = count_rows(app_store, "rectification_targets")
     at = login(new_app("pages/data.py"), PASSWORD)
     at.selectbox(key="data_table").set_value("rectification_targets").run()
     csv = "年度,整治类别,目标面积（亩）\n2030,集中连片拆除,1200\n2030,供而未用土地消化,300\n"
@@ -264,7 +237,7 @@ def test_good_upload_imports_and_is_logged(admin_account: str, demo_app: Path) -
     at.button(key="data_import").click().run()
     no_exception(at)
     assert at.success[-1].value.replace("\\", "").startswith("导入成功")
-    assert count_rows(demo_app, "rectification_targets") == before + 2
+    assert count_rows(app_store, "rectification_targets") == before + 2
     # Issue 13 item 15: the 库中数据 card counts the new rows at once, without a reload.
     card = next(m for m in at.metric if m.label == labels.TABLE_NAMES["rectification_targets"])
     assert number(card.value) == before + 2
@@ -273,7 +246,7 @@ def test_good_upload_imports_and_is_logged(admin_account: str, demo_app: Path) -
     assert log.iloc[0]["rows_added"] == 2
 
 
-def test_selecting_a_ranking_row_opens_its_enterprise_page(demo_app: Path) -> None:
+def test_selecting_a_ranking_row_opens_its_enterprise_page(app_store: Path) -> None:
     at = new_app("pages/rankings.py")
     row = at.dataframe[0].value.iloc[3]
     at.session_state["rank_table"] = {"selection": {"rows": [3], "columns": [], "cells": []}}
@@ -285,9 +258,9 @@ def test_selecting_a_ranking_row_opens_its_enterprise_page(demo_app: Path) -> No
     assert at.selectbox(key="ent_code").value == row["credit_code"]
 
 
-def test_enterprise_name_with_markup_is_shown_as_text(demo_app: Path) -> None:
+def test_enterprise_name_with_markup_is_shown_as_text(app_store: Path) -> None:
     hostile = "恶意<script>alert(1)</script>[点我](javascript:alert(2))**粗**"
-    with duckdb.connect(str(demo_app)) as con:
+    with duckdb.connect(str(app_store)) as con:
         code = con.execute(
             "SELECT credit_code FROM enterprises WHERE year = 2024 AND scale = '规上' LIMIT 1"
         ).fetchall()[0][0]
@@ -301,8 +274,8 @@ def test_enterprise_name_with_markup_is_shown_as_text(demo_app: Path) -> None:
     assert shown.replace("\\", "").replace("\u2060", "") == hostile
 
 
-def test_enterprise_leases_flag_unregistered_ones(demo_app: Path) -> None:
-    with duckdb.connect(str(demo_app)) as con:
+def test_enterprise_leases_flag_unregistered_ones(app_store: Path) -> None:
+    with duckdb.connect(str(app_store)) as con:
         code, n, mu = con.execute(
             "SELECT lessee_code, count(*), sum(land_mu) FROM leases "
             "WHERE year = 2024 AND NOT registered GROUP BY lessee_code "
@@ -318,7 +291,7 @@ def test_enterprise_leases_flag_unregistered_ones(demo_app: Path) -> None:
     assert set(leases["direction"]) <= {labels.LEASE_IN, labels.LEASE_OUT}
 
 
-def test_batch_zip_is_offered_up_to_the_limit(demo_app: Path) -> None:
+def test_batch_zip_is_offered_up_to_the_limit(app_store: Path) -> None:
     at = new_app("pages/rankings.py")  # every 规上 industry: more firms than one batch
     no_exception(at)
     ranked = len(at.dataframe[0].value)
@@ -341,7 +314,7 @@ def test_batch_zip_is_offered_up_to_the_limit(demo_app: Path) -> None:
     assert "report_batch_make" not in [b.key for b in at.button]
 
 
-def test_report_context_is_cached_until_data_changes(demo_app: Path) -> None:
+def test_report_context_is_cached_until_data_changes(app_store: Path) -> None:
     first = cache.report_context(2024, "yongkang-default")
     assert cache.report_context(2024, "yongkang-default") is first
     assert cache.report_context(2023, "yongkang-default") is not first

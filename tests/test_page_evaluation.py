@@ -8,14 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 import streamlit as st
+from page_support import new_app, no_exception
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, evaluation, evidence, labels, profile
 from muyun.db import Database
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/evaluation.py"
-TIMEOUT = 180
 PASSWORD = "正确的密码-42"
 T = labels.EVAL_PAGE_TEXT
 ADMIN = accounts.Account("boss", "王科长", accounts.ROLE_ADMIN)
@@ -56,19 +55,6 @@ def _published_run(path: Path, tier: str = "D") -> int:
     finally:
         database.close()
     return run_id
-
-
-def new_app(page: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def login(at: AppTest, username: str) -> AppTest:

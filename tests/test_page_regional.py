@@ -13,8 +13,6 @@ from streamlit.testing.v1 import AppTest
 from muyun import db, demo, labels, programmes, scoring, towns, watchlist
 from muyun.profile import load_profile, profile_path
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 
 

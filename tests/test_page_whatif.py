@@ -7,43 +7,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
+from page_support import no_exception, open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, labels, scoring, whatif
 from muyun.profile import load_profile, profile_path
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "情景保存-2024"
 PAGE = "pages/whatif.py"
-TIMEOUT = 120
 PROFILE = load_profile(profile_path("yongkang-default"))
 SCALE = "规上"
 BAND_PARAMS = (whatif.PARAM_A, whatif.PARAM_B, whatif.PARAM_D, whatif.PARAM_D_TAX)
-
-
-@pytest.fixture
-def demo_app(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(**query: str) -> AppTest:
-    """Run app.py as a browser would, with a URL query, then open the what-if page."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def sliders(at: AppTest) -> dict[str, float]:
@@ -86,12 +60,12 @@ def engine(path: Path, settings: whatif.Settings):
         return scoring.score_year(con, latest_year(path), whatif.apply(PROFILE, SCALE, settings))
 
 
-def test_page_starts_from_the_profile_and_matches_the_engine(demo_app: Path) -> None:
-    at = open_page()
+def test_page_starts_from_the_profile_and_matches_the_engine(app_store: Path) -> None:
+    at = open_page(PAGE)
     assert [t.value for t in at.title] == [labels.PAGE_TITLES["whatif"]]
     base = whatif.settings_from_profile(PROFILE, SCALE)
     assert sliders(at) == whatif.to_params(base)
-    scored = engine(demo_app, base)
+    scored = engine(app_store, base)
     ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
     assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
     assert f"参评 {len(ranked):,} 家" in done_caption(at)
@@ -99,16 +73,16 @@ def test_page_starts_from_the_profile_and_matches_the_engine(demo_app: Path) -> 
     assert not at.warning, "weights of the default profile sum to 100: no note"
 
 
-def test_slider_step_rescores_like_the_engine(demo_app: Path) -> None:
-    at = open_page()
+def test_slider_step_rescores_like_the_engine(app_store: Path) -> None:
+    at = open_page(PAGE)
     at.slider(key="w_tax_per_mu").set_value(45.0).run()
     no_exception(at)
     base = whatif.settings_from_profile(PROFILE, SCALE)
     moved = whatif.from_params({"w_tax_per_mu": 45.0}, PROFILE, SCALE)[0]
-    scored = engine(demo_app, moved)
+    scored = engine(app_store, moved)
     ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
     assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
-    baseline = engine(demo_app, base)
+    baseline = engine(app_store, base)
     pairs = whatif.paired(baseline, scored, SCALE)
     moves = int((pairs["move"] != 0).sum())
     assert moves > 0
@@ -142,8 +116,8 @@ def test_slider_step_rescores_like_the_engine(demo_app: Path) -> None:
     assert "分类变动 0 家" in done_caption(at)
 
 
-def test_industry_filter_narrows_lists_not_scoring(demo_app: Path) -> None:
-    at = open_page(industry="门业")
+def test_industry_filter_narrows_lists_not_scoring(app_store: Path) -> None:
+    at = open_page(PAGE, industry="门业")
     at.slider(key="w_rd_intensity").set_value(30.0).run()
     no_exception(at)
     (industries,) = tables(at, "industry", "up", "down")
@@ -151,13 +125,13 @@ def test_industry_filter_narrows_lists_not_scoring(demo_app: Path) -> None:
     at.toggle(key="wi_movers_all").set_value(True).run()
     movers = tables(at, "credit_code", "tier_before")
     assert movers and all(set(m["industry"]) == {"门业"} for m in movers)
-    scored = engine(demo_app, whatif.settings_from_profile(PROFILE, SCALE))
+    scored = engine(app_store, whatif.settings_from_profile(PROFILE, SCALE))
     city = int(((scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)).sum())
     assert f"参评 {city:,} 家" in done_caption(at), "counts stay city-wide"
 
 
-def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
-    at = open_page()
+def test_save_then_load_restores_every_slider(app_store: Path) -> None:
+    at = open_page(PAGE)
     chosen = {
         "w_tax_per_mu": 40.0,
         "w_va_per_mu": 12.5,
@@ -176,7 +150,7 @@ def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
         at.slider(key=key).set_value(value)
     at.run()
     assert "wi_save" not in [b.key for b in at.button], "anonymous users cannot save"
-    store = db.Database(demo_app)
+    store = db.Database(app_store)
     accounts.create_account(store, "jxj", PASSWORD, accounts.ROLE_ADMIN, "经信局")
     store.close()
     at.run()
@@ -187,7 +161,7 @@ def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
     at.button(key="wi_save").click().run()
     no_exception(at)
     assert any("已保存情景" in i.value for i in at.info)
-    with duckdb.connect(str(demo_app)) as con:
+    with duckdb.connect(str(app_store)) as con:
         rows = con.execute("SELECT name, author, scale, settings_json FROM scenarios").fetchall()
     assert [r[:3] for r in rows] == [("税收加权方案", "经信局", SCALE)]
 
@@ -209,31 +183,31 @@ def test_save_then_load_restores_every_slider(demo_app: Path) -> None:
     assert counts.iloc[:, 1].tolist() == [tier_counts(at)[t] for t in labels.TIERS]
 
 
-def test_shared_url_restores_the_scenario(demo_app: Path) -> None:
+def test_shared_url_restores_the_scenario(app_store: Path) -> None:
     settings = whatif.from_params(
         {"w_tax_per_mu": 35.0, "w_rd_intensity": 2.5, "a_pct": 15, "d_tax": 9.0},
         PROFILE,
         SCALE,
     )[0]
-    at = open_page(scale=SCALE, **whatif.to_query(settings))
+    at = open_page(PAGE, scale=SCALE, **whatif.to_query(settings))
     assert sliders(at) == whatif.to_params(settings)
-    scored = engine(demo_app, settings)
+    scored = engine(app_store, settings)
     ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
     assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
     link = next(c.value for c in at.code if "w_tax_per_mu=35" in c.value)
     assert "a_pct=15" in link and "profile=yongkang-default" in link
 
 
-def test_shared_url_out_of_range_is_not_taken(demo_app: Path) -> None:
-    at = open_page(w_tax_per_mu="5000", a_pct="abc")
+def test_shared_url_out_of_range_is_not_taken(app_store: Path) -> None:
+    at = open_page(PAGE, w_tax_per_mu="5000", a_pct="abc")
     values = sliders(at)
     assert values["a_pct"] == PROFILE.tiers.a_pct
     assert 0 <= values["w_tax_per_mu"] <= whatif.WEIGHT_MAX
 
 
-def test_scenario_id_link_loads_the_saved_scenario(demo_app: Path) -> None:
+def test_scenario_id_link_loads_the_saved_scenario(app_store: Path) -> None:
     settings = whatif.from_params({"w_va_per_mu": 33.0, "b_pct": 75}, PROFILE, SCALE)[0]
-    store = db.Database(demo_app)
+    store = db.Database(app_store)
     scenario_id = whatif.save_scenario(
         store,
         name="链接情景",
@@ -244,23 +218,23 @@ def test_scenario_id_link_loads_the_saved_scenario(demo_app: Path) -> None:
         settings=settings,
     )
     store.close()
-    at = open_page(scenario=str(scenario_id))
+    at = open_page(PAGE, scenario=str(scenario_id))
     assert sliders(at) == whatif.to_params(settings)
-    at = open_page(scenario="987654")
+    at = open_page(PAGE, scenario="987654")
     assert any("情景 #987654 不存在" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("raw", ["²", "１２", "1234567890123"])
-def test_scenario_link_with_a_bad_id_shows_a_message(demo_app: Path, raw: str) -> None:
+def test_scenario_link_with_a_bad_id_shows_a_message(app_store: Path, raw: str) -> None:
     """`"²".isdigit()` is True but `int("²")` raises: only ASCII digits may reach `int`."""
-    at = open_page(scenario=raw)  # asserts no exception
+    at = open_page(PAGE, scenario=raw)  # asserts no exception
     assert any("无效" in i.value and "应为数字" in i.value for i in at.info)
     base = whatif.settings_from_profile(PROFILE, SCALE)
     assert sliders(at) == whatif.to_params(base), "the profile's own settings stay"
 
 
-def test_robustness_runs_on_request(demo_app: Path) -> None:
-    at = open_page()
+def test_robustness_runs_on_request(app_store: Path) -> None:
+    at = open_page(PAGE)
     assert not tables(at, "stable", "unstable")
     at.number_input(key="wi_rob_runs").set_value(200)
     at.button(key="wi_rob_run").click().run()
@@ -273,8 +247,8 @@ def test_robustness_runs_on_request(demo_app: Path) -> None:
     assert any("权重已调整" in i.value for i in at.info)
 
 
-def test_switching_scale_and_profile_resets_the_sliders(demo_app: Path) -> None:
-    at = open_page()
+def test_switching_scale_and_profile_resets_the_sliders(app_store: Path) -> None:
+    at = open_page(PAGE)
     at.slider(key="w_tax_per_mu").set_value(42.0).run()
     at.radio(key="scale").set_value("规下").run()
     no_exception(at)
@@ -325,9 +299,9 @@ def engine_money(path: Path, settings: whatif.Settings):
     return money[(money["status"] == labels.STATUS_EVALUATED) & (money["scale"] == SCALE)]
 
 
-def test_fiscal_effect_moves_with_weights_and_rates(demo_app: Path) -> None:
+def test_fiscal_effect_moves_with_weights_and_rates(app_store: Path) -> None:
     W = labels.WHATIF_FISCAL_TEXT
-    at = open_page()
+    at = open_page(PAGE)
     assert fiscal_metrics(at) == {
         "relief": 0.0,
         "surcharges": 0.0,
@@ -337,12 +311,12 @@ def test_fiscal_effect_moves_with_weights_and_rates(demo_app: Path) -> None:
     }
     assert any(i.value == labels.POLICY_TEXT["illustrative"] for i in at.info)
     base = whatif.settings_from_profile(PROFILE, SCALE)
-    baseline = engine_money(demo_app, base)
+    baseline = engine_money(app_store, base)
 
     at.slider(key="w_tax_per_mu").set_value(45.0).run()
     no_exception(at)
     moved = whatif.from_params({"w_tax_per_mu": 45.0}, PROFILE, SCALE)[0]
-    scenario = engine_money(demo_app, moved)
+    scenario = engine_money(app_store, moved)
     shown = fiscal_metrics(at)
     relief = scenario["land_tax_relief"].sum() - baseline["land_tax_relief"].sum()
     net = scenario["policy_net"].sum() - baseline["policy_net"].sum()
@@ -353,7 +327,7 @@ def test_fiscal_effect_moves_with_weights_and_rates(demo_app: Path) -> None:
     at.slider(key="r_relief_A").set_value(40.0).run()
     no_exception(at)
     cheaper = whatif.from_params({"w_tax_per_mu": 45.0, "r_relief_A": 40.0}, PROFILE, SCALE)[0]
-    scenario = engine_money(demo_app, cheaper)
+    scenario = engine_money(app_store, cheaper)
     shown = fiscal_metrics(at)
     relief = scenario["land_tax_relief"].sum() - baseline["land_tax_relief"].sum()
     assert shown["relief"] == pytest.approx(relief, abs=0.005)

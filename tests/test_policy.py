@@ -7,33 +7,18 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from spec_examples import SPEC_POLICY_TOML
 
 from muyun import labels, policy, scoring
 from muyun.profile import load_profile, profile_from_toml, profile_path
 
-POLICY_TOML = """
+POLICY_TOML = (
+    """
 [scales."规上".indicators]
 tax_per_mu = { weight = 100, benchmark = "average" }
-
-[policy]
-illustrative = true
-source = "test"
-
-[policy.electricity_surcharge]
-C = 0.05
-D = 0.30
-repeat = { tier = "D", years = 3, rate = 0.40 }
-
-[policy.water_surcharge]
-base_price = 4.5
-C = 15
-D = 30
-
-[policy.land_tax_relief]
-rate = 6.0
-A = 100
-B = 50
 """
+    + SPEC_POLICY_TOML
+)
 PROFILE = profile_from_toml(POLICY_TOML, "test.toml")
 EVAL = labels.STATUS_EVALUATED
 

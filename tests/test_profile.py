@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from spec_examples import SPEC_POLICY_TOML
 
 from muyun import labels, profile
 from muyun.profile import IndicatorSpec, ProfileError, TierRule
@@ -330,26 +331,7 @@ def test_every_profile_error_template_formats(template):
 
 # ── [policy] (methodology §9, issue 12) ─────────────────────────────────────────────────────
 
-POLICY = """
-[policy]
-illustrative = true
-source = "示意"
-
-[policy.electricity_surcharge]
-C = 0.05
-D = 0.30
-repeat = { tier = "D", years = 3, rate = 0.40 }
-
-[policy.water_surcharge]
-base_price = 4.5
-C = 15
-D = 30
-
-[policy.land_tax_relief]
-rate = 6.0
-A = 100
-B = 50
-"""
+POLICY = SPEC_POLICY_TOML
 
 
 def test_policy_section_is_read_as_spec_section_9():
