@@ -9,42 +9,34 @@
 
     python benchmarks/bench_whatif.py [--steps 15] [--no-browser] [--no-200k]
 
-The browser helpers are also used by tests/test_browser_whatif.py.
+The browser helpers (server and Chromium in benchmarks/browser_bench.py, shared with
+bench_pages.py) are also used by tests/test_browser_whatif.py, through this module's names.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-APP = REPO / "app.py"
-TRIVIAL_APP = REPO / "benchmarks" / "trivial_slider_app.py"
+from benchmarks.browser_bench import (  # noqa: E402 (needs REPO on sys.path)
+    APP,
+    CHROMIUM,
+    TRIVIAL_APP,
+    TRIVIAL_SLIDER,
+    chromium,
+    streamlit_server,
+)
+
 DONE = "计算完成 · 权重合计 "
 WHATIF_SLIDER = "亩均税收（分）"
-TRIVIAL_SLIDER = "权重（分）"
 
 # Arms a listener for the next key press and a MutationObserver that stamps the moment the
 # expected text is in the page; both in page time, so Python-side latency does not count.
@@ -63,79 +55,6 @@ _ARM_JS = """
   observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(app: Path, db: Path | None = None, timeout: float = 90) -> Iterator[str]:
-    """Serve `app` on a free port (MUYUN_DB = `db`); yields the base URL, stops it after."""
-    port = free_port()
-    env = os.environ.copy()
-    if db is not None:
-        env["MUYUN_DB"] = str(db)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--server.fileWatcherType=none",
-        "--browser.gatherUsageStats=false",
-        "--global.developmentMode=false",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(process, log, url, timeout)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_healthy(process: subprocess.Popen, log, url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"streamlit exited: {log.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"streamlit did not start on {url}")
-        time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[object]:
-    """A headless Chromium (Debian's) driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def slider_steps(page, label: str, start_total: float, steps: int, warmup: int = 2) -> list[float]:

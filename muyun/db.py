@@ -458,6 +458,41 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (stem, version)
     );
     """,
+    # 9 — a scored year summed by scale × industry × town × tier × status, and every firm's
+    # status, total, rank and tier (issue 15), kept so the five-year views of a province-size
+    # store need no re-scoring after a restart. A cache: rows are valid for the profile text
+    # and the input fingerprint they were built from (`muyun.summaries`), and may be deleted.
+    """
+    CREATE TABLE score_summaries (
+        year INTEGER NOT NULL,
+        profile_sha VARCHAR NOT NULL,
+        inputs VARCHAR NOT NULL,
+        scale VARCHAR,
+        industry VARCHAR,
+        town VARCHAR,
+        tier VARCHAR,
+        status VARCHAR,
+        firms BIGINT NOT NULL,
+        land_mu DOUBLE NOT NULL,
+        tax_num DOUBLE NOT NULL,
+        tax_den DOUBLE NOT NULL,
+        va_num DOUBLE NOT NULL,
+        va_den DOUBLE NOT NULL,
+        total_sum DOUBLE NOT NULL,
+        total_n BIGINT NOT NULL
+    );
+    CREATE TABLE score_tiers (
+        year INTEGER NOT NULL,
+        profile_sha VARCHAR NOT NULL,
+        inputs VARCHAR NOT NULL,
+        credit_code VARCHAR NOT NULL,
+        status VARCHAR,
+        total DOUBLE,
+        rank BIGINT,
+        pool_size BIGINT,
+        tier VARCHAR
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,33 +2,41 @@
 
 Why this shape: officials fix a rejected file and send it again, so one pass must report every
 error of a file (row as the spreadsheet shows it, the header as they wrote it, the value, the
-reason) and never leave half a file in the store. Cells are read as text and parsed per column
-with pandas string operations, so a 200,000-row file validates in seconds without a Python loop
-over its cells; the write is one DuckDB transaction that deletes the keys being replaced and
-inserts the whole frame at once.
+reason) and never leave half a file in the store. The file's cells are loaded as text into the
+store's own connection (DuckDB's CSV reader for an ordinary CSV; calamine or pandas for a workbook
+or an unusual CSV, then the same table), and every rule of the data dictionary runs there as SQL
+generated from the column table below: one query types every cell and names the rule it breaks,
+one more lists the problems (the first of each column, and how many there are in all). A
+200,000-row file is checked in about a second, xlsx and CSV with the same code and messages; the
+write is the same transaction, which deletes the keys being replaced and inserts the checked rows.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import hashlib
 import io
+import os
 import re
+import tempfile
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import xlsxwriter
+from duckdb.func import PythonUDFType
 
 from muyun import creditcode
 from muyun.db import TOWNS_CSV, Database, rollback_quietly
@@ -70,7 +78,21 @@ _CODE_VALUES = np.full(128, 0, dtype=np.int64)
 _CODE_VALUES[[ord(ch) for ch in creditcode.ALPHABET]] = np.arange(len(creditcode.ALPHABET))
 _CODE_WEIGHTS = np.array(creditcode.WEIGHTS, dtype=np.int64)
 _THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
-_INCOMING = "_muyun_incoming"
+# A finite number as Arrow's and pandas' float parsers read one (blanks are removed first).
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+# What Python's str.strip() removes (every str.isspace() character); SQL trims the same set.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_MINUS = "\u2212"  # "−", which some input methods type for "-"
+
+# What one import adds to the store connection (dropped, or rolled back with the transaction).
+_CELLS = "_muyun_cells"  # the file's cells as written: row (as the spreadsheet numbers it), c0…
+_CHECKED = "_muyun_checked"  # the data rows typed by the column rules, with each cell's problem
+_FRAME = "_muyun_frame"  # the values `parse_column` checks
+_ASCII_FUNCTION = "_muyun_ascii"  # `_ascii_text` as a SQL function, for the few non-ASCII cells
+_CHECK_FUNCTION = "_muyun_check_character"  # `_check_characters_ok` as a SQL function
 
 # --- limits -----------------------------------------------------------------------------------
 # Every file is measured against these BEFORE it is parsed, so a hostile or broken file is refused
@@ -92,6 +114,7 @@ ERROR_VALUE_CHARS = 120  # a quoted value is cut after this many characters (tex
 # Control characters (C0, DEL, C1) and the bidirectional overrides that reorder displayed text:
 # never part of a name, and dangerous in exports and logs.
 CONTROL_CHARS = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_CONTROL_RE2 = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", CONTROL_CHARS)  # the same, for SQL
 
 
 # --- the data dictionary as data -------------------------------------------------------------
@@ -352,81 +375,33 @@ class ImportResult:
         )
 
 
+@dataclass
 class _Problems:
-    """Collects row-level problems as arrays (one entry per bad cell), formatted at the end."""
+    """The problems of one file: file-level ones, then the row-level ones the SQL checks found.
 
-    def __init__(
-        self,
-        raw: pd.DataFrame,
-        rows: np.ndarray,
-        headers: dict[str, str],
-        position: dict[str, int] | None = None,
-    ) -> None:
-        self.raw = raw
-        self.rows = rows
-        self.headers = headers  # key → header as written (or the Chinese header if absent)
-        self.position = position or {}  # key → column index in the file, for sorting
-        self.parts: list[pd.DataFrame] = []
-        self.file_level: list[ImportError_] = []
-        self.found: dict[str, int] = {}  # problems per column, including those not kept
+    Only the first `MAX_ERRORS_PER_COLUMN` of each column are fetched (with the count of all),
+    and quoted values are clipped, so a file bad in every cell costs bounded memory and text.
+    """
 
-    def add(self, mask: np.ndarray | pd.Series, key: str, reason: str | np.ndarray) -> None:
-        """Record `reason` (one text, or one per row) wherever `mask` holds, against `key`.
-
-        Only the first `MAX_ERRORS_PER_COLUMN` of a call are kept (the rest are counted), and
-        quoted values are clipped, so a file bad in every cell costs bounded memory and text.
-        """
-        where = np.flatnonzero(np.asarray(mask, dtype=bool))
-        if not len(where):
-            return
-        self.found[key] = self.found.get(key, 0) + len(where)
-        reasons = reason if isinstance(reason, str) else reason[where[:MAX_ERRORS_PER_COLUMN]]
-        where = where[:MAX_ERRORS_PER_COLUMN]
-        values = self.raw[key].to_numpy()[where] if key in self.raw else ""
-        if key in self.raw:
-            values = np.array([_clip(str(v)) for v in values], dtype=object)
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "row": self.rows[where],
-                    "key": key,
-                    "order": self.position.get(key, -1),
-                    "column": self.headers[key],
-                    "value": values,
-                    "reason": reasons,
-                }
-            )
-        )
-
-    def at_row(self, row: int, key: str, reason: str) -> None:
-        """Record one problem on spreadsheet row `row`."""
-        mask = self.rows == row
-        self.add(mask, key, reason)
+    headers: dict[str, str]  # key → header as written (or the Chinese header if absent)
+    position: dict[str, int] = field(default_factory=dict)  # key → column index in the file
+    file_level: list[ImportError_] = field(default_factory=list)
+    # (row, column position, rule, key, error), sorted for the list by the first three
+    listed: list[tuple[int, int, int, str, ImportError_]] = field(default_factory=list)
+    found: dict[str, int] = field(default_factory=dict)  # key → problems in all, in rule order
 
     def __bool__(self) -> bool:
-        return bool(self.parts or self.file_level)
+        return bool(self.found or self.file_level)
 
     def records(self) -> list[ImportError_]:
-        """File-level problems first, then by row and column position in the file: the first
-        `MAX_ERRORS_PER_COLUMN` of each column and `MAX_ERRORS` in all, then one line per
-        column (and one overall) counting the problems left out."""
+        """File-level problems first, then by row and column position in the file (at most
+        `MAX_ERRORS` in all), then one line per column counting the problems left out."""
         out = list(self.file_level)
-        if not self.parts:
-            return out
-        frame = pd.concat(self.parts, ignore_index=True).sort_values(
-            ["row", "order"], kind="stable"
-        )
-        frame = frame[frame.groupby("key").cumcount() < MAX_ERRORS_PER_COLUMN]
-        listed = frame.iloc[: max(MAX_ERRORS - len(out), 0)]
-        out += [
-            ImportError_(int(r), str(c), str(v), str(m))
-            for r, c, v, m in zip(
-                listed["row"], listed["column"], listed["value"], listed["reason"], strict=True
-            )
-        ]
-        shown = listed["key"].value_counts()
+        listed = sorted(self.listed, key=lambda item: item[:3])[: max(MAX_ERRORS - len(out), 0)]
+        out += [error for *_, error in listed]
+        shown = Counter(key for *_, key, _error in listed)
         for key, found in self.found.items():
-            rest = found - int(shown.get(key, 0))
+            rest = found - shown[key]
             if rest > 0:
                 reason = IMPORT_LIMIT_TEXT["more_errors"].format(count=rest)
                 out.append(ImportError_(None, self.headers[key], "", reason, hidden=rest))
@@ -440,12 +415,24 @@ class _Problems:
 
 
 @dataclass
+class _Csv:
+    """A CSV that DuckDB's reader reads exactly as pandas would (`_simple_csv`), as UTF-8."""
+
+    data: bytes  # no BOM; line ends all "\n" or all "\r\n"; every quoted field on one line
+    sep: str
+    width: int  # at least the cells of the widest line (its separators + 1)
+
+
+@dataclass
 class RawFile:
-    """A file as text cells: `cells` is indexed by spreadsheet row number (1-based)."""
+    """A file read within the limits, ready to load as text cells (`_load_cells`): `cells`
+    indexed by spreadsheet row number (1-based) as calamine or pandas parsed them, or `csv`
+    for DuckDB's own reader."""
 
     file_name: str
     sha256: str
-    cells: pd.DataFrame
+    cells: pd.DataFrame | None = None
+    csv: _Csv | None = None
 
 
 class _FileProblem(Exception):
@@ -499,30 +486,46 @@ def _decode(data: bytes) -> str:
     return str(best)
 
 
-def _check_csv_shape(data: bytes) -> None:
+def _separator(first_line: str) -> str:
+    """Tab for Excel's "Unicode text" export (tabs and no comma in the first line), else comma."""
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of every line ("\n"-separated, the last one possibly empty)."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    return np.concatenate(([0], breaks + 1)), np.concatenate((breaks, [len(data)]))
+
+
+def _widest(data: bytes, sep: str, starts: np.ndarray) -> int:
+    """The most separators on one line, plus one: an upper bound of a line's cells."""
+    seps = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(sep))
+    before = np.searchsorted(seps, starts)
+    return int(np.diff(np.append(before, len(seps))).max()) + 1
+
+
+def _check_csv_shape(data: bytes) -> tuple[str, int]:
     """Line length, line count and the widest line's column count, from the bytes, before any
-    parser runs (a 10⁶-column line made pandas run for minutes with gigabytes)."""
-    lines = data.split(b"\n")
-    rows = len(lines) - (1 if not lines[-1].strip() else 0)  # a final line break ends a row
+    parser runs (a 10⁶-column line made pandas run for minutes with gigabytes). Returns the
+    separator and the most cells a line can hold (separators + 1)."""
+    starts, ends = _lines(data)
+    last = data[starts[-1] :]
+    rows = len(starts) - (1 if not last.strip() else 0)  # a final line break ends a row
 
     def extent(columns: int) -> str:
         return IMPORT_LIMIT_TEXT["csv_extent"].format(rows=f"{rows:,}", columns=f"{columns:,}")
 
     if rows > MAX_ROWS:
         raise _limit("too_many_rows", rows=f"{rows:,}", limit=f"{MAX_ROWS:,}", extent=extent(0))
-    first = lines[0]
-    sep = b"\t" if b"\t" in first and b"," not in first else b","
-    widest = 0
-    for number, line in enumerate(lines, start=1):
-        if len(line) > MAX_LINE_BYTES:
-            raise _limit("line_too_long", row=number, limit=_size(MAX_LINE_BYTES))
-        widest = max(widest, line.count(sep) + 1)
+    long = np.flatnonzero(ends - starts > MAX_LINE_BYTES)
+    if len(long):
+        raise _limit("line_too_long", row=int(long[0]) + 1, limit=_size(MAX_LINE_BYTES))
+    sep = _separator(data[: ends[0]].decode("latin-1"))  # bytes as they are
+    bound = widest = _widest(data, sep, starts)
     if widest > MAX_COLUMNS:
         # The byte count is an upper bound (a quoted name may hold a comma): count exactly.
         text = _decode(data)
-        widest = max(
-            (len(r) for r in csv.reader(io.StringIO(text), delimiter=sep.decode())), default=0
-        )
+        widest = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)), default=0)
         if widest > MAX_COLUMNS:
             raise _limit(
                 "too_many_columns", columns=widest, limit=MAX_COLUMNS, extent=extent(widest)
@@ -534,15 +537,46 @@ def _check_csv_shape(data: bytes) -> None:
             limit=f"{MAX_CELLS:,}",
             extent=extent(widest),
         )
+    return sep, bound
 
 
-def _csv_cells(data: bytes) -> pd.DataFrame:
-    """Every line a row (blank ones too, so row numbers match a spreadsheet's), cells as text."""
-    _check_csv_shape(data)
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
+def _quoted_line(sep: str) -> re.Pattern[bytes]:
+    """One line of RFC 4180 fields: quoted ("" inside for a quote) or without any quote."""
+    field = rb'(?:"(?:[^"]|"")*"|[^"%s\n]*)' % re.escape(sep.encode())
+    return re.compile(field + rb"(?:%s%s)*\r?" % (re.escape(sep.encode()), field))
+
+
+def _simple_csv(data: bytes, sep: str) -> bool:
+    """Whether DuckDB's reader reads `data` (UTF-8) cell for cell as pandas does.
+
+    They differ on lone carriage returns, on quotes inside unquoted fields, on quoted line
+    breaks (DuckDB's padding of short rows refuses them) and on a leading blank line (pandas
+    then reads nothing); such files, rare in practice, are read by pandas as before.
+    tests/test_importer.py checks the two readers agree on random files wherever this holds.
+    """
+    returns = data.count(b"\r")
+    if returns and not returns == data.count(b"\n") == data.count(b"\r\n"):
+        return False
+    if data.startswith((b"\n", b"\r\n")):
+        return False
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(buffer == ord('"'))
+    if not len(quotes):
+        return True
+    starts, ends = _lines(data)
+    holding = np.unique(np.searchsorted(ends, quotes))  # the lines with a quote
+    line = _quoted_line(sep)
+    return all(
+        line.fullmatch(data, start, end)
+        for start, end in zip(starts[holding].tolist(), ends[holding].tolist(), strict=True)
+    )
+
+
+def _csv_cells(text: str, sep: str) -> pd.DataFrame:
+    """pandas' reading: every line a row (blank ones too, so row numbers match a spreadsheet's),
+    cells as text."""
     options = {
-        "sep": "\t" if "\t" in first_line and "," not in first_line else ",",
+        "sep": sep,
         "header": None,
         "dtype": str,
         "na_filter": False,
@@ -554,12 +588,28 @@ def _csv_cells(data: bytes) -> pd.DataFrame:
         return pd.DataFrame()
     except pd.errors.ParserError:
         # Ragged rows (a title line above the header, stray trailing cells): size by the widest.
-        width = max(
-            len(row) for row in csv.reader(io.StringIO(text), delimiter=str(options["sep"]))
-        )
+        width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=sep))
         cells = pd.read_csv(io.StringIO(text), names=range(width), **options)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
+
+
+def _read_csv(data: bytes) -> pd.DataFrame | _Csv:
+    """Check the shape and encoding; the UTF-8 bytes for DuckDB, or cells read by pandas."""
+    byte_sep, width = _check_csv_shape(data)
+    try:
+        text = data.decode("utf-8-sig")
+        utf8 = data.removeprefix(codecs.BOM_UTF8)
+    except UnicodeDecodeError:
+        text = _decode(data)
+        utf8 = text.encode("utf-8")
+        byte_sep = ""  # other bytes now: count their separators again
+    sep = _separator(text[: text.find("\n")] if "\n" in text else text)
+    if not _simple_csv(utf8, sep):
+        return _csv_cells(text, sep)
+    if sep != byte_sep:
+        width = _widest(utf8, sep, _lines(utf8)[0])
+    return _Csv(utf8, sep, width)
 
 
 def _column_number(letters: bytes) -> int:
@@ -775,7 +825,7 @@ def _drop_point_zero(col: pd.Series) -> pd.Series:
 
 
 def read_file(source: str | Path | bytes, file_name: str | None = None) -> RawFile:
-    """Read a path, or bytes plus their file name (an upload), into text cells.
+    """Read a path, or bytes plus their file name (an upload), within the limits.
 
     Raises ImportFailed with one file-level error when the file cannot be read at all.
     """
@@ -804,13 +854,16 @@ def read_file(source: str | Path | bytes, file_name: str | None = None) -> RawFi
         if suffix in XLSX_SUFFIXES:
             cells = _xlsx_cells(data)
         elif suffix in CSV_SUFFIXES:
-            cells = _csv_cells(data)
+            cells = _read_csv(data)
         else:
             raise _FileProblem(IMPORT_TEXT["unsupported_suffix"].format(suffix=suffix))
     except _FileProblem as exc:
         raise ImportFailed([ImportError_(None, name, "", str(exc))]) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if isinstance(cells, _Csv):
+        return RawFile(name, digest, csv=cells)
     cells.columns = range(cells.shape[1])
-    return RawFile(name, hashlib.sha256(data).hexdigest(), cells)
+    return RawFile(name, digest, cells=cells)
 
 
 def _too_large(name: str, size: int) -> ImportError_:
@@ -861,181 +914,410 @@ def _aliases(table: str) -> dict[str, str]:
     return aliases
 
 
-def _header_row(cells: pd.DataFrame, aliases: dict[str, str]) -> int | None:
-    """The row holding the header: most recognised names among the first rows, else first filled."""
+def _header_row(first_rows: dict[int, list[str]], aliases: dict[str, str]) -> int | None:
+    """The row holding the header: most recognised names among the first rows (by number)."""
     best, best_hits = None, 0
-    for number, values in cells.head(HEADER_SEARCH_ROWS).iterrows():
-        hits = sum(_norm_header(v) in aliases for v in values if str(v).strip())
+    for number, values in first_rows.items():
+        hits = sum(_norm_header(v) in aliases for v in values if v)
         if hits > best_hits:
             best, best_hits = int(number), hits
-    if best is not None:
-        return best
-    filled = cells.index[(cells != "").any(axis=1)]
-    return int(filled[0]) if len(filled) else None
+    return best
 
 
-def _reasons(mask: np.ndarray, make: Callable[[Any], str], values: object) -> np.ndarray:
-    """Per-row reason texts, formatted only where `mask` holds (bad rows are few)."""
-    out = np.full(len(mask), "", dtype=object)
-    out[mask] = [make(v) for v in np.asarray(values, dtype=object)[mask]]
-    return out
+# --- the column rules as SQL ------------------------------------------------------------------
+#
+# A column's cell goes through steps of one SELECT (`_rules_sql`): `f` (already a valid value as
+# written, as most cells are: they skip the next steps, which would leave them unchanged), `t`
+# (stripped), `m` (missing: empty or a dash), `a` (normalised: full-width forms to ASCII, blanks
+# out of numbers and codes, upper case for codes and yes/no), `v` (the value: a number, a code, a
+# flag, the text) and `p` (the rule the cell breaks, a name `_reason` turns into Chinese, or NULL).
+# The rules of a kind exclude each other (a missing cell is not also "not a number"), so one name
+# per cell says it all. Cell values only reach SQL as columns and the rules' constants as
+# parameters: the generated text holds nothing but our own column names and numbers.
 
 
-# --- parsing columns ------------------------------------------------------------------------
+def _ascii_text(text: str) -> str:
+    """Full-width digits, letters, points, commas, signs and blanks → ASCII (NFKC), "−" → "-"."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).replace(_MINUS, "-")
 
 
-def _ascii(text: pd.Series) -> pd.Series:
-    """Full-width digits, points, commas, signs and blanks → ASCII (NFKC), only where needed."""
-    if text.str.contains(r"[^\x00-\x7f]", regex=True).any():
-        text = text.str.normalize("NFKC").str.replace("−", "-", regex=False)
-    return text
+def _code_text(text: str) -> str:
+    """A credit code as it is checked: ASCII, without blanks, upper case."""
+    return _ascii_text(text).replace(" ", "").upper()
 
 
-def _without(text: pd.Series, char: str) -> pd.Series:
-    """`text` with every `char` removed; a literal replace, skipped when there is none."""
-    if text.str.contains(char, regex=False).any():
-        text = text.str.replace(char, "", regex=False)
-    return text
+def _ascii_batch(values: pa.Array) -> pa.Array:
+    """`_ascii_text` over an Arrow batch; the SQL calls it only for cells that are not ASCII."""
+    texts = [None if v is None else _ascii_text(v) for v in values.to_pylist()]
+    return pa.array(texts, type=pa.string())
 
 
-def _to_float(text: pd.Series) -> np.ndarray:
-    """Arrow's C++ cast for a clean column; pandas' per-cell coercion only when a cell is bad."""
+def _check_characters_ok(codes: list[str]) -> np.ndarray:
+    """For codes of 18 symbols of the alphabet: whether the last is the check character of the
+    others (31 − Σcᵢwᵢ mod 31), all codes at once as one matrix product."""
+    packed = "".join(codes).encode("ascii")
+    values = _CODE_VALUES[np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)]
+    return np.asarray((31 - (values[:, :17] @ _CODE_WEIGHTS) % 31) % 31 == values[:, 17])
+
+
+def _check_batch(codes: pa.Array) -> pa.Array:
+    """`_check_characters_ok` over an Arrow batch (SQL calls it for well-formed codes only)."""
+    return pa.array(_check_characters_ok(codes.to_pylist()), type=pa.bool_())
+
+
+@contextmanager
+def _sql_functions(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The rules' Python helpers as SQL functions of `con` while they run: NFKC, which DuckDB
+    lacks, and the credit code's check character, which is 10× faster in numpy."""
+    functions = {
+        _ASCII_FUNCTION: (_ascii_batch, "varchar"),
+        _CHECK_FUNCTION: (_check_batch, "boolean"),
+    }
+    for name, (function, returns) in functions.items():
+        con.create_function(name, function, ["varchar"], returns, type=PythonUDFType.ARROW)
     try:
-        cast = pc.cast(pa.array(text, type=pa.string()), pa.float64())
-        return cast.to_numpy(zero_copy_only=False).astype(float, copy=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+        yield
+    finally:
+        for name in functions:
+            with suppress(duckdb.Error):  # already gone if the transaction was rolled back
+                con.remove_function(name)
 
 
-def _parse_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Text → float64 and a mask of unparsable cells; `1,234.5`, `１２３４．５`, ` 12 ` all work."""
-    text = _without(_without(_ascii(text), " "), "\t")
-    bad = np.zeros(len(text), dtype=bool)
-    commas = text.str.contains(",", regex=False).to_numpy(dtype=bool)
-    if commas.any():
-        bad |= commas & ~text.str.fullmatch(_THOUSANDS).to_numpy(dtype=bool)
-        text = text.str.replace(",", "", regex=False)
-    values = _to_float(text.where(~bad, ""))
-    bad |= ~np.isfinite(values)
-    values[bad] = np.nan
-    return values, bad
+def _run(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]
+) -> duckdb.DuckDBPyConnection:
+    """Execute `sql` with the named parameters it uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
 
 
-def invalid_code_mask(codes: pd.Series) -> np.ndarray:
-    """True where a normalised code fails GB 32100-2015 (length, symbols or check character).
-
-    The vectorised twin of `creditcode.is_valid`: the codes that pass the format are packed into
-    one uint8 matrix and checked with a single matrix product.
-    """
-    text = codes.astype("str").fillna("")
-    good_format = text.str.fullmatch(_CODE_FORMAT).to_numpy(dtype=bool)
-    valid = np.zeros(len(text), dtype=bool)
-    if good_format.any():
-        packed = "".join(text[good_format].tolist()).encode("ascii")
-        values = _CODE_VALUES[np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)]
-        check = (31 - (values[:, :17] @ _CODE_WEIGHTS) % 31) % 31
-        valid[good_format] = check == values[:, 17]
-    return ~valid
-
-
-def _range_problems(col: Column, values: np.ndarray, present: np.ndarray) -> list:
-    """(mask, reason) pairs for values outside the column's bounds."""
-    out = []
-    with np.errstate(invalid="ignore"):
-        if col.lo is not None and col.hi is not None:
-            reason = IMPORT_TEXT["range"].format(lo=col.lo, hi=col.hi)
-            out.append((present & ((values < col.lo) | (values > col.hi)), reason))
-        elif col.lo is not None and col.lo_open:
-            out.append((present & (values <= col.lo), IMPORT_TEXT["gt"].format(bound=col.lo)))
-        elif col.lo is not None:
-            out.append((present & (values < col.lo), IMPORT_TEXT["min"].format(bound=col.lo)))
-    return out
+def _rule_params(columns: list[Column], towns: frozenset[str]) -> dict[str, object]:
+    """The constants the rules compare with, as query parameters."""
+    params: dict[str, object] = {
+        "missing": sorted(MISSING_MARKERS),
+        "yes": sorted(YES_VALUES),
+        "no": sorted(NO_VALUES),
+        "thousands": _THOUSANDS,
+        "number": _NUMBER,
+        "code_format": _CODE_FORMAT,
+        "control": _CONTROL_RE2,
+        "towns": sorted(towns),
+        "above": SCALE_ABOVE,
+        "ws": _WHITESPACE,
+    }
+    for col in columns:
+        if col.choices:
+            params[f"choices_{col.key}"] = list(col.choices)
+        if col.default is not None:
+            params[f"default_{col.key}"] = col.default
+    return params
 
 
-def parse_column(col: Column, text: pd.Series, towns: frozenset[str]) -> tuple[pd.Series, list]:
-    """Typed values (NA where missing or invalid) and (mask, reason) problems of one column."""
-    missing = text.isin(MISSING_MARKERS).to_numpy(dtype=bool)
-    present = ~missing
-    problems: list = []
-    if col.required == "yes":
-        problems.append((missing, IMPORT_TEXT["required"]))
+def _in(values: str, item: str) -> str:
+    """`item` is one of the list parameter `values` (not list_contains, which the optimizer
+    turns into one join per column, each copying every column of the query)."""
+    return f"coalesce(list_position(CAST(${values} AS VARCHAR[]), {item}), 0) > 0"
+
+
+def _strip_sql(c: str) -> str:
+    """`c` stripped like str.strip(). DuckDB's trim() with a set of characters costs
+    microseconds a call, so only cells that start or end with one of them get it."""
+    edge = f"contains($ws, left({c}, 1)) OR contains($ws, right({c}, 1))"
+    return f"CASE WHEN {c} <> '' AND ({edge}) THEN trim({c}, $ws) ELSE {c} END"
+
+
+def _cell(position: int) -> str:
+    """The text of a cell of `_muyun_cells` ('' past the end of a short row)."""
+    return f"coalesce(c{position}, '')"
+
+
+def _filled_sql(c: str) -> str:
+    """The cell holds more than blanks (written to let a filter stop at the first test)."""
+    return f"({c} <> '' AND (NOT contains($ws, left({c}, 1)) OR trim({c}, $ws) <> ''))"
+
+
+def _fast_sql(col: Column, c: str) -> str:
+    """Whether the raw cell is a valid value exactly as written (no blanks around it, nothing to
+    normalise, not missing): most cells, which then skip steps that would leave them unchanged."""
     if col.kind in ("int", "num"):
-        values, bad = _parse_numbers(text.where(present, "0"))
-        bad &= present
-        problems.append((bad, IMPORT_TEXT["not_number"]))
-        ok = present & ~bad
-        if col.kind == "int":
-            with np.errstate(invalid="ignore"):
-                fraction = ok & (values != np.floor(values))
-                big = ok & ~fraction & (np.abs(values) > MAX_INTEGER)
-            problems += [(fraction, IMPORT_TEXT["not_integer"]), (big, IMPORT_TEXT["too_large"])]
-            ok &= ~fraction & ~big
-        problems += _range_problems(col, values, ok)
-        values = np.where(ok, values, np.nan)
-        typed = pd.Series(values, index=text.index)
-        if col.kind == "int":
-            typed = typed.astype("Int64")
-    elif col.kind == "bool":
-        flag = _ascii(text).str.upper()
-        yes = flag.isin(YES_VALUES).to_numpy(dtype=bool)
-        no = flag.isin(NO_VALUES).to_numpy(dtype=bool)
-        problems.append((present & ~yes & ~no, IMPORT_TEXT["yes_no"]))
-        typed = pd.Series(pd.array(np.where(yes, True, False), dtype="boolean"), index=text.index)
-        typed[~(yes | no)] = pd.NA
-    elif col.kind == "code":
-        codes = _without(_ascii(text), " ").str.upper()
-        bad = present & invalid_code_mask(codes)
-        reasons = _reasons(
-            bad,
-            lambda c: IMPORT_TEXT["credit_code"].format(detail=creditcode.invalid_reason(c)),
-            codes,
+        return f"regexp_full_match({c}, $number)"
+    if col.kind == "code":
+        return f"regexp_full_match({c}, $code_format)"
+    if col.kind == "bool":
+        return f"({_in('yes', c)} OR {_in('no', c)})"
+    if col.kind == "enum":
+        return _in(f"choices_{col.key}", c)
+    if col.kind == "town":
+        return _in("towns", c)
+    return "false"
+
+
+def _normalised_sql(col: Column, t: str) -> str:
+    ascii_text = f"CASE WHEN strlen({t}) = length({t}) THEN {t} ELSE {_ASCII_FUNCTION}({t}) END"
+    if col.kind in ("int", "num"):
+        return f"replace(replace({ascii_text}, ' ', ''), chr(9), '')"
+    if col.kind == "code":
+        return f"upper(replace({ascii_text}, ' ', ''))"
+    if col.kind == "bool":
+        return f"upper({ascii_text})"
+    return t
+
+
+def _value_sql(col: Column, a: str, fast: str) -> str:
+    if col.kind in ("int", "num"):
+        bare = f"replace({a}, ',', '')"
+        return (
+            f"CASE WHEN {fast} THEN TRY_CAST({a} AS DOUBLE)"
+            f" WHEN contains({a}, ',') AND NOT regexp_full_match({a}, $thousands) THEN NULL"
+            f" WHEN regexp_full_match({bare}, $number) THEN TRY_CAST({bare} AS DOUBLE) END"
         )
-        problems.append((bad, reasons))
-        typed = codes.where(present & ~bad)
-    else:
-        typed = text.where(present)
-        if col.kind == "enum":
-            bad = present & ~text.isin(col.choices).to_numpy(dtype=bool)
-            choices = LIST_SEP.join(col.choices)
-            problems.append((bad, IMPORT_TEXT["choices"].format(choices=choices)))
-        elif col.kind == "town":
-            bad = present & ~text.isin(towns).to_numpy(dtype=bool)
-            problems.append((bad, IMPORT_TEXT["unknown_town"].format(towns=LIST_SEP.join(towns))))
-        else:
-            lengths = text.str.len().to_numpy()
-            bad = present & (lengths > col.max_len)
-            reasons = _reasons(
-                bad,
-                lambda n: IMPORT_TEXT["too_long"].format(max_len=col.max_len, length=n),
-                lengths,
-            )
-            problems.append((bad, reasons))
-            control = text.str.extract(f"({CONTROL_CHARS})", expand=False)
-            has_control = present & ~bad & control.notna().to_numpy(dtype=bool)
-            problems.append(
-                (
-                    has_control,
-                    _reasons(
-                        has_control,
-                        lambda ch: IMPORT_LIMIT_TEXT["control_char"].format(
-                            char=f"U+{ord(ch):04X}"
-                        ),
-                        control,
-                    ),
-                )
-            )
-            bad = bad | has_control  # a new array: the masks above stay as they are
-        typed = typed.where(~bad)
-    if col.default is not None:
-        typed = typed.where(~missing, col.default)
+    if col.kind == "bool":
+        return f"CASE WHEN {_in('yes', a)} THEN true WHEN {_in('no', a)} THEN false END"
+    return a
+
+
+def _code_valid_sql(code: str) -> str:
+    """GB 32100-2015: 18 symbols of the alphabet, the last the check character of the others."""
+    return (
+        f"CASE WHEN regexp_full_match({code}, $code_format)"
+        f" THEN {_CHECK_FUNCTION}({code}) ELSE false END"
+    )
+
+
+def _range_sql(col: Column, v: str) -> str | None:
+    """The condition of a value outside the column's bounds (`_range_reason` says it)."""
+    if col.lo is None:
+        return None
+    if col.hi is not None:
+        return f"({v} < {col.lo} OR {v} > {col.hi})"
+    return f"{v} <= {col.lo}" if col.lo_open else f"{v} < {col.lo}"
+
+
+def _range_reason(col: Column) -> str | None:
+    if col.lo is None:
+        return None
+    if col.hi is not None:
+        return IMPORT_TEXT["range"].format(lo=col.lo, hi=col.hi)
+    return IMPORT_TEXT["gt" if col.lo_open else "min"].format(bound=col.lo)
+
+
+def _problem_sql(col: Column, m: str, v: str) -> str:
+    """The name of the rule the cell breaks, in the order the rules are tried, or NULL."""
+    rules = [(m, "'required'" if col.required == "yes" else "NULL")]
+    if col.kind in ("int", "num"):
+        rules.append((f"{v} IS NULL OR NOT isfinite({v})", "'not_number'"))
         if col.kind == "int":
-            typed = typed.astype("Int64")
-        elif col.kind == "bool":
-            typed = typed.astype("boolean")
-    return typed, problems
+            rules.append((f"{v} <> floor({v})", "'not_integer'"))
+            rules.append((f"abs({v}) > {MAX_INTEGER}", "'too_large'"))
+        outside = _range_sql(col, v)
+        if outside is not None:
+            rules.append((outside, "'range'"))
+    elif col.kind == "bool":
+        rules.append((f"{v} IS NULL", "'yes_no'"))
+    elif col.kind == "code":
+        rules.append((f"NOT {_code_valid_sql(v)}", "'code'"))
+    elif col.kind == "enum":
+        rules.append((f"NOT {_in(f'choices_{col.key}', v)}", "'choices'"))
+    elif col.kind == "town":
+        rules.append((f"NOT {_in('towns', v)}", "'town'"))
+    else:
+        rules.append((f"length({v}) > {col.max_len}", "'too_long'"))
+        rules.append((f"regexp_matches({v}, $control)", "'control'"))
+    return "CASE " + " ".join(f"WHEN {when} THEN {then}" for when, then in rules) + " END"
+
+
+_SQL_TYPES = {"int": "BIGINT", "num": "DOUBLE", "bool": "BOOLEAN"}  # the others are text
+
+
+def _rules_sql(columns: list[tuple[Column, str | None]], source: str, where: str) -> str:
+    """SELECT `row`, each column typed by its rules (named by its key; the default where the
+    cell is missing, NULL where it cannot be read) and the rule it breaks (`_p_<key>`), from the
+    raw text columns of `source` (None: not in the file); for the columns required of 规上
+    firms only, also whether the cell was missing (`_m_<key>`).
+
+    Per column k, in steps: c (raw text), f (valid as written: `_fast_sql`), t (stripped),
+    m (missing), a (normalised), v (value), p (problem).
+    """
+    cols = {col.key: col for col, ref in columns if ref is not None}
+
+    def step(inner: str, each: Callable[[str, Column], dict[str, str]]) -> str:
+        parts = [f"{expr} AS {name}" for k, c in cols.items() for name, expr in each(k, c).items()]
+        return f"SELECT {', '.join(['row', *parts])} FROM ({inner})"
+
+    def stripped(k: str, c: Column) -> dict[str, str]:
+        return {
+            f"f_{k}": f"f_{k}",
+            f"t_{k}": f"CASE WHEN f_{k} THEN c_{k} ELSE {_strip_sql(f'c_{k}')} END",
+        }
+
+    def missing(k: str, c: Column) -> dict[str, str]:
+        m = f"CASE WHEN f_{k} THEN false ELSE {_in('missing', f't_{k}')} END"
+        return {f"f_{k}": f"f_{k}", f"t_{k}": f"t_{k}", f"m_{k}": m}
+
+    def normalised(k: str, c: Column) -> dict[str, str]:
+        # A valid cell is its own normal form; a missing one has no value.
+        a = f"CASE WHEN f_{k} OR m_{k} THEN t_{k} ELSE {_normalised_sql(c, f't_{k}')} END"
+        return {f"f_{k}": f"f_{k}", f"m_{k}": f"m_{k}", f"a_{k}": a}
+
+    def parsed(k: str, c: Column) -> dict[str, str]:
+        v = f"CASE WHEN NOT m_{k} THEN {_value_sql(c, f'a_{k}', f'f_{k}')} END"
+        return {f"m_{k}": f"m_{k}", f"v_{k}": v}
+
+    def problem(k: str, c: Column) -> dict[str, str]:
+        return {
+            f"m_{k}": f"m_{k}",
+            f"v_{k}": f"v_{k}",
+            f"p_{k}": _problem_sql(c, f"m_{k}", f"v_{k}"),
+        }
+
+    raw = [f"coalesce({ref}, '') AS c_{col.key}" for col, ref in columns if ref is not None]
+    sql = f"SELECT {', '.join(['row', *raw])} FROM {source} WHERE {where}"
+    sql = step(sql, lambda k, c: {f"c_{k}": f"c_{k}", f"f_{k}": _fast_sql(c, f"c_{k}")})
+    for each in (stripped, missing, normalised, parsed, problem):
+        sql = step(sql, each)
+    typed, flags = [], []
+    for col, ref in columns:
+        kind = _SQL_TYPES.get(col.kind, "VARCHAR")
+        default = "NULL" if col.default is None else f"$default_{col.key}"
+        k = col.key
+        if ref is None:
+            typed.append(f'CAST({default} AS {kind}) AS "{k}"')
+            continue
+        # A value out of range stays (the file is refused anyway; the rules across columns,
+        # such as a lessor's firms of that year, still see it, as they always have).
+        kept = f"p_{k} IS NULL OR p_{k} = 'range'"
+        typed_value = f"CASE WHEN m_{k} THEN {default} WHEN {kept} THEN v_{k} END"
+        typed.append(f'CAST({typed_value} AS {kind}) AS "{k}"')
+        flags.append(f"p_{k} AS _p_{k}")
+        if col.required == SCALE_ABOVE:  # `_TABLE_CHECKS` asks whether the cell was missing
+            flags.append(f"m_{k} AS _m_{k}")
+    return f"SELECT {', '.join(['row', *typed, *flags])} FROM ({sql})"
 
 
 # --- table rules beyond single cells --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A rule over rows (or over rows and the store), reported against the column `key`.
+
+    `sql` selects `row` and `detail` (figures for the message, a list of numbers, or NULL) from
+    the checked rows; `needs` are the file columns without which the rule does not apply.
+    """
+
+    key: str
+    rule: str
+    sql: str
+    needs: tuple[str, ...] = ()
+
+
+# Registered leases of a lessor in a year (this file's, and the store's not replaced by it) may
+# not exceed the lessor's own land; reported once, on the first of the lessor's rows.
+_LEASE_TOTALS = f"""
+    WITH own AS (
+        SELECT year, credit_code AS lessor_code, land_own_mu FROM enterprises
+        WHERE year IN (SELECT year FROM {_CHECKED})
+    ), in_file AS (
+        SELECT year, lessor_code, kahan_sum(land_mu) AS land, list(row ORDER BY row) AS rows
+        FROM {_CHECKED} JOIN own USING (year, lessor_code)
+        WHERE registered AND land_mu IS NOT NULL AND lessee_code IS NOT NULL
+        GROUP BY year, lessor_code
+    ), kept AS (
+        SELECT year, lessor_code, kahan_sum(land_mu) AS land FROM leases AS l
+        WHERE registered AND year IN (SELECT year FROM {_CHECKED}) AND NOT EXISTS (
+            SELECT 1 FROM {_CHECKED} AS c WHERE c.year = l.year
+            AND c.lessor_code = l.lessor_code AND c.lessee_code = l.lessee_code)
+        GROUP BY year, lessor_code
+    )
+    SELECT f.rows[1] AS row,
+        [f.year, f.land + coalesce(k.land, 0), coalesce(k.land, 0), own.land_own_mu,
+         len(f.rows)] || CAST(f.rows[1:10] AS DOUBLE[]) AS detail
+    FROM in_file AS f JOIN own USING (year, lessor_code) LEFT JOIN kept AS k
+        USING (year, lessor_code)
+    WHERE f.land + coalesce(k.land, 0) > own.land_own_mu + 1e-9
+"""
+
+
+def _not_enterprise(key: str) -> _Check:
+    return _Check(
+        key,
+        "not_enterprise",
+        f"SELECT row, [year] AS detail FROM {_CHECKED} AS c WHERE {key} IS NOT NULL"
+        " AND year IS NOT NULL AND NOT EXISTS (SELECT 1 FROM enterprises AS e"
+        f" WHERE e.year = c.year AND e.credit_code = c.{key})",
+    )
+
+
+# Problems, in the order they are reported for the same cell (after the cell's own rules).
+_TABLE_CHECKS: dict[str, tuple[_Check, ...]] = {
+    "enterprises": tuple(
+        _Check(
+            key,
+            "required_for_scale",
+            f"SELECT row, NULL AS detail FROM {_CHECKED} WHERE scale = $above AND _m_{key}",
+            needs=(key,),
+        )
+        for key in ("value_added", "employees")
+    ),
+    "leases": (
+        _Check(
+            "lessee_code",
+            "self_lease",
+            f"SELECT row, NULL AS detail FROM {_CHECKED} WHERE lessor_code = lessee_code",
+        ),
+        _Check(
+            "record_no",
+            "record_no_required",
+            f"SELECT row, NULL AS detail FROM {_CHECKED} WHERE registered AND record_no IS NULL",
+        ),
+        _not_enterprise("lessor_code"),
+        _not_enterprise("lessee_code"),
+        _Check("lessor_code", "lease_exceeds_land", _LEASE_TOTALS),
+    ),
+    # A programme's firm must be in the enterprise data (any year): its effect is read there.
+    "programme_participation": (
+        _Check(
+            "credit_code",
+            "not_any_enterprise",
+            f"SELECT row, NULL AS detail FROM {_CHECKED} AS c WHERE credit_code IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM enterprises AS e"
+            " WHERE e.credit_code = c.credit_code)",
+        ),
+    ),
+}
+_TABLE_WARNINGS: dict[str, tuple[_Check, ...]] = {
+    "enterprises": (
+        _Check(
+            "talents",
+            "talents_gt_employees",
+            f"SELECT row, [employees] AS detail FROM {_CHECKED} WHERE talents > employees",
+        ),
+    ),
+    "funds": (
+        _Check(
+            "spent_10k",
+            "spent_gt_extracted",
+            f"SELECT row, [extracted_10k] AS detail FROM {_CHECKED}"
+            " WHERE spent_10k > extracted_10k",
+        ),
+    ),
+}
+
+
+def _duplicates(spec: TableSpec, first_rule: int) -> str:
+    """Rows repeating an earlier row's key (the first row with it as detail)."""
+    keys = ", ".join(f'"{k}"' for k in spec.keys)
+    complete = " AND ".join(f'"{k}" IS NOT NULL' for k in spec.keys)
+    same = " AND ".join(f'c."{k}" = d."{k}"' for k in spec.keys)
+    return (
+        f"SELECT c.row, '{spec.keys[-1]}' AS key, {first_rule} AS rule,"
+        " 'duplicate_key' AS reason, [d.first]::DOUBLE[] AS detail"
+        f" FROM {_CHECKED} AS c JOIN (SELECT {keys}, min(row) AS first FROM {_CHECKED}"
+        f" WHERE {complete} GROUP BY ALL HAVING count(*) > 1) AS d ON {same}"
+        " WHERE c.row > d.first"
+    )
 
 
 def _fmt(value: float) -> str:
@@ -1043,148 +1325,93 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def _check_duplicates(spec: TableSpec, clean: pd.DataFrame, problems: _Problems) -> None:
-    keys = list(spec.keys)
-    complete = clean[keys].notna().all(axis=1).to_numpy()
-    if not complete.any():
-        return
-    sub = clean.loc[complete, keys]
-    dup = sub.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return
-    first_row = (
-        pd.Series(problems.rows[complete], index=sub.index)
-        .groupby([sub[k] for k in keys], sort=False)
-        .transform("first")
-    )
-    key_names = LIST_SEP.join(problems.headers[k] for k in keys)
-    mask = np.zeros(len(clean), dtype=bool)
-    mask[np.flatnonzero(complete)[dup]] = True
-    firsts = np.zeros(len(clean), dtype=np.int64)
-    firsts[complete] = first_row.to_numpy()
-    reasons = _reasons(
-        mask, lambda f: IMPORT_TEXT["duplicate_key"].format(first=f, keys=key_names), firsts
-    )
-    problems.add(mask, keys[-1], reasons)
+def _reason(
+    rule: str,
+    col: Column,
+    value: str,
+    detail: list[float] | None,
+    towns: frozenset[str],
+    key_names: str = "",
+) -> str:
+    """The Chinese reason for a broken rule, from the cell's text and the rule's figures."""
+    figure = detail[0] if detail else 0.0
+    match rule:
+        case "range":
+            return _range_reason(col) or ""
+        case "code":
+            reason = creditcode.invalid_reason(_code_text(value))
+            return IMPORT_TEXT["credit_code"].format(detail=reason)
+        case "choices":
+            return IMPORT_TEXT["choices"].format(choices=LIST_SEP.join(col.choices))
+        case "town":
+            return IMPORT_TEXT["unknown_town"].format(towns=LIST_SEP.join(towns))
+        case "too_long":
+            return IMPORT_TEXT["too_long"].format(max_len=col.max_len, length=len(value))
+        case "control":
+            char = re.search(CONTROL_CHARS, value)
+            code = f"U+{ord(char.group()):04X}" if char else ""
+            return IMPORT_LIMIT_TEXT["control_char"].format(char=code)
+        case "duplicate_key":
+            return IMPORT_TEXT["duplicate_key"].format(first=int(figure), keys=key_names)
+        case "not_enterprise":
+            return IMPORT_TEXT["not_enterprise"].format(year=int(figure))
+        case "talents_gt_employees":
+            return IMPORT_TEXT[rule].format(employees=_fmt(figure))
+        case "spent_gt_extracted":
+            return IMPORT_TEXT[rule].format(extracted=_fmt(figure))
+        case "lease_exceeds_land":
+            assert detail is not None
+            year, leased, before, own, count, *rows = detail
+            shown = LIST_SEP.join(str(int(r)) for r in rows)
+            shown += IMPORT_TEXT["rows_more"] if count > 10 else ""
+            existing = IMPORT_TEXT["lease_existing"].format(mu=_fmt(before)) if before else ""
+            return IMPORT_TEXT[rule].format(
+                year=int(year), leased=_fmt(leased), rows=shown, existing=existing, own=_fmt(own)
+            )
+    return IMPORT_TEXT[rule]
 
 
-def _check_enterprises(clean: pd.DataFrame, problems: _Problems, warnings: _Problems) -> None:
-    above = (clean["scale"] == SCALE_ABOVE).fillna(False).to_numpy(dtype=bool)
-    for key in ("value_added", "employees"):
-        if key in problems.raw:
-            missing = problems.raw[key].isin(MISSING_MARKERS).to_numpy(dtype=bool)
-            problems.add(above & missing, key, IMPORT_TEXT["required_for_scale"])
-    talents = clean["talents"].to_numpy(dtype=float, na_value=np.nan)
-    employees = clean["employees"].to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        over = talents > employees
-    reasons = _reasons(
-        over, lambda e: IMPORT_TEXT["talents_gt_employees"].format(employees=_fmt(e)), employees
-    )
-    warnings.add(over, "talents", reasons)
-
-
-def _check_leases(clean: pd.DataFrame, problems: _Problems, warnings: _Problems) -> None:
-    same = (clean["lessor_code"] == clean["lessee_code"]).fillna(False).to_numpy(dtype=bool)
-    problems.add(same, "lessee_code", IMPORT_TEXT["self_lease"])
-    registered = clean["registered"].fillna(False).to_numpy(dtype=bool)
-    no_record = clean["record_no"].isna().to_numpy()
-    problems.add(registered & no_record, "record_no", IMPORT_TEXT["record_no_required"])
-
-
-def _check_funds(clean: pd.DataFrame, problems: _Problems, warnings: _Problems) -> None:
-    extracted = clean["extracted_10k"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        over = clean["spent_10k"].to_numpy(dtype=float) > extracted
-    reasons = _reasons(
-        over, lambda x: IMPORT_TEXT["spent_gt_extracted"].format(extracted=_fmt(x)), extracted
-    )
-    warnings.add(over, "spent_10k", reasons)
-
-
-_TABLE_CHECKS = {
-    "enterprises": _check_enterprises,
-    "leases": _check_leases,
-    "funds": _check_funds,
-}
-
-
-def _check_leases_in_store(
-    con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, problems: _Problems
+def _collect(
+    con: duckdb.DuckDBPyConnection,
+    branches: list[str],
+    params: dict[str, object],
+    problems: _Problems,
+    spec: TableSpec,
+    towns: frozenset[str],
 ) -> None:
-    """Both parties must be enterprises of the year; registered leases ≤ the lessor's own land."""
-    years = sorted(int(y) for y in clean["year"].dropna().unique())
-    firms = con.execute(
-        "SELECT year::BIGINT AS year, credit_code, land_own_mu FROM enterprises "
-        "WHERE list_contains(?, year)",
-        [years],
-    ).df()
-    own = firms.set_index(["year", "credit_code"])["land_own_mu"]
-    year = clean["year"].fillna(0).astype("int64")
-    lessor = clean["lessor_code"].fillna("")
-    for key in ("lessor_code", "lessee_code"):
-        checkable = (clean[key].notna() & clean["year"].notna()).to_numpy()
-        pairs = pd.MultiIndex.from_arrays([year, clean[key].fillna("")])
-        absent = checkable & ~pairs.isin(own.index)
-        make = lambda y: IMPORT_TEXT["not_enterprise"].format(year=y)  # noqa: E731
-        problems.add(absent, key, _reasons(absent, make, year))
-
-    counted = (
-        pd.MultiIndex.from_arrays([year, lessor]).isin(own.index)
-        & clean["registered"].fillna(False).to_numpy(dtype=bool)
-        & clean["land_mu"].notna().to_numpy()
-        & clean["lessee_code"].notna().to_numpy()
-    )
-    if not counted.any():
+    """Run the problem queries (`row, key, rule, reason, detail` each) as one, keeping the
+    first `MAX_ERRORS_PER_COLUMN` of each column by row and the count of all, into `problems`."""
+    if not branches:
         return
-    incoming = pd.DataFrame(
-        {
-            "year": year[counted],
-            "lessor_code": lessor[counted],
-            "land_mu": clean["land_mu"][counted],
-            "row": problems.rows[counted],
-        }
-    )
-    in_file = incoming.groupby(["year", "lessor_code"]).agg(
-        land_mu=("land_mu", "sum"), rows=("row", list)
-    )
-    stored = con.execute(
-        "SELECT year::BIGINT AS year, lessor_code, lessee_code, land_mu FROM leases "
-        "WHERE registered AND list_contains(?, year)",
-        [years],
-    ).df()
-    file_keys = pd.MultiIndex.from_arrays([year, lessor, clean["lessee_code"].fillna("")])
-    stored_keys = pd.MultiIndex.from_frame(stored[["year", "lessor_code", "lessee_code"]])
-    kept = stored[~stored_keys.isin(file_keys)]
-    before = kept.groupby(["year", "lessor_code"])["land_mu"].sum()
-    totals = in_file.assign(
-        before=before.reindex(in_file.index, fill_value=0.0).to_numpy(),
-        own=own.reindex(in_file.index).to_numpy(),
-    )
-    totals["total"] = totals["land_mu"] + totals["before"]
-    for (y, _code), over in totals[totals["total"] > totals["own"] + 1e-9].iterrows():
-        rows = over["rows"]
-        more = IMPORT_TEXT["rows_more"] if len(rows) > 10 else ""
-        shown = LIST_SEP.join(str(r) for r in rows[:10]) + more
-        existing = IMPORT_TEXT["lease_existing"].format(mu=_fmt(over["before"]))
-        reason = IMPORT_TEXT["lease_exceeds_land"].format(
-            year=y,
-            leased=_fmt(over["total"]),
-            rows=shown,
-            existing=existing if over["before"] else "",
-            own=_fmt(over["own"]),
-        )
-        problems.at_row(rows[0], "lessor_code", reason)
-
-
-def _check_participants_in_store(
-    con: duckdb.DuckDBPyConnection, clean: pd.DataFrame, problems: _Problems
-) -> None:
-    """A programme's firm must be in the enterprise data (any year): its effect is read there."""
-    known = {r[0] for r in con.execute("SELECT DISTINCT credit_code FROM enterprises").fetchall()}
-    codes = clean["credit_code"]
-    absent = (codes.notna() & ~codes.isin(known)).to_numpy()
-    problems.add(absent, "credit_code", IMPORT_TEXT["not_any_enterprise"])
+    union = " UNION ALL ".join(branches)
+    found = _run(
+        con,
+        f"""SELECT row, key, rule, reason, detail, found FROM (
+            SELECT *, row_number() OVER (PARTITION BY key ORDER BY row, rule) AS n,
+                count(*) OVER (PARTITION BY key) AS found,
+                min(rule) OVER (PARTITION BY key) AS first
+            FROM ({union})
+        ) WHERE n <= $cap ORDER BY first, row, rule""",
+        params | {"cap": MAX_ERRORS_PER_COLUMN},
+    ).fetchall()
+    if not found:
+        return
+    positions = sorted({problems.position[k] for _, k, *_ in found if k in problems.position})
+    rows = sorted({row for row, k, *_ in found if k in problems.position})
+    texts: dict[int, dict[int, str]] = {}
+    if positions:
+        columns = ", ".join(f"c{p}" for p in positions)
+        query = f"SELECT row, {columns} FROM {_CELLS} WHERE list_contains(?, row)"
+        for row, *values in con.execute(query, [rows]).fetchall():
+            texts[row] = dict(zip(positions, values, strict=True))
+    key_names = LIST_SEP.join(problems.headers[k] for k in spec.keys)
+    for row, key, rule, reason, detail, count in found:
+        problems.found.setdefault(key, count)
+        order = problems.position.get(key, -1)
+        value = (texts[row][order] or "").strip() if order >= 0 else ""
+        text = _reason(reason, spec.column(key), value, detail, towns, key_names)
+        error = ImportError_(int(row), problems.headers[key], _clip(value), text)
+        problems.listed.append((int(row), order, rule, key, error))
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -1193,17 +1420,9 @@ def _check_participants_in_store(
 @dataclass
 class _Validated:
     spec: TableSpec
-    clean: pd.DataFrame  # typed, store column order, RangeIndex
-    rows: np.ndarray
     problems: _Problems
     warnings: _Problems
     notes: list[str]  # file-level warnings (ignored columns)
-
-    @property
-    def years(self) -> tuple[int, ...]:
-        if not self.spec.has_year or self.clean.empty:
-            return ()
-        return tuple(sorted(int(y) for y in self.clean["year"].dropna().unique()))
 
     def warning_lines(self) -> list[str]:
         return self.notes + self.warnings.lines()
@@ -1215,45 +1434,95 @@ def _spec(table: str) -> TableSpec:
     return SPECS[table]
 
 
-def _validate_cells(
-    cells: pd.DataFrame, table: str, towns: frozenset[str], file_name: str
+@contextmanager
+def _cells(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Iterator[tuple[int, str]]:
+    """The file's text cells, as written, as `_muyun_cells` (row as the spreadsheet numbers it,
+    c0, c1, …) while the checks run: a view over DuckDB's CSV reader, or the cells parsed in
+    Python. Yields the number of text columns and a query of the first rows (the header)."""
+    if raw.csv is not None:
+        with _csv_view(con, raw.csv) as view:
+            yield view
+        return
+    cells = raw.cells if raw.cells is not None else pd.DataFrame()
+    arrays = {"row": pa.array(cells.index.to_numpy(dtype=np.int64))}
+    for i in range(cells.shape[1]):
+        arrays[f"c{i}"] = pa.array(cells.iloc[:, i], type=pa.string(), from_pandas=True)
+    con.register(_CELLS, pa.table(arrays))
+    try:
+        yield cells.shape[1], f"SELECT * FROM {_CELLS} ORDER BY row LIMIT {HEADER_SEARCH_ROWS}"
+    finally:
+        con.unregister(_CELLS)
+
+
+@contextmanager
+def _csv_view(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[tuple[int, str]]:
+    """`_muyun_cells` as a view over DuckDB's reader of `source` (written to a temporary file)."""
+    data = source.data
+    crlf = b"\r\n" in data
+    if (b"\n\r\n" if crlf else b"\n\n") in data:  # DuckDB skips empty lines, pandas counts them
+        data = re.sub(rb"(?m)^(?=\r?\n)", b" ", data)
+    handle, path = tempfile.mkstemp(prefix="muyun-import-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # A view holds no parameters: the path is our own temporary file, the rest constants.
+        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(source.width))
+        newline = "\\r\\n" if crlf else "\\n"
+        reader = (
+            f"read_csv('{path.replace(chr(39), chr(39) * 2)}', header = false,"
+            f" auto_detect = false, delim = '{source.sep}', quote = '\"', escape = '\"',"
+            f" new_line = '{newline}', columns = {{{columns}}}, null_padding = true,"
+            " parallel = false)"
+        )
+        # Read on one thread, rows arrive in file order, which row_number() follows.
+        numbered = "SELECT row_number() OVER () AS row, * FROM"
+        con.execute(f"CREATE TEMP VIEW {_CELLS} AS {numbered} {reader}")
+        try:
+            yield source.width, f"{numbered} (SELECT * FROM {reader} LIMIT {HEADER_SEARCH_ROWS})"
+        finally:
+            with suppress(duckdb.Error):  # gone already if the transaction was rolled back
+                con.execute(f"DROP VIEW {_CELLS}")
+    finally:
+        os.unlink(path)
+
+
+def _stripped_rows(rows: list[tuple]) -> list[tuple]:
+    """Rows of `_muyun_cells` (row, cells…) with the cells stripped, '' for NULL."""
+    return [(row, *((v or "").strip() for v in values)) for row, *values in rows]
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, table: str, file_name: str, width: int, head: str
 ) -> _Validated:
-    """Parse and check every cell of a file's text cells (index = spreadsheet row numbers)."""
+    """Every check of the cells in `_muyun_cells`: header, cells, table rules, and rows against
+    the store (`head` queries the first rows). Leaves the typed rows in `_muyun_checked`."""
     spec = _spec(table)
     zh = TABLE_HEADERS[table]
     aliases = _aliases(table)
-    cells = (
-        cells.apply(lambda col: col.astype("str").fillna("").str.strip()) if len(cells) else cells
-    )
-    header_at = _header_row(cells, aliases) if len(cells) else None
-    empty = pd.DataFrame(columns=[c.key for c in spec.columns])
+    towns = frozenset(r[0] for r in con.execute("SELECT name FROM towns").fetchall())
+    params = _rule_params(list(spec.columns), towns)
+    filled_row = " OR ".join(_filled_sql(_cell(i)) for i in range(width)) or "false"
+    first_rows = {row: values for row, *values in _stripped_rows(con.execute(head).fetchall())}
+    header_at = _header_row(first_rows, aliases)
+    if header_at is None:  # no known name: the first row with anything in it
+        filled = f"SELECT min(row) FROM {_CELLS} WHERE {filled_row}"
+        header_at = _run(con, filled, params).fetchall()[0][0]
     if header_at is None:
-        problems = _Problems(empty, np.zeros(0, dtype=np.int64), {})
+        problems = _Problems({})
         problems.file_level.append(ImportError_(None, file_name, "", IMPORT_TEXT["no_header"]))
-        no_warnings = _Problems(empty, problems.rows, {})  # not `problems` again: said once
-        return _Validated(spec, empty, problems.rows, problems, no_warnings, [])
-
-    header = cells.loc[header_at]
-    body = cells.loc[header_at + 1 :]
-    body = body[(body != "").any(axis=1)]
-    rows = body.index.to_numpy(dtype=np.int64)
-
+        return _Validated(spec, problems, _Problems({}), [])  # said once, not as a warning too
+    if header_at not in first_rows:
+        found_row = con.execute(f"SELECT * FROM {_CELLS} WHERE row = ?", [header_at]).fetchall()
+        first_rows.update((row, values) for row, *values in _stripped_rows(found_row))
+    header = first_rows[header_at]
     found: dict[str, int] = {}
     headers: dict[str, str] = {}
     header_errors: list[ImportError_] = []
-    notes: list[str] = []
-    ignored = IMPORT_TEXT["extra_column"].format(table=TABLE_NAMES[table])
-    for position, text in header.items():
-        if not text and not (body[position] != "").any():
-            continue  # an empty column, as Excel exports often carry
+    unknown: list[int] = []  # columns that are not the table's (named, or unnamed with data)
+    for position, text in enumerate(header):
         key = aliases.get(_norm_header(text)) if text else None
         if key is None:
-            column = text or _column_letter(position)
-            notes.append(
-                IMPORT_TEXT["warning_line"].format(
-                    row=header_at, column=column, value=text, reason=ignored
-                )
-            )
+            unknown.append(position)
         elif key in found:
             reason = IMPORT_TEXT["duplicate_column"].format(other=headers[key], zh=zh[key])
             header_errors.append(ImportError_(header_at, text, text, reason))
@@ -1262,50 +1531,70 @@ def _validate_cells(
             headers[key] = text
     for col in spec.columns:
         headers.setdefault(col.key, zh[col.key])
-    raw = pd.DataFrame(
-        {key: body[pos].reset_index(drop=True) for key, pos in found.items()},
-        index=pd.RangeIndex(len(body)),
-    )
-    problems = _Problems(raw, rows, {c.key: headers[c.key] for c in spec.columns}, found)
-    warnings = _Problems(raw, rows, problems.headers, found)
+
+    params["header"] = header_at
+    body = f"row > $header AND ({filled_row})"
+    columns = [(col, f"c{found[col.key]}" if col.key in found else None) for col in spec.columns]
+    _run(con, f"CREATE TEMP TABLE {_CHECKED} AS {_rules_sql(columns, _CELLS, body)}", params)
+    scale = "coalesce(bool_or(scale = $above), false)" if "scale" in found else "false"
+    rows, has_scale_rows = _run(
+        con, f"SELECT count(*), {scale} FROM {_CHECKED}", params
+    ).fetchall()[0]
+    unnamed = [p for p in unknown if not header[p]]
+    with_data: dict[int, bool] = {}
+    if unnamed:
+        filled = ", ".join(f"bool_or({_filled_sql(_cell(p))})" for p in unnamed)
+        values = _run(con, f"SELECT {filled} FROM {_CELLS} WHERE {body}", params).fetchall()[0]
+        with_data = dict(zip(unnamed, values, strict=True))
+    notes: list[str] = []
+    ignored = IMPORT_TEXT["extra_column"].format(table=TABLE_NAMES[table])
+    for position in unknown:
+        text = header[position]
+        if not text and not with_data[position]:
+            continue  # an empty column, as Excel exports often carry
+        column = text or _column_letter(position)
+        notes.append(
+            IMPORT_TEXT["warning_line"].format(
+                row=header_at, column=column, value=text, reason=ignored
+            )
+        )
+
+    problems = _Problems({c.key: headers[c.key] for c in spec.columns}, found)
+    warnings = _Problems(problems.headers, found)
     problems.file_level += header_errors
-    has_scale_rows = "scale" in raw and bool((raw["scale"] == SCALE_ABOVE).any())
     for col in spec.columns:
         needed = col.required == "yes" or (col.required == SCALE_ABOVE and has_scale_rows)
         if col.key not in found and needed:
             reason = IMPORT_TEXT["missing_column"].format(zh=zh[col.key], key=col.key)
             problems.file_level.append(ImportError_(header_at, zh[col.key], "", reason))
-    if len(body) == 0:
+    if rows == 0:
         problems.file_level.append(ImportError_(None, file_name, "", IMPORT_TEXT["no_rows"]))
 
-    typed: dict[str, pd.Series] = {}
-    for col in spec.columns:
-        text = raw[col.key] if col.key in raw else pd.Series("", index=raw.index, dtype="str")
-        values, col_problems = parse_column(col, text, towns)
-        typed[col.key] = values
-        if col.key in raw:
-            for mask, reason in col_problems:
-                problems.add(mask, col.key, reason)
-    clean = pd.DataFrame(typed, index=raw.index)
-    if not problems.file_level:
-        _check_duplicates(spec, clean, problems)
-        check = _TABLE_CHECKS.get(table)
-        if check is not None:
-            check(clean, problems, warnings)
-    return _Validated(spec, clean, rows, problems, warnings, notes)
-
-
-def _validate(
-    con: duckdb.DuckDBPyConnection, cells: pd.DataFrame, table: str, file_name: str
-) -> _Validated:
-    """Every check of a file against the store: cells, table rules, and leases against firms."""
-    towns = frozenset(r[0] for r in con.execute("SELECT name FROM towns").fetchall())
-    checked = _validate_cells(cells, table, towns, file_name)
-    if table == "leases" and not checked.problems.file_level:
-        _check_leases_in_store(con, checked.clean, checked.problems)
-    if table == "programme_participation" and not checked.problems.file_level:
-        _check_participants_in_store(con, checked.clean, checked.problems)
-    return checked
+    branches = [
+        f"SELECT row, '{col.key}' AS key, {rule} AS rule, _p_{col.key} AS reason,"
+        f" NULL::DOUBLE[] AS detail FROM {_CHECKED} WHERE _p_{col.key} IS NOT NULL"
+        for rule, col in enumerate(spec.columns)
+        if col.key in found
+    ]
+    warning_branches: list[str] = []
+    if not problems.file_level:  # the rows are complete enough for the rules across columns
+        rule = len(spec.columns)
+        branches.append(_duplicates(spec, rule))
+        for checks, out in (
+            (_TABLE_CHECKS.get(table, ()), branches),
+            (_TABLE_WARNINGS.get(table, ()), warning_branches),
+        ):
+            for check in checks:
+                rule += 1
+                if set(check.needs) <= set(found):
+                    out.append(
+                        f"SELECT row, '{check.key}' AS key, {rule} AS rule,"
+                        f" '{check.rule}' AS reason, CAST(detail AS DOUBLE[]) AS detail"
+                        f" FROM ({check.sql})"
+                    )
+    _collect(con, branches, params, problems, spec, towns)
+    _collect(con, warning_branches, params, warnings, spec, towns)
+    return _Validated(spec, problems, warnings, notes)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -1329,51 +1618,51 @@ def _transaction(
     target.execute("COMMIT")
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, clean: pd.DataFrame) -> int:
-    """Delete the stored rows with the file's keys, insert the file; returns rows replaced."""
+def _upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, clean: str) -> int:
+    """Delete the stored rows with the keys of the table `clean`, insert its rows in file
+    order; returns the rows replaced."""
     columns = ", ".join(f'"{c.key}"' for c in spec.columns)
     match = " AND ".join(f't."{k}" = i."{k}"' for k in spec.keys)
-    con.register(_INCOMING, clean)
-    try:
-        replaced = con.execute(
-            f"DELETE FROM {spec.table} AS t USING {_INCOMING} AS i WHERE {match}"
-        ).fetchall()[0][0]
-        con.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {_INCOMING}")
-    finally:
-        con.unregister(_INCOMING)
+    replaced = con.execute(
+        f"DELETE FROM {spec.table} AS t USING {clean} AS i WHERE {match}"
+    ).fetchall()[0][0]
+    con.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {clean} ORDER BY row")
     return int(replaced)
 
 
 def _import_cells(
-    target: duckdb.DuckDBPyConnection | Database,
-    cells: pd.DataFrame,
-    table: str,
-    file_name: str,
-    sha256: str,
+    target: duckdb.DuckDBPyConnection | Database, raw: RawFile, table: str
 ) -> ImportResult:
-    _spec(table)
+    spec = _spec(table)
     with _transaction(target) as con:
-        checked = _validate(con, cells, table, file_name)
+        with _cells(con, raw) as (width, head), _sql_functions(con):
+            checked = _validate(con, table, raw.file_name, width, head)
         warnings = checked.warning_lines()
         if checked.problems:
             raise ImportFailed(checked.problems.records(), warnings)
-        replaced = _upsert(con, checked.spec, checked.clean)
-        added = len(checked.clean) - replaced
+        replaced = _upsert(con, spec, _CHECKED)
+        years_sql = "list(year) FILTER (WHERE year IS NOT NULL)" if spec.has_year else "[]"
+        rows, years = con.execute(
+            f"SELECT count(*), list_sort(list_distinct({years_sql})) FROM {_CHECKED}"
+        ).fetchall()[0]
+        con.execute(f"DROP TABLE {_CHECKED}")
         con.execute(
             "INSERT INTO import_log (imported_at, file_name, sha256, table_name, years, "
             "rows_added, rows_replaced, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 datetime.now(),
-                file_name,
-                sha256,
+                raw.file_name,
+                raw.sha256,
                 table,
-                ",".join(str(y) for y in checked.years),
-                added,
+                ",".join(str(y) for y in years),
+                rows - replaced,
                 replaced,
                 len(warnings),
             ],
         )
-    return ImportResult(table, file_name, sha256, added, replaced, checked.years, warnings)
+    return ImportResult(
+        table, raw.file_name, raw.sha256, rows - replaced, replaced, tuple(years), warnings
+    )
 
 
 def import_file(
@@ -1389,7 +1678,66 @@ def import_file(
     reader). `con` is a connection (this function issues BEGIN/COMMIT) or a `Database`.
     """
     raw = read_file(source, file_name)
-    return _import_cells(con, raw.cells, table, raw.file_name, raw.sha256)
+    return _import_cells(con, raw, table)
+
+
+# --- checking single values and codes with the same rules --------------------------------------
+
+
+@functools.cache
+def _scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for checking values outside any store (callers take a cursor each:
+    opening a database costs ~50 ms, a cursor ~1 ms)."""
+    return duckdb.connect()
+
+
+def parse_column(
+    col: Column, text: pd.Series, towns: frozenset[str]
+) -> tuple[pd.Series, list[tuple[np.ndarray, np.ndarray]]]:
+    """Typed values (NA where missing or invalid) and [(mask, reasons)] of one column's cells,
+    by the import's own SQL rules (the evaluation cycle checks corrected values with it)."""
+    frame = pa.table(
+        {
+            "row": pa.array(np.arange(len(text), dtype=np.int64)),
+            "c0": pa.array(text.astype("str").fillna(""), type=pa.string()),
+        }
+    )
+    con = _scratch().cursor()
+    try:
+        con.register(_FRAME, frame)
+        with _sql_functions(con):
+            sql = _rules_sql([(col, "c0")], _FRAME, "true")
+            result = _run(
+                con,
+                f'SELECT "{col.key}", _p_{col.key} FROM ({sql}) ORDER BY row',
+                _rule_params([col], towns),
+            ).fetchall()
+    finally:
+        con.close()
+    dtype = {"int": "Int64", "num": "float64", "bool": "boolean"}.get(col.kind, "str")
+    typed = pd.Series([value for value, _ in result], index=text.index, dtype=dtype)
+    rules = [rule for _, rule in result]
+    reasons = np.array(
+        [
+            "" if rule is None else _reason(rule, col, value.strip(), None, towns)
+            for rule, value in zip(rules, frame["c0"].to_pylist(), strict=True)
+        ],
+        dtype=object,
+    )
+    return typed, [(np.array([rule is not None for rule in rules], dtype=bool), reasons)]
+
+
+def invalid_code_mask(codes: pd.Series) -> np.ndarray:
+    """True where a normalised code fails GB 32100-2015 (length, symbols or check character).
+
+    The vectorised twin of `creditcode.is_valid`, with the check the import's SQL calls.
+    """
+    text = codes.astype("str").fillna("")
+    good_format = text.str.fullmatch(_CODE_FORMAT).to_numpy(dtype=bool)
+    valid = np.zeros(len(text), dtype=bool)
+    if good_format.any():
+        valid[good_format] = _check_characters_ok(text[good_format].tolist())
+    return ~valid
 
 
 # --- templates --------------------------------------------------------------------------------
@@ -1399,7 +1747,9 @@ def _rule_text(table: str, col: Column, towns: list[str]) -> str:
     """The 说明 sheet's rule for one column, from the same spec the validator uses."""
     values = {"enum": col.choices, "town": towns, "bool": tuple(YES_NO)}.get(col.kind)
     parts = [IMPORT_TEXT["allowed"].format(values=LIST_SEP.join(values))] if values else []
-    parts += [reason for _, reason in _range_problems(col, np.zeros(1), np.zeros(1, dtype=bool))]
+    bounds = _range_reason(col)
+    if bounds:
+        parts.append(bounds)
     if col.kind == "text":
         parts.append(IMPORT_TEXT["text_length"].format(max_len=col.max_len))
     note = TEMPLATE_COLUMN_NOTES.get(f"{table}.{col.key}")

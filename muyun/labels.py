@@ -1041,6 +1041,14 @@ OVERVIEW_TEXT: dict[str, str] = {
         "<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>"
         "%{customdata[2]} · 综合得分 %{customdata[3]:.2f} 分<extra></extra>"
     ),
+    "hover_bubbles": (
+        "<b>%{customdata[0]}</b> · %{customdata[1]}<br>%{customdata[2]:,} 家"
+        " · 平均综合得分 %{customdata[3]:.2f} 分<extra></extra>"
+    ),
+    "bubbles_note": (
+        "所选范围内有 {n:,} 家定级企业，超过逐家显示上限 {limit:,} 家：每个镇街按分类合并为"
+        "一个圆点，面积与企业数成正比。缩小筛选范围（行业、镇街或分类）可逐家显示。"
+    ),
 }
 RANKINGS_TEXT: dict[str, str] = {
     "scope": "{year}年 · {scale} · 评价方案：{profile} · 排名在“规模×行业”池内计算",
@@ -2371,4 +2379,36 @@ BATCH_EXTRA: dict[str, str] = {
     "make": "生成分析报告（{n} 份 PDF，约 {seconds} 秒）",
     "starting": "正在生成报告……",
     "progress": "已生成 {done} / {total} 份，预计还需 {left} 秒",
+}
+# Long lists at province scale (issue 15): paged tables and the enterprise search picker.
+PAGED_TABLE_TEXT: dict[str, str] = {
+    "sort": "排序",
+    "default_order": "默认顺序",
+    "sort_help": "按所选列对全部 {total} 行排序后分页显示；点击表头只排序当前页。",
+    "descending": "降序",
+    "page": "页码",
+    "range": "第 {first}–{last} 行，共 {total} 行 · 第 {number} / {pages} 页",
+    "pick_top": "选择企业（{n} 家符合条件，列出前 {shown} 家；输入名称或代码可缩小范围）",
+    "rank_count": "共 {n} 家企业，分页显示；表格上方的“排序”对全部企业排序，"
+    "勾选一行可打开企业画像。",
+}
+
+# 权重模拟's live panel at province scale (issue 15): short lists, saving outside the panel.
+WHATIF_PANEL_TEXT: dict[str, str] = {
+    "save": "保存情景（管理员）",
+    "export_share": "导出与分享",
+    "shown": "仅显示前 {shown:,} 家（共 {n:,} 家），完整名单请下载。",
+    "download": "下载完整名单（Excel）",
+    "into_d": "新进入 D 类的企业（任一类 → D）",
+    "out_of_d": "退出 D 类的企业（D → 任一类）",
+}
+
+# 方法实验室 at province scale (issue 15): long lists cut short, sensitivity on request.
+METHOD_LAB_SCALE_TEXT: dict[str, str] = {
+    "checking": "正在检查数据质量……",
+    "correlating": "正在计算指标相关系数……",
+    "analysing": "正在进行敏感性分析（重复测算各组权重下的名次与分类）……",
+    "on_demand": "{scale}约 {firms:,} 家企业参与评价，敏感性分析需重复测算 {runs:,} 次名次与分类，"
+    "耗时较长，点击下方按钮开始；算好的结果暂存于服务器，再次打开时直接显示。",
+    "shown": "仅显示前 {shown:,} 行（共 {n:,} 行），完整清单请导出。",
 }

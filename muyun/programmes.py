@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels
+from muyun import labels, watchlist
 
 OUTCOMES: tuple[str, ...] = ("tax_per_mu", "va_per_mu", "tier_score")
 TIER_SCORE = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}  # tier as a number: higher is better
@@ -56,25 +56,50 @@ def summary(participation: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
-def outcome_values(scored: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """credit_code, industry, scale and the outcome's value in one scored year (NaN dropped)."""
+@dataclass(frozen=True)
+class _Outcome:
+    """One outcome in one scored year, rows with a value only: codes, values, total scores
+    and the (industry, scale) cell of each row (−1 without one)."""
+
+    codes: pd.Series
+    value: np.ndarray
+    total: np.ndarray
+    cell: np.ndarray
+
+
+def _outcome(scored: pd.DataFrame, outcome: str) -> _Outcome:
+    """The outcome's value per firm of one scored year (NaN rows dropped). Arrays, not a frame
+    of Python strings: at province scale a year has 200,000 rows and is read six times."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     if outcome == "tier_score":
-        ranked = scored["status"] == labels.STATUS_EVALUATED
-        value = scored["tier"].astype(object).map(TIER_SCORE).where(ranked)
+        tier = scored["tier"].to_numpy(dtype=object, na_value=None)
+        value = np.full(len(scored), np.nan)
+        for letter, score in TIER_SCORE.items():
+            value[tier == letter] = score
+        ranked = (scored["status"] == labels.STATUS_EVALUATED).to_numpy(dtype=bool)
+        value[~ranked] = np.nan
     else:
-        value = scored[outcome]
-    frame = pd.DataFrame(
-        {
-            "credit_code": scored["credit_code"].to_numpy(),
-            "industry": scored["industry"].astype(str).to_numpy(),
-            "scale": scored["scale"].astype(str).to_numpy(),
-            "value": pd.to_numeric(value, errors="coerce").to_numpy(dtype=float),
-            "total": pd.to_numeric(scored["total"], errors="coerce").to_numpy(dtype=float),
-        }
+        value = pd.to_numeric(scored[outcome], errors="coerce").to_numpy(dtype=float)
+    keep = np.flatnonzero(~np.isnan(value))
+    industry, _ = pd.factorize(scored["industry"].astype(str).iloc[keep])
+    scale, scales = pd.factorize(scored["scale"].astype(str).iloc[keep])
+    cell = np.where((industry >= 0) & (scale >= 0), industry * max(len(scales), 1) + scale, -1)
+    total = pd.to_numeric(scored["total"], errors="coerce").to_numpy(dtype=float)
+    return _Outcome(
+        codes=scored["credit_code"].iloc[keep].reset_index(drop=True),
+        value=value[keep],
+        total=total[keep],
+        cell=cell,
     )
-    return frame.dropna(subset=["value"])
+
+
+def evaluation_years(participation: pd.DataFrame, programme: str) -> list[int]:
+    """The scored years the programme's evaluation reads: the year before and the year after
+    each cohort's first year (`tier_shares` reads every year, but only the tiers)."""
+    rows = participation[participation["programme"] == programme]
+    cohorts = rows.groupby("credit_code")["year"].min().unique()
+    return sorted({int(y) + step for y in cohorts for step in (-1, 1)})
 
 
 @dataclass(frozen=True)
@@ -117,40 +142,42 @@ def matched_differences(
     ties (tiers are few values) broken by the nearest pre-year total score.
     """
     rows = participation[participation["programme"] == programme]
-    everyone = set(rows["credit_code"])
+    everyone = pd.Series(rows["credit_code"].unique())
     cohort = rows.groupby("credit_code")["year"].min()
     out: list[dict[str, object]] = []
     for year in sorted(cohort.unique()):
         pre_year, post_year = int(year) - 1, int(year) + 1
         if pre_year not in history or post_year not in history:
             continue
-        pre = outcome_values(history[pre_year], outcome).set_index("credit_code")
-        post = outcome_values(history[post_year], outcome).set_index("credit_code")["value"]
-        both = pre.join(post.rename("post"), how="inner")
-        members = cohort.index[cohort == year]
-        treated = both[both.index.isin(members)]
-        controls = both[~both.index.isin(everyone)]
-        by_cell = {key: cell for key, cell in controls.groupby(["industry", "scale"])}
-        for code, row in treated.iterrows():
-            cell = by_cell.get((row["industry"], row["scale"]))
-            if cell is None or cell.empty:
+        pre = _outcome(history[pre_year], outcome)
+        post = _outcome(history[post_year], outcome)
+        at = watchlist.positions(post.codes, pre.codes)
+        both = np.flatnonzero(at >= 0)  # firms with both values, in the pre year's order
+        codes, value, total = pre.codes.iloc[both], pre.value[both], pre.total[both]
+        after, cell = post.value[at[both]], pre.cell[both]
+        members = pd.Series(cohort.index[cohort == year])
+        treated = np.flatnonzero(watchlist.positions(members, codes) >= 0)
+        control = watchlist.positions(everyone, codes) < 0
+        cells = {c: np.flatnonzero(control & (cell == c)) for c in set(cell[treated]) if c >= 0}
+        for i in treated:
+            candidates = cells.get(cell[i])
+            if candidates is None or len(candidates) == 0:
                 continue
-            distance = np.abs(cell["value"].to_numpy() - float(row["value"]))
-            closeness = np.nan_to_num(
-                np.abs(cell["total"].to_numpy() - float(row["total"])), nan=np.inf
-            )
-            take = np.lexsort((closeness, distance))[:neighbours]
-            c_pre = float(cell["value"].to_numpy()[take].mean())
-            c_post = float(cell["post"].to_numpy()[take].mean())
+            distance = np.abs(value[candidates] - value[i])
+            closeness = np.nan_to_num(np.abs(total[candidates] - total[i]), nan=np.inf)
+            take = candidates[np.lexsort((closeness, distance))[:neighbours]]
+            c_pre = float(value[take].mean())
+            c_post = float(after[take].mean())
+            pre_i, post_i = float(value[i]), float(after[i])
             out.append(
                 {
-                    "credit_code": code,
+                    "credit_code": codes.iloc[i],
                     "cohort": int(year),
-                    "pre": float(row["value"]),
-                    "post": float(row["post"]),
+                    "pre": pre_i,
+                    "post": post_i,
                     "control_pre": c_pre,
                     "control_post": c_post,
-                    "difference": (float(row["post"]) - float(row["value"])) - (c_post - c_pre),
+                    "difference": (post_i - pre_i) - (c_post - c_pre),
                 }
             )
     columns = ["credit_code", "cohort", "pre", "post", "control_pre", "control_post", "difference"]

@@ -32,6 +32,11 @@ A_ENTRY_MIN_FIRMS = 3
 _INDUSTRY_ORDER = {name: i for i, name in enumerate(labels.INDUSTRIES)}
 # Half-width (degrees) of the deterministic scatter of firms around their town centre on the map.
 MAP_JITTER_DEG = 0.018
+# Above this many firms the map merges each town's firms per tier into one bubble (issue 15): a
+# browser drawing 49,000 points took 9 s of CPU, and nobody reads them one by one.
+MAP_POINTS_MAX = 3000
+# Where each tier's bubble sits around its town centre (lat, lon offsets in jitter units).
+_BUBBLE_OFFSETS = {"A": (0.5, -0.5), "B": (0.5, 0.5), "C": (-0.5, -0.5), "D": (-0.5, 0.5)}
 
 
 # ── reads of the store ──────────────────────────────────────────────────────────────────────
@@ -143,6 +148,8 @@ def filter_scored(
         name_hit = scored["name"].str.contains(needle, case=False, regex=False)
         code_hit = scored["credit_code"].str.contains(needle.upper(), regex=False)
         mask &= (name_hit | code_hit).fillna(False).astype(bool)
+    if bool(mask.all()):
+        return scored.copy(deep=False)  # nothing filtered: no 145 MB copy at province scale
     return scored[mask]
 
 
@@ -186,46 +193,96 @@ class Kpis:
         return labels.mu_to_hectare(self.land_mu)
 
 
+# What a year's figures are summed from: one row per combination of these, so the overview's
+# KPIs, tier mix and five-year trend are read off a few thousand rows instead of every firm.
+SUMMARY_KEYS = ["scale", "industry", "town", "tier", "status"]
+_SUMMARY_RATIOS = {"tax": ("tax", "land_mu"), "va": ("value_added", "land_mu")}
+
+
+def year_summary(scored: pd.DataFrame) -> pd.DataFrame:
+    """A scored year summed by scale × industry × town × tier × status (issue 15).
+
+    Columns: the keys, `firms`, `land_mu`, for 亩均税收 and 亩均增加值 the numerator and
+    denominator sums over the rows where both are present and the denominator is > 0 (what
+    `ratio_of_sums` divides), and `total_sum`/`total_n` over the firms with a total. Every
+    filter of the sidebar is a filter on the keys, so the figures of any selection come from
+    this table as from the firms.
+    """
+    frame = pd.DataFrame({key: scored[key] for key in SUMMARY_KEYS})
+    frame["firms"] = 1
+    frame["land_mu"] = pd.to_numeric(scored["land_mu"], errors="coerce").astype("float64")
+    for name, (numerator, denominator) in _SUMMARY_RATIOS.items():
+        num = pd.to_numeric(scored[numerator], errors="coerce").astype("float64")
+        den = pd.to_numeric(scored[denominator], errors="coerce").astype("float64")
+        ok = num.notna() & den.notna() & (den > 0)
+        frame[f"{name}_num"] = num.where(ok, 0.0)
+        frame[f"{name}_den"] = den.where(ok, 0.0)
+    total = pd.to_numeric(scored["total"], errors="coerce").astype("float64")
+    frame["total_sum"] = total.fillna(0.0)
+    frame["total_n"] = total.notna().astype("int64")
+    grouped = frame.groupby(SUMMARY_KEYS, dropna=False, sort=False, observed=True)
+    return grouped.sum(min_count=0).reset_index()
+
+
+def _summary_ratio(summary: pd.DataFrame, name: str) -> float:
+    total = float(summary[f"{name}_den"].sum())
+    return float(summary[f"{name}_num"].sum()) / total if total > 0 else math.nan
+
+
+def summary_kpis(summary: pd.DataFrame, scale: str) -> Kpis:
+    """Headline figures (see `kpis`) from a `year_summary`."""
+    taking_part = summary[summary["status"].isin(PARTICIPATING)]
+    by_scale = taking_part.groupby("scale", observed=True)["firms"].sum()
+    of_scale = taking_part[taking_part["scale"] == scale]
+    ranked_rows = of_scale[of_scale["status"] == labels.STATUS_EVALUATED]
+    tiers = ranked_rows.groupby("tier", observed=True)["firms"].sum()
+    return Kpis(
+        firms_by_scale={s: int(by_scale.get(s, 0)) for s in labels.SCALES},
+        ranked_firms=int(ranked_rows["firms"].sum()),
+        land_mu=float(of_scale["land_mu"].sum()),
+        tax_per_mu=_summary_ratio(of_scale, "tax"),
+        va_per_mu=_summary_ratio(of_scale, "va"),
+        tiers={tier: int(tiers.get(tier, 0)) for tier in labels.TIERS},
+    )
+
+
 def kpis(scored: pd.DataFrame, scale: str) -> Kpis:
     """Headline figures: participating firms per scale, and for `scale` land and 亩均 averages.
 
     Land is the effective land of participating firms; 亩均税收 and 亩均增加值 are ratios of sums
     over the same firms (value added only where reported).
     """
-    taking_part = participating(scored)
-    by_scale = taking_part["scale"].value_counts()
-    of_scale = taking_part[taking_part["scale"] == scale]
-    return Kpis(
-        firms_by_scale={s: int(by_scale.get(s, 0)) for s in labels.SCALES},
-        ranked_firms=len(ranked(of_scale)),
-        land_mu=float(of_scale["land_mu"].sum()),
-        tax_per_mu=ratio_of_sums(of_scale, "tax", "land_mu"),
-        va_per_mu=ratio_of_sums(of_scale, "value_added", "land_mu"),
-        tiers=tier_counts(of_scale),
-    )
+    return summary_kpis(year_summary(scored), scale)
 
 
-def tier_mix_by_industry(scored: pd.DataFrame) -> pd.DataFrame:
-    """Firms per industry × tier with each tier's share of its industry (status 评价).
+def summary_tier_mix(summary: pd.DataFrame) -> pd.DataFrame:
+    """Firms per industry × tier with each tier's share of its industry (status 评价), from a
+    `year_summary` already cut to the selection.
 
     Columns: industry, tier, tier_class, firms, share (0–1); industries in the official order.
     """
-    rows = ranked(scored)
-    counts = rows.groupby(["industry", "tier"], observed=True).size()
+    rows = summary[summary["status"] == labels.STATUS_EVALUATED]
+    counts = rows.groupby(["industry", "tier"], observed=True)["firms"].sum()
     present = [i for i in labels.INDUSTRIES if i in set(rows["industry"])]
     index = pd.MultiIndex.from_product([present, labels.TIERS], names=["industry", "tier"])
-    mix = counts.reindex(index, fill_value=0).rename("firms").reset_index()
+    mix = counts.reindex(index, fill_value=0).astype("int64").rename("firms").reset_index()
     totals = mix.groupby("industry")["firms"].transform("sum")
     mix["share"] = np.where(totals > 0, mix["firms"] / totals.where(totals > 0, 1), 0.0)
     mix["tier_class"] = mix["tier"].map(labels.TIER_CLASS)
     return mix
 
 
-def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
-    """One row per year: participating firms, land (亩), 亩均税收, 亩均增加值 and tier counts."""
+def tier_mix_by_industry(scored: pd.DataFrame) -> pd.DataFrame:
+    """`summary_tier_mix` of a scored year."""
+    return summary_tier_mix(year_summary(scored))
+
+
+def summary_trend(summaries: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
+    """One row per year: participating firms, land (亩), 亩均税收, 亩均增加值 and tier counts —
+    five years drawn from five small summaries, not five scored years."""
     rows = []
-    for year in sorted(frames):
-        k = kpis(frames[year], scale)
+    for year in sorted(summaries):
+        k = summary_kpis(summaries[year], scale)
         rows.append(
             {
                 "year": year,
@@ -237,6 +294,11 @@ def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
+    """`summary_trend` of scored years."""
+    return summary_trend({year: year_summary(frame) for year, frame in frames.items()}, scale)
 
 
 def industry_order(industry: pd.Series) -> pd.Series:
@@ -311,6 +373,26 @@ def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame
     out["name"] = out["name"].map(lambda name: html.escape(name, quote=False))
     out["tier_class"] = out["tier"].map(labels.TIER_CLASS)
     return out.reset_index(drop=True)
+
+
+def map_bubbles(summary: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame:
+    """Ranked firms merged per town × tier, for the map of a large selection (read off a
+    `year_summary` cut to the selection, so no scored year is needed).
+
+    Columns: town, tier, tier_class, firms, mean_total, lat, lon — each tier's bubble at a
+    fixed corner around its town centre, so a town reads as four bubbles A–D.
+    """
+    rows = summary[summary["status"] == labels.STATUS_EVALUATED]
+    grouped = rows.groupby(["town", "tier"], observed=True)[["firms", "total_sum", "total_n"]]
+    out = grouped.sum().reset_index()
+    out["mean_total"] = out["total_sum"] / out["total_n"].where(out["total_n"] > 0)
+    out = out.merge(town_centres, left_on="town", right_on="name")
+    corners = out["tier"].map(_BUBBLE_OFFSETS)
+    out["lat"] = out["lat"] + corners.str[0].astype(float) * MAP_JITTER_DEG
+    out["lon"] = out["lon"] + corners.str[1].astype(float) * MAP_JITTER_DEG
+    out["tier_class"] = out["tier"].map(labels.TIER_CLASS)
+    columns = ["town", "tier", "tier_class", "firms", "mean_total", "lat", "lon"]
+    return out[columns].sort_values(["tier", "town"]).reset_index(drop=True)
 
 
 def _offsets(code: str) -> tuple[float, float]:

@@ -32,6 +32,20 @@ RANK_KEYS: tuple[str, ...] = (
     "land_progress",
 )
 LOWER_IS_BETTER = frozenset({"share_d"})
+# A town's firm list: what its page shows and filters on, and what `tier_counts` reads.
+FIRM_COLUMNS: tuple[str, ...] = (
+    "credit_code",
+    "name",
+    "industry",
+    "town",
+    "scale",
+    "status",
+    "tier",
+    "total",
+    "tax_per_mu",
+    "va_per_mu",
+    "land_mu",
+)
 TARGET_COLUMNS: tuple[str, ...] = (
     "tax_per_mu_growth_pct",
     "va_per_mu_growth_pct",
@@ -169,9 +183,12 @@ def ranked_by(table: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def town_firms(scored: pd.DataFrame, town: str) -> pd.DataFrame:
-    """A town's participating firms of the year, best total first."""
-    part = queries.participating(scored)
-    mine = part[part["town"].astype(str) == town]
+    """A town's participating firms of the year (`FIRM_COLUMNS`), best total first.
+
+    The town is picked before anything else is done to the rows: a province year has 200,000.
+    """
+    scored = scored[[c for c in FIRM_COLUMNS if c in scored]]
+    mine = queries.participating(scored[scored["town"].astype(str) == town])
     return mine.sort_values("total", ascending=False, na_position="last").reset_index(drop=True)
 
 

@@ -15,11 +15,16 @@ line).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from muyun import labels
 from muyun.profile import Profile, Threshold, WarningRule
+from muyun.scoring import YearData
 
 T = labels.WATCH_TEXT
 NEXT_TIER = {"A": "B", "B": "C", "C": "D"}
@@ -33,34 +38,102 @@ def rule_of(profile: Profile) -> WarningRule:
     return profile.warning if profile.warning is not None else WarningRule()
 
 
-def cutoff_gaps(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per ranked firm: the next tier down, its best score in the firm's pool, and the lead.
+def history_years(profile: Profile, year: int) -> range:
+    """The earlier years the rules read (growth: last year; decline: `decline_years` back).
 
-    Columns: credit_code, lower_tier, cutoff (points), gap = total − cutoff (NaN without a
-    cut-off).
+    Of these only `history_columns` are read; only `year` itself needs its scored frame.
     """
-    ranked = scored[scored["status"] == labels.STATUS_EVALUATED]
-    best = ranked.groupby(["pool", "tier_before_veto"], observed=True)["total"].max()
-    lower = ranked["tier_before_veto"].map(NEXT_TIER)
-    keys = pd.MultiIndex.from_arrays([ranked["pool"], lower])
-    cutoff = best.reindex(keys).to_numpy(dtype=float)
-    out = pd.DataFrame(
-        {
-            "credit_code": ranked["credit_code"].to_numpy(),
-            "lower_tier": lower.to_numpy(),
-            "cutoff": cutoff,
-        }
-    )
-    out["gap"] = ranked["total"].to_numpy(dtype=float) - cutoff
-    return out
+    return range(year - rule_of(profile).decline_years, year)
 
 
-def _previous(history: dict[int, pd.DataFrame], year: int, key: str) -> pd.Series:
-    """Last year's value of an indicator by credit code (empty when that year is absent)."""
+def history_columns(profile: Profile) -> list[str]:
+    """What an earlier year is read for: the code, 亩均税收 (decline) and the indicators of
+    the growth thresholds."""
+    growth = [k for k, line in rule_of(profile).thresholds.items() if line.basis == "growth"]
+    return list(dict.fromkeys(["credit_code", DECLINE_INDICATOR, *growth]))
+
+
+def earlier_year(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """The slim part of a scored year that a later year's watch list reads (`history_columns`)."""
+    return scored[[c for c in history_columns(profile) if c in scored]].reset_index(drop=True)
+
+
+def earlier_year_data(data: YearData, profile: Profile) -> pd.DataFrame:
+    """`earlier_year` of a live year straight from its raw data, without scoring it: a live
+    score's indicator columns are the year's own values (`YearData.values`), whatever the
+    profile, so only the rows' order differs — and the rules match years by credit code."""
+    columns = history_columns(profile)
+    frame = pd.DataFrame({"credit_code": data.frame["credit_code"].reset_index(drop=True)})
+    for key in columns[1:]:
+        frame[key] = data.values[key]
+    return frame
+
+
+def positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Where each value of `wanted` sits in `keys` (−1 when absent; `keys` unique).
+
+    Why Arrow: matching 200,000 credit codes through a pandas index of strings takes ~0.3 s
+    each time, and the watch list matches a year against several others.
+    """
+    values, value_set = pa.array(wanted, from_pandas=True), pa.array(keys, from_pandas=True)
+    if value_set.type != values.type:
+        value_set = value_set.cast(values.type)
+    found = pc.index_in(values, value_set=value_set)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _is(mask: pd.Series) -> np.ndarray:
+    """A boolean Series as a numpy mask (missing counts as False)."""
+    return mask.to_numpy(dtype=bool, na_value=False)
+
+
+def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
+    """A numeric column as floats (NaN for missing)."""
+    return frame[key].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`values[at]`, NaN where `at` is −1."""
+    if len(values) == 0:
+        return np.full(len(at), np.nan)
+    return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
+
+
+def _cutoffs(
+    pool: np.ndarray, tier: np.ndarray, total: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per ranked firm (its pool as a code, −1 without one; its tier before any veto; its
+    total): the next tier down (None for D) and that tier's best score in the firm's pool
+    (NaN without one). Integer codes: grouping 200,000 rows by pool and tier names costs
+    several times more."""
+    lower = np.full(len(tier), None, dtype=object)
+    for name, below in NEXT_TIER.items():
+        lower[tier == name] = below
+    cutoff = np.full(len(tier), np.nan)
+    for name in set(NEXT_TIER.values()):
+        best = np.full(max(pool.max(initial=-1) + 1, 0), np.nan)
+        members = (tier == name) & (pool >= 0)
+        np.fmax.at(best, pool[members], total[members])
+        below = (lower == name) & (pool >= 0)
+        cutoff[below] = best[pool[below]]
+    return lower, cutoff
+
+
+def _threshold_columns(scored: pd.DataFrame, rule: WarningRule) -> pd.DataFrame:
+    """The columns the thresholds are measured on: taking rows of these alone, not of the ~80
+    columns of a scored year, is much of what a province-size watch list saves."""
+    wanted = ["credit_code", "scale", "status", *rule.thresholds]
+    return scored[[c for c in dict.fromkeys(wanted) if c in scored]]
+
+
+def _previous(
+    history: dict[int, pd.DataFrame], year: int, key: str, codes: pd.Series
+) -> np.ndarray:
+    """Last year's value of an indicator for each of `codes` (NaN when that year is absent)."""
     prior = history.get(year - 1)
     if prior is None or key not in prior:
-        return pd.Series(dtype=float)
-    return prior.set_index("credit_code")[key].astype(float)
+        return np.full(len(codes), np.nan)
+    return _taken(_column(prior, key), positions(prior["credit_code"], codes))
 
 
 def measured(
@@ -73,7 +146,7 @@ def measured(
         return pd.Series(np.nan, index=pd.RangeIndex(len(frame)))
     value = frame[key].reset_index(drop=True).astype(float)
     if line.basis == "growth":
-        before = _previous(history, year, key).reindex(frame["credit_code"]).reset_index(drop=True)
+        before = pd.Series(_previous(history, year, key, frame["credit_code"]))
         value = (value / before.where(before > 0) - 1.0) * 100.0
     elif labels.INDICATORS[key].percent:
         value = value * 100.0
@@ -91,13 +164,17 @@ def declines(history: dict[int, pd.DataFrame], year: int, years: int) -> pd.Seri
     needed = range(year - years, year + 1)
     if any(y not in history for y in needed):
         return pd.Series(dtype=object)
-    wide = pd.concat(
-        {y: history[y].set_index("credit_code")[DECLINE_INDICATOR] for y in needed}, axis=1
-    ).dropna()
-    values = wide.to_numpy(dtype=float)
-    falling = (np.diff(values, axis=1) < 0).all(axis=1)
+    first = history[needed[0]]
+    codes = first["credit_code"].reset_index(drop=True)
+    columns = [_column(first, DECLINE_INDICATOR)]
+    for y in needed[1:]:
+        at = positions(history[y]["credit_code"], codes)
+        columns.append(_taken(_column(history[y], DECLINE_INDICATOR), at))
+    values = np.column_stack(columns)
+    complete = ~np.isnan(values).any(axis=1)
+    falling = np.flatnonzero(complete)[(np.diff(values[complete], axis=1) < 0).all(axis=1)]
     paths = [" → ".join(f"{v:.1f}" for v in row) for row in values[falling]]
-    return pd.Series(paths, index=wide.index[falling], dtype=object)
+    return pd.Series(paths, index=pd.Index(codes.iloc[falling], name="credit_code"), dtype=object)
 
 
 def watch_list(history: dict[int, pd.DataFrame], year: int, profile: Profile) -> pd.DataFrame:
@@ -110,51 +187,62 @@ def watch_list(history: dict[int, pd.DataFrame], year: int, profile: Profile) ->
     """
     rule = rule_of(profile)
     scored = history[year]
-    ranked = scored[
-        (scored["status"] == labels.STATUS_EVALUATED) & scored["tier"].isin(tuple(NEXT_TIER))
-    ]
-    base = ranked[list(ID_COLUMNS)].reset_index(drop=True)
-    gaps = cutoff_gaps(scored).set_index("credit_code").reindex(base["credit_code"])
-    reasons: list[list[str]] = [[] for _ in range(len(base))]
+    # Rows as positions and columns as arrays: the text columns of a province year (200,000
+    # rows) are taken only for the firms listed, not for every ranked one.
+    evaluated = np.flatnonzero(_is(scored["status"] == labels.STATUS_EVALUATED))
+    pool, _ = pd.factorize(scored["pool"])
+    before = scored["tier_before_veto"].to_numpy(dtype=object, na_value=None)
+    total = _column(scored, "total")
+    lower_tier, cutoff = _cutoffs(pool[evaluated], before[evaluated], total[evaluated])
+    in_play = _is(scored["tier"].isin(tuple(NEXT_TIER)))[evaluated]
+    ranked = evaluated[in_play]
+    frame = _threshold_columns(scored, rule).iloc[ranked]
+    reasons: defaultdict[int, list[str]] = defaultdict(list)  # ranked row → its reasons
 
-    gap = gaps["gap"].to_numpy(dtype=float)
-    vetoed = (ranked["tier"] != ranked["tier_before_veto"]).to_numpy()
+    gap = total[ranked] - cutoff[in_play]
+    lower_tier = lower_tier[in_play]
+    vetoed = _is(scored["tier"] != scored["tier_before_veto"])[ranked]
     with np.errstate(invalid="ignore"):
         near = (gap <= rule.margin_points) & ~vetoed
-    lower_tier = gaps["lower_tier"].to_numpy(dtype=object)
-    for i in np.flatnonzero(near):
+    for i in np.flatnonzero(near).tolist():
         reasons[i].append(
             T["near_cutoff"].format(lower=lower_tier[i], gap=gap[i], margin=rule.margin_points)
         )
 
-    alert = np.zeros(len(base), dtype=bool)
-    codes = base["credit_code"]
+    alert = np.zeros(len(ranked), dtype=bool)
     for key, line in rule.thresholds.items():
         if line.alert is None:
             continue
-        value = measured(ranked, history, year, key, line)
-        hit = (value < line.alert).to_numpy(dtype=bool)
+        value = measured(frame, history, year, key, line).to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            hit = value < line.alert
         alert |= hit
         name, unit = labels.INDICATORS[key].name, unit_of(key, line)
         template = T["alert_growth" if line.basis == "growth" else "alert_value"]
-        for i in np.flatnonzero(hit):
+        for i in np.flatnonzero(hit).tolist():
             reasons[i].append(
-                template.format(indicator=name, value=value.iloc[i], alert=line.alert, unit=unit)
+                template.format(indicator=name, value=value[i], alert=line.alert, unit=unit)
             )
 
+    codes = frame["credit_code"]
     paths = declines(history, year, rule.decline_years)
-    decline = codes.isin(paths.index).to_numpy()
-    for i in np.flatnonzero(decline):
-        reasons[i].append(T["decline"].format(n=rule.decline_years, path=paths[codes.iloc[i]]))
+    at = positions(pd.Series(paths.index, dtype=codes.dtype), codes)
+    decline = at >= 0
+    texts = paths.to_numpy(dtype=object)
+    for i in np.flatnonzero(decline).tolist():
+        reasons[i].append(T["decline"].format(n=rule.decline_years, path=texts[at[i]]))
 
-    base["gap"] = gap
-    base["near_cutoff"] = near
-    base["alert"] = alert
-    base["decline"] = decline
-    base["n_reasons"] = [len(r) for r in reasons]
-    base["reasons"] = [labels.CLAUSE_SEP.join(r) for r in reasons]
-    base["lower_tier"] = base["tier"].map(NEXT_TIER)
-    listed = base[base["n_reasons"] > 0]
+    counted = np.zeros(len(ranked), dtype=np.int64)
+    counted[list(reasons)] = [len(r) for r in reasons.values()]
+    keep = np.flatnonzero(counted > 0)
+    listed = scored[list(ID_COLUMNS)].iloc[ranked[keep]].reset_index(drop=True)
+    listed["gap"] = gap[keep]
+    listed["near_cutoff"] = near[keep]
+    listed["alert"] = alert[keep]
+    listed["decline"] = decline[keep]
+    listed["n_reasons"] = counted[keep]
+    listed["reasons"] = [labels.CLAUSE_SEP.join(reasons[i]) for i in keep.tolist()]
+    listed["lower_tier"] = listed["tier"].map(NEXT_TIER)
     return listed.sort_values(
         ["n_reasons", "tier", "gap"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)
@@ -202,7 +290,7 @@ def firm_signals(
 def threshold_counts(history: dict[int, pd.DataFrame], year: int, profile: Profile) -> pd.DataFrame:
     """Per threshold: how many ranked firms sit under the 警戒值 and at or over the 优质值."""
     rule = rule_of(profile)
-    scored = history[year]
+    scored = _threshold_columns(history[year], rule)
     ranked = scored[scored["status"] == labels.STATUS_EVALUATED].reset_index(drop=True)
     rows = []
     for key, line in rule.thresholds.items():

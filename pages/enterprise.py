@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from muyun import formatting, labels, queries
+from muyun import formatting, labels, paging, queries
 from ui import (
     cache,
     filters,
@@ -25,27 +25,23 @@ st.title(labels.PAGE_TITLES["enterprise"])
 
 scored = cache.scored_year(f.year, f.profile)
 search = st.text_input(T["search"], key="ent_search", placeholder=T["search_placeholder"])
-choices = queries.firm_choices(
-    queries.filter_scored(
-        scored,
-        scale=f.scale,
-        industries=f.industries,
-        towns=f.towns,
-        tiers=f.tiers,
-        search=search,
-    )
-)
-codes = list(choices["credit_code"])
+matches = f.select(scored, search)
+# The picker lists the first matches only (ranked firms first): a list of every firm was
+# 136,000 options (9 MB) at province scale; the search box narrows it to the firm wanted.
+listed = paging.first_choices(matches)
+codes = list(listed["credit_code"])
+names = dict(zip(listed["credit_code"], listed["name"], strict=True))
 
 # `?code=` opens a firm directly (links from other pages, a copied address); it wins over the
 # picker's previous choice whenever the URL names a different firm than last time.
 url_code = st.query_params.get("code", "")
 url_row = queries.firm_row(scored, url_code) if url_code else None
 # A search the URL's firm does not match shows the matches (or 无匹配), never the old firm.
-if search.strip() and url_code not in codes:
+if search.strip() and not (matches["credit_code"] == url_code).any():
     url_row = None
 if url_row is not None and url_code not in codes:
     codes.insert(0, url_code)
+    names[url_code] = url_row["name"]
 if url_row is not None and st.session_state.get("ent_url_seen") != url_code:
     st.session_state["ent_code"] = url_code
 st.session_state["ent_url_seen"] = url_code
@@ -54,9 +50,11 @@ if not codes:
     st.info(T["no_match"])
     st.stop()
 
-names = dict(zip(scored["credit_code"], scored["name"], strict=True))
+n_matches = formatting.number(len(matches), 0)
 code = st.selectbox(
-    T["pick"].format(n=formatting.number(len(codes), 0)),
+    T["pick"].format(n=n_matches)
+    if len(matches) <= paging.PICK_ROWS
+    else labels.PAGED_TABLE_TEXT["pick_top"].format(n=n_matches, shown=paging.PICK_ROWS),
     codes,
     format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
     key="ent_code",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from muyun import evaluation, firmlink, labels
-from ui import admin, cache, filters, firm_portal, tables
+from ui import admin, cache, evaluation_review, filters, firm_portal, paged_table, tables
 
 filters.require_app()
 
@@ -86,14 +86,7 @@ with st.expander(T["manage"], icon=":material/link:", expanded=False):
                 icon=":material/download:",
                 key="fl_download_links",
             )
-        names = dict(zip(firms["credit_code"], firms["name"], strict=True))
-        code = st.selectbox(
-            T["firm"],
-            list(names),
-            index=None,
-            format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
-            key="fl_firm",
-        )
+        code = evaluation_review.firm_picker(firms, "fl_firm", T["firm"])
         revoke_col, reissue_col = st.columns(2)
         if code and revoke_col.button(T["revoke"], icon=":material/link_off:", key="fl_revoke"):
             try:
@@ -127,10 +120,14 @@ for tab, column in ((by_town, "town"), (by_industry, "industry")):
         width="stretch",
         height=tables.table_height(len(table)),
     )
-shown = status.copy()
-for column in ("opened_first", "confirmed_at", "disputed_at", "report_first", "report_last"):
-    shown[column] = shown[column].map(firmlink.local_text)
-per_firm.dataframe(shown.rename(columns=H), hide_index=True, width="stretch")
+with per_firm:
+    # A page of the run's firms (200,000 at province scale), sorted on the stored times; only
+    # the page's times are written out as local text.
+    headers = {c: H[c] for c in status.columns}
+    shown = paged_table.page_of(status, "fl_status", headers, scope=run.id).copy()
+    for column in ("opened_first", "confirmed_at", "disputed_at", "report_first", "report_last"):
+        shown[column] = shown[column].map(firmlink.local_text)
+    st.dataframe(shown.rename(columns=H), hide_index=True, width="stretch")
 
 unread = firmlink.unread(status)
 left, right = st.columns(2)

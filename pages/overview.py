@@ -69,17 +69,7 @@ def kpi(
     card(column, label, getattr(now, attr), previous, digits, help)
 
 
-def scoped(frame: pd.DataFrame) -> pd.DataFrame:
-    """The scored year cut to every sidebar filter (the map, the change list of the briefing)."""
-    return queries.filter_scored(
-        frame, scale=f.scale, industries=f.industries, towns=f.towns, tiers=f.tiers
-    )
-
-
-years = cache.available_years()
-current_scope = scoped(cache.scored_year(f.year, f.profile))
-previous_scope = scoped(cache.scored_year(f.year - 1, f.profile)) if f.year - 1 in years else None
-briefing_button.render(f, data, current_scope, previous_scope)
+briefing_button.render(f, data)
 
 
 cards = [*st.columns(3), *st.columns(3)]
@@ -205,24 +195,24 @@ with table:
 
 
 def draw_map() -> None:
-    """Firms around their town centre on plain lon/lat axes: no tiles, so it works offline."""
+    """Firms around their town centre on plain lon/lat axes: no tiles, so it works offline.
+
+    One point per firm up to `queries.MAP_POINTS_MAX`; a larger selection is drawn as one
+    bubble per town and tier (issue 15), so the browser never receives tens of thousands of
+    points.
+    """
     centres = cache.towns()
-    points = queries.map_points(current_scope, centres)
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=rows["lon"],
-                y=rows["lat"],
-                mode="markers",
-                name=tier,
-                marker={"size": 6, "color": labels.TIER_COLOURS[tier], "opacity": 0.75},
-                text=rows["name"],
-                customdata=rows[["industry", "town", "tier_class", "total"]],
-                hovertemplate=T["hover_map"],
-            )
-            for tier, rows in points.groupby("tier", sort=True)
-        ]
-    )
+
+    summary = f.select(cache.year_summary(f.year, f.profile))
+    firms = int(summary.loc[summary["status"] == labels.STATUS_EVALUATED, "firms"].sum())
+    if firms <= queries.MAP_POINTS_MAX:
+        traces = firm_points(
+            queries.map_points(f.select(cache.scored_year(f.year, f.profile)), centres)
+        )
+    else:
+        st.caption(T["bubbles_note"].format(n=firms, limit=queries.MAP_POINTS_MAX))
+        traces = town_bubbles(queries.map_bubbles(summary, centres))
+    figure = go.Figure(traces)
     figure.add_trace(
         go.Scatter(
             x=centres["lon"],
@@ -238,6 +228,47 @@ def draw_map() -> None:
     figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.14)
     figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     st.plotly_chart(figure, width="stretch")
+
+
+def firm_points(points: pd.DataFrame) -> list[go.Scatter]:
+    """One marker per ranked firm, a trace per tier."""
+    return [
+        go.Scatter(
+            x=rows["lon"],
+            y=rows["lat"],
+            mode="markers",
+            name=tier,
+            marker={"size": 6, "color": labels.TIER_COLOURS[tier], "opacity": 0.75},
+            text=rows["name"],
+            customdata=rows[["industry", "town", "tier_class", "total"]],
+            hovertemplate=T["hover_map"],
+        )
+        for tier, rows in points.groupby("tier", sort=True)
+    ]
+
+
+def town_bubbles(bubbles: pd.DataFrame) -> list[go.Scatter]:
+    """One bubble per town and tier, its area proportional to the number of firms."""
+    largest = max(int(bubbles["firms"].max()), 1) if not bubbles.empty else 1
+    return [
+        go.Scatter(
+            x=rows["lon"],
+            y=rows["lat"],
+            mode="markers",
+            name=tier,
+            marker={
+                "size": rows["firms"],
+                "sizemode": "area",
+                "sizeref": 2.0 * largest / 40.0**2,
+                "sizemin": 3,
+                "color": labels.TIER_COLOURS[tier],
+                "opacity": 0.75,
+            },
+            customdata=rows[["town", "tier_class", "firms", "mean_total"]],
+            hovertemplate=T["hover_bubbles"],
+        )
+        for tier, rows in bubbles.groupby("tier", sort=True)
+    ]
 
 
 st.subheader(T["map"])

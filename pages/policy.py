@@ -5,6 +5,8 @@ every figure. Every figure is a sum of the per-firm columns of `muyun.policy`.
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from muyun import export, labels, policy, queries
@@ -65,10 +67,11 @@ group = st.selectbox(
 behind = policy.firms_behind(frame, by, group or None)
 label = T["all_groups"] if group == ALL else fmt.escape_markdown(group)  # imported names
 st.markdown(f"**{T['firms_behind'].format(label=label, n=len(behind))}**")
-policy_view.firms_table(behind, "pol_firms")
+policy_view.firms_table(behind, "pol_firms", scope=(f, by, group))
 st.download_button(
     T["download"],
-    data=export.to_csv_bytes(behind[[c for c in policy_view.FIRM_COLUMNS if c in behind]]),
+    # Written on click: the CSV of every firm is not rebuilt on each run of the page.
+    data=partial(export.to_csv_bytes, behind[[c for c in policy_view.FIRM_COLUMNS if c in behind]]),
     file_name=f"policy-{f.year}-{by}.csv",
     mime="text/csv",
     on_click="ignore",

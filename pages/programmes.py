@@ -103,7 +103,7 @@ for column, (_, effect) in zip(columns, effects.iterrows(), strict=True):
     )
 
 st.subheader(T["tiers"])
-shares = programmes.tier_shares(regional.history(f.profile, cache.current_basis()), part, programme)
+shares = regional.programme_tiers(programme, f.profile, cache.current_basis())
 st.dataframe(
     shares,
     hide_index=True,

@@ -7,16 +7,17 @@ from functools import partial
 
 import streamlit as st
 
-from muyun import export, formatting, labels, queries, towns
-from ui import cache, filters, regional, tables
+from muyun import export, formatting, labels, paging, queries, towns
+from ui import cache, filters, paged_table, regional, tables
 
 T = labels.TOWN_TEXT
 H = labels.TOWN_HEADERS
 
 f = filters.current()
+basis = cache.current_basis()
 st.title(labels.PAGE_TITLES["towns"])
 source = cache.result_source(f.year, f.profile)
-league = regional.town_league(f.year, f.profile, cache.current_basis())
+league = regional.town_league(f.year, f.profile, basis)
 has_prev = (f.year - 1) in cache.available_years()
 st.caption(T["intro"].format(year=f.year, prev=f.year - 1, source=source.label))
 if not has_prev:
@@ -94,7 +95,8 @@ with town_tab:
     cards[1].metric(H["va_per_mu"], formatting.number(row["va_per_mu"], 2, ""))
     cards[2].metric(H["firms"], formatting.number(row["firms"], 0, ""))
     cards[3].metric(H["land_mu"], formatting.number(row["land_mu"], 1, ""))
-    counts = towns.tier_counts(cache.scored_year(f.year, f.profile), town)
+    all_firms = regional.town_firms(f.year, f.profile, basis, town)
+    counts = towns.tier_counts(all_firms, town)
     st.caption(
         T["tiers_line"].format(
             counts=" · ".join(f"{t} {n} {labels.UNIT_FIRMS}" for t, n in counts.items())
@@ -138,14 +140,16 @@ with town_tab:
     )
 
     st.subheader(T["firms"])
-    firms = towns.town_firms(cache.scored_year(f.year, f.profile), town)
-    firms = queries.filter_scored(firms, scale=f.scale, industries=f.industries, tiers=f.tiers)
+    firms = queries.filter_scored(all_firms, scale=f.scale, industries=f.industries, tiers=f.tiers)
     st.caption(T["scales_note"])
     firm_columns = ["credit_code", "name", "industry", "scale", "tier", "total", "tax_per_mu"]
     firm_columns += ["va_per_mu", "land_mu"]
     S = labels.SCORE_HEADERS
-    st.dataframe(
+    # One page of the town's firms on screen (thousands of firms per town at province scale).
+    paged_table.render(
         firms[firm_columns],
+        "town_firms",
+        scope=(f, town),
         hide_index=True,
         placeholder="—",
         column_config={
@@ -159,8 +163,7 @@ with town_tab:
             "va_per_mu": tables.indicator_column("va_per_mu"),
             "land_mu": tables.number_column(H["land_mu"]),
         },
-        height=tables.table_height(len(firms), 500),
-        key="town_firms",
+        height=tables.table_height(min(len(firms), paging.PAGE_ROWS), 500),
     )
     st.download_button(
         T["download_firms"],

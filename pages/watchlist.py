@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from muyun import export, labels, queries, watchlist
-from ui import cache, filters, regional, tables
+from ui import cache, filters, paged_table, regional, tables
 
 T = labels.WATCH_TEXT
 H = labels.WATCH_HEADERS
@@ -53,7 +53,10 @@ with list_tab:
     if listed.empty:
         st.info(T["empty"])
     else:
-        regional.watch_table(listed, "watch_table")
+        # One page of the list on screen (tens of thousands of firms at province scale).
+        headers = {c: H[c] for c in regional.SHOWN_COLUMNS}
+        on_screen = paged_table.page_of(listed, "watch_table", headers, scope=(f, tuple(kinds)))
+        regional.watch_table(on_screen, "watch_table")
         stem = export.file_stem(f.year, f.scale, f.industries, f.towns, f.tiers, T["file"])
         frame = listed[list(watchlist.EXPORT_COLUMNS)].copy()
         left, right = st.columns(2)

@@ -3,9 +3,11 @@
 The sliders are bound to the URL (`bind="query-params"`, key = the parameter name of
 `muyun.whatif`), so the address bar always carries the scenario and a copied link restores it;
 Streamlit reads only those keys, as numbers clamped to the slider ranges. The live panel is an
-`st.fragment`: a slider step reruns only that panel, which re-scores once through the engine.
-Scoring always covers the whole year (benchmarks are city-wide); the sidebar's industry and town
-filters only narrow the lists shown.
+`st.fragment`: a slider step reruns only that panel, which re-ranks the scale shown from its
+prepared item scores (`ui.whatif_cache`, identical to the engine), computes every figure and list
+and only then draws them (`ui.whatif_results`), so the result changes at once. Scoring always
+covers the whole year (benchmarks are city-wide); the sidebar's industry and town filters only
+narrow the lists shown.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from functools import partial
 from typing import Literal
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from muyun import formatting, labels, whatif
+from muyun import labels, whatif
 from muyun.profile import benchmark_text
 from ui import (
     admin,
@@ -28,42 +30,20 @@ from ui import (
     fmt,
     policy_view,
     whatif_cache,
+    whatif_results,
     whatif_scenarios,
     whatif_views,
 )
-from ui.whatif_views import firm_table, tier_label
 
 T = labels.WHATIF_TEXT
-H = labels.WHATIF_HEADERS
-UNIT_SUFFIX = f"（{labels.UNIT_FIRMS}）"
+T2 = labels.WHATIF_PANEL_TEXT
 P = labels.WHATIF_PARAMS
 BIND: Literal["query-params"] = "query-params"
 CONTEXT_KEY = "wi_context"
 SETTINGS_KEY = "wi_settings"
+NAME_KEY = "wi_name"
 FLASH_KEY = "wi_flash"
-CELL_KEY = "wi_cell"
-MATRIX_KEY = "wi_matrix"
-ROBUST_KEY = "wi_rob_request"
-MATRIX_LABEL_PX = 120  # fixed widths: readable labels, and cells a browser test can click
-MATRIX_CELL_PX = 95  # 120 + 4 × 95 px: the matrix fits the right column at 1280 px
 SCENARIO_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²"
-CELLS: list[str] = ["", *(b + a for b in labels.TIERS for a in labels.TIERS if a != b)]
-MOVER_COLUMNS = [
-    "name",
-    "industry",
-    "town",
-    "tier_before",
-    "tier_after",
-    "rank_before",
-    "rank_after",
-    "total_before",
-    "total_after",
-    "credit_code",
-]
-# What fits beside the matrix (who, from, to, both ranks) and in half the page (who, from, to);
-# scores, industry, town and code behind 显示全部列.
-MOVER_COMPACT = ["name", "tier_before", "tier_after", "rank_before", "rank_after"]
-D_COMPACT = ["name", "tier_before", "tier_after"]
 
 f = filters.current()
 prof = cache.load_profile(f.profile)
@@ -129,30 +109,9 @@ def share_link(params: dict[str, str]) -> str:
     return f"{st.context.url or ''}?{urlencode(query)}"
 
 
-def cell_label(cell: str) -> str:
-    if not cell:
-        return T["cell_all"]
-    return T["cell_option"].format(
-        before=cell[0],
-        before_name=labels.TIER_CLASS[cell[0]],
-        after=cell[1],
-        after_name=labels.TIER_CLASS[cell[1]],
-    )
-
-
-def pick_cell() -> None:
-    """A click on the migration matrix selects that cell's movers in the selectbox."""
-    cells = st.session_state[MATRIX_KEY]["selection"]["cells"]
-    if not cells:
-        return
-    row, column = cells[0]
-    if column in labels.TIERS and 0 <= row < len(labels.TIERS):
-        before = labels.TIERS[row]
-        st.session_state[CELL_KEY] = before + column if before != column else ""
-
-
-def sliders() -> whatif.Settings:
-    """Draw the sliders (bound to the URL) and return the scenario they describe."""
+def sliders() -> tuple[whatif.Settings, DeltaGenerator]:
+    """Draw the sliders (bound to the URL); return the scenario they describe and the place of
+    the weight-sum note, which is filled once the step is computed (it changes with the rest)."""
     st.subheader(T["weights"])
     weights = []
     for spec in prof.indicators(f.scale):
@@ -175,11 +134,7 @@ def sliders() -> whatif.Settings:
             ),
         )
         weights.append((spec.key, float(value)))
-    total = sum(w for _, w in weights)
-    if abs(total - 100.0) > 1e-9:
-        st.warning(T["weight_sum_note"].format(total=total), icon=":material/balance:")
-    else:
-        st.caption(T["weight_sum_ok"].format(total=total))
+    note = st.container()
 
     st.subheader(T["bands"])
     pct = limits[whatif.PARAM_A]
@@ -230,7 +185,7 @@ def sliders() -> whatif.Settings:
             st.caption(labels.WHATIF_FISCAL_TEXT["rates_help"])
             rates = policy_view.rate_sliders(prof.policy)
     st.button(T["reset"], on_click=put, args=(base,), key="wi_reset", icon=":material/undo:")
-    return whatif.Settings(
+    settings = whatif.Settings(
         weights=tuple(weights),
         a_pct=int(a_pct),
         b_pct=int(b_pct),
@@ -239,97 +194,21 @@ def sliders() -> whatif.Settings:
         bonus_cap=None if cap is None else float(cap),
         rates=whatif.rate_overrides(prof, rates),
     )
+    return settings, note
 
 
-def results(pairs: pd.DataFrame) -> int:
-    """Tier counts, migration matrix with its movers, D entries/exits, industries; returns moves."""
-    counts = whatif.tier_counts(pairs)
-    st.subheader(T["counts"])
-    # Two by two: four cards in the right-hand column cut "D 倒逼转型升级类" at 1280 px.
-    cards = [*st.columns(2), *st.columns(2)]
-    for column, tier in zip(cards, labels.TIERS, strict=True):
-        row = counts.loc[tier]
-        column.metric(
-            tier_label(tier),
-            formatting.number(row["after"], 0, labels.UNIT_FIRMS),
-            f"{row['change']:+,d} {labels.UNIT_FIRMS}" if row["change"] else None,
-            delta_color="inverse" if tier in ("C", "D") else "normal",
-            help=T["baseline_count"].format(n=row["before"]),
-        )
-
-    st.subheader(T["matrix"])
-    matrix = whatif.migration_matrix(pairs).rename(index=tier_label)
-    st.dataframe(
-        matrix,
-        placeholder="—",
-        key=MATRIX_KEY,
-        on_select=pick_cell,
-        selection_mode="single-cell",
-        column_config={
-            "_index": st.column_config.TextColumn(T["matrix_corner"], width=MATRIX_LABEL_PX),
-            **{
-                t: st.column_config.NumberColumn(
-                    T["matrix_to"].format(tier=t),
-                    format=f"%d {labels.UNIT_FIRMS}",
-                    width=MATRIX_CELL_PX,
-                    help=tier_label(t),
-                )
-                for t in labels.TIERS
-            },
-        },
-    )
-    st.caption(T["matrix_help"])
-    if st.session_state.get(CELL_KEY) not in CELLS:
-        st.session_state[CELL_KEY] = ""
-    cell = st.selectbox(T["cell"], CELLS, format_func=cell_label, key=CELL_KEY)
-    moved = whatif.narrow(
-        whatif.movers(pairs, cell[:1] or None, cell[1:] or None), f.industries, f.towns
-    )
-    st.markdown(f"**{T['movers'].format(n=len(moved))}**")
-    if moved.empty:
-        st.caption(T["no_movers"])
+def weight_note(settings: whatif.Settings) -> None:
+    total = sum(w for _, w in settings.weights)
+    if abs(total - 100.0) > 1e-9:
+        st.warning(T["weight_sum_note"].format(total=total), icon=":material/balance:")
     else:
-        firm_table(moved, MOVER_COLUMNS, "wi_movers", compact=MOVER_COMPACT)
-
-    into, out_of = (
-        whatif.narrow(frame, f.industries, f.towns) for frame in whatif.d_changes(pairs)
-    )
-    left, right = st.columns(2)
-    with left:
-        st.error(T["into_d"].format(n=len(into)), icon=":material/arrow_downward:")
-        if not into.empty:
-            firm_table(into, MOVER_COLUMNS[:7], "wi_into_d", compact=D_COMPACT)
-    with right:
-        st.success(T["out_of_d"].format(n=len(out_of)), icon=":material/arrow_upward:")
-        if not out_of.empty:
-            firm_table(out_of, MOVER_COLUMNS[:7], "wi_out_of_d", compact=D_COMPACT)
-
-    return whatif.moved_count(pairs)
+        st.caption(T["weight_sum_ok"].format(total=total))
 
 
-def save_export_share(settings: whatif.Settings) -> None:
-    with st.expander(T["save_share"], icon=":material/save:"):
-        name_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
-        name = name_col.text_input(T["name"], key="wi_name", max_chars=whatif.NAME_MAX)
-        # Saved scenarios are shared with everyone, so only a logged-in administrator saves
-        # them (under their own name); anyone may still export the TOML or share the link.
-        account = admin.require("save_scenario", key="wi_login")
-        if account is not None and button_col.button(T["save"], key="wi_save", type="primary"):
-            try:
-                new_id = whatif.save_scenario(
-                    cache.database(),
-                    name=name,
-                    author=account.display_name,
-                    base_profile=f.profile,
-                    year=f.year,
-                    scale=f.scale,
-                    settings=settings,
-                )
-            except whatif.SettingsError as exc:
-                st.error(str(exc))
-            else:
-                flash(T["saved"].format(id=new_id, name=fmt.escape_markdown(name.strip())))
-                st.rerun()
+def export_share(settings: whatif.Settings) -> None:
+    """The scenario as a profile file and as a link: in the live panel, so both follow the
+    sliders."""
+    with st.expander(T2["export_share"], icon=":material/share:"):
         st.download_button(
             T["export"],
             data=partial(
@@ -338,7 +217,7 @@ def save_export_share(settings: whatif.Settings) -> None:
                     .to_toml()
                     .encode("utf-8")
                 ),
-                name,
+                st.session_state.get(NAME_KEY, ""),
             ),
             file_name=f"{f.profile}-{f.scale}-scenario.toml",
             mime="application/toml",
@@ -350,31 +229,62 @@ def save_export_share(settings: whatif.Settings) -> None:
         st.code(share_link(whatif.to_query(settings)), language=None)
 
 
+def save_form() -> None:
+    """Save the live panel's scenario (a click reruns the page, the panel first, so
+    `SETTINGS_KEY` holds the sliders' scenario). Outside the panel: a slider step does not
+    redraw the login form. Saved scenarios are shared with everyone, so only a logged-in
+    administrator saves them (under their own name)."""
+    with st.expander(T2["save"], icon=":material/save:"):
+        name_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+        name = name_col.text_input(T["name"], key=NAME_KEY, max_chars=whatif.NAME_MAX)
+        account = admin.require("save_scenario", key="wi_login")
+        if account is None or not button_col.button(T["save"], key="wi_save", type="primary"):
+            return
+        try:
+            new_id = whatif.save_scenario(
+                cache.database(),
+                name=name,
+                author=account.display_name,
+                base_profile=f.profile,
+                year=f.year,
+                scale=f.scale,
+                settings=st.session_state.get(SETTINGS_KEY, base),
+            )
+        except whatif.SettingsError as exc:
+            st.error(str(exc))
+        else:
+            flash(T["saved"].format(id=new_id, name=fmt.escape_markdown(name.strip())))
+            st.rerun()
+
+
 @st.fragment
 def live_panel() -> None:
     """Sliders and their result: the only part that reruns on a slider step."""
     started = time.perf_counter()
     left, right = st.columns([1, 2], gap="large")
     with left:
-        settings = sliders()
+        settings, note = sliders()
     st.session_state[SETTINGS_KEY] = settings
-    with right:
-        try:
-            pairs = whatif_cache.pairs(f.year, f.profile, f.scale, base.key(), settings.key())
-        except whatif.SettingsError as exc:
-            st.error(str(exc))
-            return
+    try:
+        pairs = whatif_cache.pairs(f.year, f.profile, f.scale, base.key(), settings.key())
         effect = whatif_cache.fiscal(f.year, f.profile, f.scale, base.key(), settings.key())
-        if effect is not None:
-            policy_view.fiscal_effect(effect, f.scale)
-        moved = results(pairs)
-    whatif_views.industry_table(pairs, f)
-    save_export_share(settings)
+    except whatif.SettingsError as exc:
+        with note:
+            weight_note(settings)
+        right.error(str(exc))
+        return
+    results = whatif_results.compute(pairs, effect, f)
+    with note:
+        weight_note(settings)
+    with right:
+        whatif_results.draw_tiers(results, f)
+    whatif_results.draw_industries(results)
+    export_share(settings)
     st.caption(
         T["done"].format(
             total=settings.weight_sum(),
-            firms=len(pairs),
-            moved=moved,
+            firms=results.firms,
+            moved=results.moved,
             ms=(time.perf_counter() - started) * 1000,
         )
     )
@@ -393,6 +303,7 @@ policy_view.notice(prof)
 if message := st.session_state.pop(FLASH_KEY, None):
     st.info(message)
 live_panel()
+save_form()
 st.divider()
 whatif_scenarios.render(
     f,
@@ -400,7 +311,6 @@ whatif_scenarios.render(
     base,
     load,
     lambda scenario_id: share_link({whatif.SCENARIO_PARAM: scenario_id}),
-    MOVER_COLUMNS,
 )
 st.divider()
 whatif_views.robustness_panel(f, base)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,11 @@ import duckdb
 import pandas as pd
 import pytest
 import xlsxwriter
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from muyun import db, importer
+from muyun import creditcode, db, importer
 from muyun.cli import main as cli_main
 from muyun.export import to_excel_bytes
 from muyun.labels import TABLE_HEADERS, TEMPLATE_GUIDE_SHEET
@@ -830,6 +833,23 @@ def test_cli_imports_and_prints_a_summary(tmp_path, capsys):
     con.close()
 
 
+def test_score_input_counts_every_error_of_a_capped_list(tmp_path, capsys, monkeypatch):
+    """`muyun score --input` refuses a bad file as `import` does, with the same total."""
+    monkeypatch.setattr(importer, "MAX_ERRORS_PER_COLUMN", 2)
+    path = tmp_path / "e.csv"
+    path.write_bytes(csv_bytes("enterprises", [firm(CODE_A, tax="x"), firm(CODE_B, tax="y")] * 3))
+    argv = ["score", "--input", str(path), "--profile", "yongkang-default"]
+    assert cli_main([*argv, "--out", str(tmp_path / "r.csv")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "第2行 列「税收实际贡献（万元）」 值「x」：不是有效的数字"
+    assert err[-3:-1] == [
+        "列「税收实际贡献（万元）」：另有 4 条错误未列出",
+        "列「统一社会信用代码」：另有 2 条错误未列出",
+    ]
+    assert err[-1] == "导入失败：共10处错误，数据库未作任何修改。"  # 6 cells, 4 repeated keys
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_cli_failure_exits_1_lists_errors_and_leaves_the_database(tmp_path, capsys):
     target = tmp_path / "m.duckdb"
     good = tmp_path / "good.csv"
@@ -1001,3 +1021,127 @@ def test_sparse_rows_keep_their_spreadsheet_numbers(store):
 def test_legacy_xls_is_not_accepted(store):
     errors = rejected(store, b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "enterprises", "old.xls")
     assert "不支持的文件类型" in errors[0].reason
+
+
+# --- the checks in DuckDB (issue 15): same reading, same rules for CSV and xlsx ------------------
+
+
+def stripped_cells(con: duckdb.DuckDBPyConnection, raw: importer.RawFile) -> list[tuple]:
+    """The text cells of `raw` as the checks see them: row number, stripped values."""
+    with importer._cells(con, raw):
+        rows = con.execute(f"SELECT * FROM {importer._CELLS} ORDER BY row").fetchall()
+    return [(row, *((v or "").strip() for v in values)) for row, *values in rows]
+
+
+CSV_PIECES = st.sampled_from(
+    ["a", "名", ",", ",", '"', '""', "\n", "\n", "\r\n", " ", "\u3000", "\t"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CSV_PIECES, min_size=1, max_size=40).map("".join))
+def test_duckdb_reads_every_simple_csv_as_pandas_does(text):
+    """Where `_simple_csv` lets DuckDB's reader in, it finds pandas' cells (and row numbers)."""
+    data = text.encode()
+    assume(importer._simple_csv(data, ","))
+    try:
+        expected = importer._csv_cells(text, ",")
+    except pd.errors.ParserError:
+        assume(False)
+    width = importer._widest(data, ",", importer._lines(data)[0])
+    raw = importer.RawFile("t.csv", "", csv=importer._Csv(data, ",", width))
+    con = duckdb.connect()
+    try:
+        read = stripped_cells(con, raw)
+    finally:
+        con.close()
+    pandas_rows = [
+        (row, *(("" if pd.isna(v) else str(v)).strip() for v in values))
+        for row, *values in expected.itertuples()
+    ]
+    narrow = max((len(r) for r in pandas_rows), default=1)
+    assert [r[:narrow] for r in read] == pandas_rows
+    assert all(not any(r[narrow:]) for r in read)  # DuckDB's extra columns are empty
+
+
+def test_a_large_csv_keeps_its_row_numbers(store):
+    """Rows read by DuckDB are numbered in file order (one thread), blank lines counted."""
+    rng = random.Random(5)
+    rows = [firm(creditcode.make_code(rng)) for _ in range(30_000)]
+    for at in (0, 9_999, 29_999):
+        rows[at]["tax"] = f"坏{at}"
+    text = csv_bytes("enterprises", rows).decode().replace("\r\n", "\r\n\r\n", 2)
+    errors = rejected(store, text.encode(), "enterprises")
+    # Two blank lines after the header and the first firm push the later rows down by two.
+    assert [(e.row, e.value) for e in errors] == [
+        (3, "坏0"),
+        (10_003, "坏9999"),
+        (30_003, "坏29999"),
+    ]
+
+
+def test_csv_and_xlsx_give_the_same_errors(store_with_firms):
+    rows = [
+        firm(CODE_A, tax="x", industry="汽车", name="永康\x1b厂"),
+        firm(CODE_B, year="1999", credit_code="91330000142916567M", veto="也许"),
+        firm(CODE_C, employees="12.5", listing="IPO", land_own_mu="—"),
+    ]
+    keys = list(rows[0])
+    csv_errors = rejected(store_with_firms, csv_bytes("enterprises", rows), "enterprises")
+    header = [TABLE_HEADERS["enterprises"][k] for k in keys]
+    xlsx = xlsx_bytes(header, [[str(row[k]) for k in keys] for row in rows])
+    xlsx_errors = rejected(store_with_firms, xlsx, "enterprises", file_name="e.xlsx")
+    assert [str(e) for e in csv_errors] == [str(e) for e in xlsx_errors]
+    assert len(csv_errors) == 9
+
+
+def test_blanks_of_every_kind_around_values_are_stripped(store):
+    rows = [
+        firm(CODE_A, industry="\u3000车业\u3000", town="\xa0东城街道", land_own_mu="\t20 "),
+        firm(CODE_B, name="  永康测试企业  ", veto=" 否\u2003", tax="\u3000x\u3000"),
+    ]
+    errors = rejected(store, csv_bytes("enterprises", rows), "enterprises")
+    assert [(e.row, e.column, e.value) for e in errors] == [(3, "税收实际贡献（万元）", "x")]
+
+
+@pytest.mark.parametrize("value", ["1_000", "+-1", "1 2.5.1", "inf", "nan", "1e400", "0x10"])
+def test_numbers_follow_their_own_grammar_not_duckdbs_looser_cast(store, value):
+    errors = rejected(store, csv_bytes("enterprises", [firm(CODE_A, tax=value)]), "enterprises")
+    assert [(e.column, e.value, e.reason) for e in errors] == [
+        ("税收实际贡献（万元）", value, "不是有效的数字")
+    ]
+
+
+def test_quoted_line_breaks_and_blank_lines_are_read_by_pandas_with_the_same_numbers(store):
+    """A name over two lines and a blank line: pandas reads such a file; rows keep numbers."""
+    rows = [firm(CODE_A, name="永康\n测试"), firm(CODE_B), firm(CODE_C, tax="x")]
+    text = csv_bytes("enterprises", rows).decode().replace("\r\n", "\r\n\r\n", 1)
+    assert not importer._simple_csv(text.encode(), ",")
+    errors = rejected(store, text.encode(), "enterprises")
+    assert [(e.row, e.column) for e in errors] == [(3, "企业名称"), (5, "税收实际贡献（万元）")]
+    assert errors[0].value == "永康\\n测试" and "U+000A" in errors[0].reason
+
+
+def test_the_overall_cap_leaves_the_rest_counted_per_column(store, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ERRORS", 4)
+    rows = [firm(CODE_A, tax="x", revenue="y", rd="z")] * 3
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    errors = failure.value.errors
+    zh = TABLE_HEADERS["enterprises"]
+    listed = [(e.row, e.column) for e in errors if not e.hidden]
+    assert listed == [(2, zh["tax"]), (2, zh["revenue"]), (2, zh["rd"]), (3, zh["credit_code"])]
+    more = {e.column: e.hidden for e in errors if e.hidden}
+    assert more == {zh["tax"]: 2, zh["revenue"]: 2, zh["rd"]: 2, zh["credit_code"]: 1}
+    assert failure.value.count == 9 + 2  # 9 cells and 2 repeated keys
+
+
+def test_sql_trims_exactly_what_str_strip_does():
+    assert set(importer._WHITESPACE) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
+
+
+def test_full_width_cells_beside_ascii_ones_read_the_same(store):
+    rows = [firm(CODE_A, tax="１２．５", exempt="ｙｅｓ"), firm(CODE_B, tax="12.5", exempt="否")]
+    importer.import_file(store, csv_bytes("enterprises", rows), "enterprises")
+    stored = store.execute("SELECT credit_code, tax, exempt FROM enterprises").fetchall()
+    assert sorted(stored) == sorted([(CODE_A, 12.5, True), (CODE_B, 12.5, False)])

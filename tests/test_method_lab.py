@@ -3,6 +3,8 @@ sensitivity (muyun/method_lab)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -346,6 +348,68 @@ def test_cap_is_a_factor_and_nominal_run_matches_the_engine(empty_con):
     result = sensitivity.analyse(scored, from_toml(capped), "规上", samples=64)
     cap_rows = result.indices[result.indices["factor"] == "cap"]
     assert len(cap_rows) == 2 and (cap_rows["total_effect"] > 0).all()
+
+
+def one_run_at_a_time(
+    model: sensitivity.Model, weight_sets: np.ndarray, cap_factors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The plain reading of the method: each run scored, ranked per pool and tiered alone."""
+    n = len(model.firms)
+    ranks = np.empty((len(weight_sets), n), dtype=np.int64)
+    codes = np.empty((len(weight_sets), n), dtype=np.int64)
+    for run, weights in enumerate(weight_sets):
+        total = np.zeros(n)
+        for k in range(len(model.keys)):
+            units = np.minimum(model.ratio[:, k], model.caps[k] * cap_factors[run])
+            missing = np.isnan(units)
+            fill = units[~missing].mean() if model.impute[k] else 0.0
+            total += weights[k] * np.where(missing, fill, units)
+        ranks[run] = scoring.competition_rank(scoring.round_tol(total + model.base), model.pools)
+        codes[run] = scoring.tier_code_array(
+            ranks[run], model.pool_size, model.tax, model.veto, model.tiers
+        )
+    return ranks, codes
+
+
+@pytest.mark.parametrize("capped", [True, False])
+def test_all_runs_ranked_and_tiered_at_once_as_one_at_a_time(empty_con, capped):
+    scored = toy_scored(empty_con, TOY)
+    toy = sensitivity.build_model(scored, from_toml(TOY), "规上")
+    rng = np.random.default_rng(7)
+    n, k = 300, 3
+    ratio = rng.lognormal(size=(n, k)).round(2)  # rounded: many ties
+    ratio[rng.random((n, k)) < 0.1] = np.nan
+    pools = rng.integers(0, 4, n)
+    model = dataclasses.replace(
+        toy,
+        firms=pd.DataFrame(index=range(n)),
+        keys=("a", "b", "c"),
+        weights=np.array([50.0, 30.0, 20.0]),
+        ratio=ratio,
+        caps=np.array([2.0, np.inf, 1.5]) if capped else np.full(3, np.inf),
+        impute=np.array([True, True, False]),
+        base=rng.choice([0.0, 5.0, -3.0], n),
+        pools=pools,
+        pool_size=np.bincount(pools)[pools],
+        tax=rng.uniform(0, 10, n),
+        veto=rng.random(n) < 0.05,
+    )
+    weight_sets = model.weights * rng.uniform(0.75, 1.25, (37, k))
+    cap_factors = rng.uniform(0.75, 1.25, 37)
+    ranks, codes = sensitivity.ranks_and_tiers(model, weight_sets, cap_factors)
+    expected_ranks, expected_codes = one_run_at_a_time(model, weight_sets, cap_factors)
+    np.testing.assert_array_equal(ranks, expected_ranks)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert set(np.unique(codes)) >= {0, 1, 2}
+
+
+def test_plan_counts_the_firms_and_runs_before_scoring(empty_con):
+    capped = TOY.replace("benchmark = 10 }", "benchmark = 10, cap = 1.5 }")
+    scored = toy_scored(empty_con, capped)
+    data = scoring.load_year(empty_con, 2024)
+    result = sensitivity.analyse(scored, from_toml(capped), "规上")
+    assert sensitivity.plan(data, from_toml(capped), "规上") == (len(result.firms), result.runs)
+    assert sensitivity.plan(data, from_toml(TOY), "规上")[1] == result.samples * 4  # no cap
 
 
 def test_base_samples_adapt_to_the_pool():

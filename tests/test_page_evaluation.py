@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from page_support import new_app, no_exception
@@ -104,7 +105,12 @@ def test_published_year_is_shown_by_default_with_the_live_switch(store: Path) ->
     captions = " ".join(c.value for c in at.sidebar.caption)
     assert f"正式发布（批次 {run_id}" in captions and "家企业分类不同" in captions
     assert at.radio(key="basis").value == "published"
-    table = at.dataframe[0].value
+    pager = [n for n in at.number_input if n.key == "rank_table_page"]
+    pages = [at.dataframe[0].value]
+    for number in range(2, int(pager[0].max) + 1 if pager else 2):  # the table is paged
+        at.number_input(key="rank_table_page").set_value(number).run()
+        pages.append(at.dataframe[0].value)
+    table = pd.concat(pages)
     noted = table.loc[table["override"] != ""]
     assert len(noted) == 1 and "安全生产一票否决" in noted["override"].iloc[0]
     assert noted["tier"].iloc[0] == "D"

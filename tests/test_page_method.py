@@ -1,23 +1,29 @@
 """AppTest of the 方法实验室 page on a copy of the demo city: every tab renders the engine's
-lab results; saving needs an administrator; a saved profile joins the sidebar's choices."""
+lab results, only the open one runs, long lists are cut short on screen but exported whole, a
+large sensitivity analysis waits for a click; saving needs an administrator; a saved profile
+joins the sidebar's choices."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from page_support import open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, labels, scoring
-from muyun.method_lab import profiles, quality
+from muyun.method_lab import profiles, quality, sensitivity
 from muyun.profile import load_profile, profile_path
+from ui import method_lab
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/method.py"
 TIMEOUT = 180
 T = labels.METHOD_LAB_TEXT
+S = labels.METHOD_LAB_SCALE_TEXT
 PROFILE = load_profile(profile_path("yongkang-default"))
 
 
@@ -33,10 +39,61 @@ def test_tabs_show_the_lab_results_of_the_engine(app_store: Path) -> None:
     captions = [c.value for c in at.caption]
     expected = T["quality_summary"].format(year=2024, profile=PROFILE.name, flags=len(report.flags))
     assert expected in captions
-    assert any(c.startswith("规上：") for c in captions)  # the sensitivity tab ran
+    # Only the open tab ran: no sensitivity caption, no heat map, no diff yet.
+    assert not any(c.startswith("规上：") for c in captions)
+    assert not at.get("plotly_chart")
+    assert len(at.get("download_button")) == 2  # the flags, Excel and CSV
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_sensitivity"])
+    assert any(c.value.startswith("规上：") for c in at.caption)  # a city pool runs unasked
+    assert not any(b.label == T["run_sensitivity"] for b in at.button)
+    assert len(at.get("download_button")) == 2  # the firms' intervals, Excel and CSV
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_redundancy"])
+    assert len(at.get("plotly_chart")) == 1  # the heat map
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_profiles"])
     diff_titles = [m.value for m in at.markdown if T["diff_title"].split("：")[0] in m.value]
     assert diff_titles  # the copy-and-diff tab rendered
-    assert len(at.get("download_button")) >= 5
+    assert len(at.get("download_button")) == 2  # the diff and the TOML
+
+
+def test_a_long_list_shows_its_first_rows_and_exports_all(
+    app_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(method_lab, "SHOWN_ROWS", 5)
+    at = open_page(PAGE, year="2024")
+    flags = method_lab.quality_report(2024, "yongkang-default").flags
+    assert len(flags) > 5
+    shown = at.dataframe[-1].value  # the flags, the tab's last table
+    assert len(shown) == 5
+    code = labels.score_header("credit_code")
+    assert shown[code].tolist() == flags["credit_code"].head(5).tolist()
+    note = S["shown"].format(shown=5, n=len(flags))
+    assert note in [c.value for c in at.caption]
+    excel = at.get("download_button")[0]
+    assert excel.proto.label == T["export_flags"]
+    data = method_lab.excel_bytes(flags)
+    assert len(pd.read_excel(io.BytesIO(data), engine="calamine")) == len(flags)  # every row
+
+
+def test_a_large_sensitivity_analysis_runs_on_request(
+    app_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = db.connect(app_store, read_only=True)
+    try:
+        firms, runs = sensitivity.plan(scoring.load_year(con, 2024), PROFILE, "规上")
+    finally:
+        con.close()
+    monkeypatch.setattr(sensitivity, "AUTO_CELLS", 0)  # the demo city as large as a province
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_sensitivity"])
+    on_demand = S["on_demand"].format(scale="规上", firms=firms, runs=runs)
+    assert on_demand in [c.value for c in at.caption]
+    assert not any(c.value.startswith("规上：") for c in at.caption)  # not run unasked
+    at.button(key="lab_run").click().run()
+    assert any(c.value.startswith("规上：") for c in at.caption)
+    assert on_demand not in [c.value for c in at.caption]
+    # Once computed it is shown at once, to this and any other session, without the button.
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_sensitivity"])
+    assert any(c.value.startswith("规上：") for c in at.caption)
+    assert not [b for b in at.button if b.key == "lab_run"]
 
 
 def test_saving_needs_an_admin_and_adds_a_choice(app_store: Path) -> None:
@@ -44,7 +101,7 @@ def test_saving_needs_an_admin_and_adds_a_choice(app_store: Path) -> None:
     accounts.create_account(database, "admin", "correct horse battery", "管理员", "管理员甲")
     admin = accounts.get_account(database.reader(), "admin")
     assert admin is not None
-    at = open_page(PAGE, year="2024")
+    at = open_page(PAGE, year="2024", lab_tab=T["tab_profiles"])
     assert any(labels.ADMIN_LOGIN_TEXT["needed"] == c.value for c in at.caption)
     text = PROFILE.to_toml().replace('name = "', 'name = "实验室 ', 1)
     profiles.save_profile(database, "lab-2025", text, actor=admin)

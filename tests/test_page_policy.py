@@ -35,6 +35,16 @@ def wan(value: float) -> str:
     return f"{value:,.2f} {labels.UNIT_WAN_YUAN}"
 
 
+def all_pages(at: AppTest, key: str, index: int) -> pd.DataFrame:
+    """Every row of the paged table `key` (the `index`-th table), page after page."""
+    pages = [at.dataframe[index].value]
+    pager = [n for n in at.number_input if n.key == f"{key}_page"]
+    for number in range(2, int(pager[0].max) + 1 if pager else 2):
+        at.number_input(key=f"{key}_page").set_value(number).run()
+        pages.append(at.dataframe[index].value)
+    return pd.concat(pages)
+
+
 def test_totals_are_sums_of_the_firms(app_store, demo_db_path):
     at = open_page(PAGE, year="2024")
     assert any(i.value == T["illustrative"] for i in at.info)
@@ -70,7 +80,7 @@ def test_by_town_and_the_firms_behind_a_figure(app_store, demo_db_path):
     assert table["land_tax_relief"].sum() == pytest.approx(tiered["land_tax_relief"].sum())
     town = table.iloc[0]
     at.selectbox(key="pol_group_town").set_value(town["group"]).run()
-    firms = at.dataframe[1].value
+    firms = all_pages(at, "pol_firms", 1)
     assert len(firms) == town["firms"]
     for column in policy.COLUMNS:
         assert firms[column].sum() == pytest.approx(town[column])

@@ -34,6 +34,16 @@ def table(at: AppTest, column: str, without: str = "") -> pd.DataFrame:
     )
 
 
+def every_page(at: AppTest, key: str, column: str) -> pd.DataFrame:
+    """All rows of the paged table `key` (the table with `column`), page after page."""
+    pager = [n for n in at.number_input if n.key == f"{key}_page"]
+    pages = [table(at, column)]
+    for number in range(2, int(pager[0].max) + 1 if pager else 2):
+        at.number_input(key=f"{key}_page").set_value(number).run()
+        pages.append(table(at, column))
+    return pd.concat(pages, ignore_index=True)
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -67,7 +77,7 @@ def test_watchlist_page_lists_the_engines_watch_list(app_store, scored_years):
     at = open_page("pages/watchlist.py", year="2024", scale=labels.SCALE_ABOVE)
     expected = watchlist.watch_list(scored_years, 2024, PROFILE)
     expected = expected[expected["scale"] == labels.SCALE_ABOVE]
-    shown = table(at, "reasons")
+    shown = every_page(at, "watch_table", "reasons")
     assert list(shown["credit_code"]) == list(expected["credit_code"])
     assert metric(at, labels.WATCH_TEXT["n_listed"]) == f"{len(expected):,} {labels.UNIT_FIRMS}"
     assert shown["reasons"].str.len().gt(0).all()
@@ -105,6 +115,30 @@ def test_firm_page_shows_the_watch_block(app_store, scored_years):
     at = open_page("pages/enterprise.py", year="2024", code=code, scale=listed["scale"].iloc[0])
     assert any(s.value == labels.WATCH_TEXT["firm_header"] for s in at.subheader)
     assert any(listed["reasons"].iloc[0] in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("page", "read"),
+    [
+        ("pages/towns.py", {2023, 2024}),  # the year and the year before
+        ("pages/watchlist.py", {2024}),  # 2021–2023 only read, for the rules' columns
+        ("pages/programmes.py", {2022, 2024}),  # around the 2023 cohort; tiers from year_tiers
+    ],
+)
+def test_each_view_scores_only_the_years_it_reads(app_store, monkeypatch, page, read):
+    """Province scale (issue 15): scoring a year costs a second and ~150 MB there."""
+    from ui import cache
+
+    asked: set[int] = set()
+    scored_year = cache.scored_year
+
+    def recording(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
+        asked.add(int(year))
+        return scored_year(year, profile_name, basis)
+
+    monkeypatch.setattr(cache, "scored_year", recording)
+    open_page(page, year="2024")
+    assert asked == read
 
 
 def test_town_choice_and_ranking_live_in_the_url(app_store):

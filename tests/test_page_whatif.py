@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, labels, scoring, whatif
 from muyun.profile import load_profile, profile_path
+from ui import whatif_results
 
 PASSWORD = "情景保存-2024"
 PAGE = "pages/whatif.py"
@@ -332,3 +333,58 @@ def test_fiscal_effect_moves_with_weights_and_rates(app_store: Path) -> None:
     relief = scenario["land_tax_relief"].sum() - baseline["land_tax_relief"].sum()
     assert shown["relief"] == pytest.approx(relief, abs=0.005)
     assert relief < 0
+
+
+# ── the live panel at province scale: lists cut short, D entries in the list (issue 15) ─────
+
+
+def test_long_mover_list_shows_the_first_rows_and_offers_all(app_store: Path) -> None:
+    """Bands moved far apart move hundreds of firms: the page lists `SHOWN` of them (biggest
+    moves first) and offers the whole list as a download."""
+    settings = whatif.from_params({"a_pct": 60, "b_pct": 65, "d_pct": 30}, PROFILE, SCALE)[0]
+    at = open_page(PAGE, scale=SCALE, **whatif.to_query(settings))
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    pairs = whatif.paired(engine(app_store, base), engine(app_store, settings), SCALE)
+    moved = whatif.movers(pairs)
+    assert len(moved) > whatif_results.SHOWN
+    (shown,) = tables(at, "name", "rank_after", "tier_after")
+    assert shown["name"].tolist() == moved["name"].head(whatif_results.SHOWN).tolist()
+    texts = [c.value for c in at.caption]
+    line = labels.WHATIF_PANEL_TEXT["shown"].format(shown=whatif_results.SHOWN, n=len(moved))
+    assert line in texts
+    downloads = at.get("download_button")
+    assert any(d.proto.label == labels.WHATIF_PANEL_TEXT["download"] for d in downloads)
+
+
+def test_entries_into_and_exits_from_d_are_cells_of_the_list(app_store: Path) -> None:
+    settings = whatif.from_params({"d_pct": 10, "d_tax": 20.0}, PROFILE, SCALE)[0]
+    at = open_page(PAGE, scale=SCALE, **whatif.to_query(settings))
+    base = whatif.settings_from_profile(PROFILE, SCALE)
+    pairs = whatif.paired(engine(app_store, base), engine(app_store, settings), SCALE)
+    into, out_of = whatif.d_changes(pairs)
+    assert 0 < len(into) <= whatif_results.SHOWN and len(out_of) <= whatif_results.SHOWN
+    assert any(e.value.startswith(f"新进入 D 类（{len(into)} 家）") for e in at.error)
+    for cell, want in (("*D", into), ("D*", out_of)):
+        at.selectbox(key="wi_cell").set_value(cell).run()
+        no_exception(at)
+        assert any(f"分类变动企业（{len(want)} 家）" in m.value for m in at.markdown)
+        if len(want):
+            (listed,) = tables(at, "name", "tier_after")
+            assert sorted(listed["name"]) == sorted(want["name"])
+
+
+@pytest.mark.parametrize(("profile_name", "scale"), [("huangyan-2022", "规上"), (None, "规下")])
+def test_other_profiles_and_scales_match_the_engine(
+    app_store: Path, profile_name: str | None, scale: str
+) -> None:
+    prof = load_profile(profile_path(profile_name or "yongkang-default"))
+    key = next(f"{whatif.WEIGHT_PREFIX}{k}" for k in prof.weights(scale))
+    query = {"scale": scale, **({"profile": profile_name} if profile_name else {})}
+    at = open_page(PAGE, **query)
+    at.slider(key=key).set_value(at.slider(key=key).value + 25.0).run()
+    no_exception(at)
+    moved = whatif.from_params({key: at.slider(key=key).value}, prof, scale)[0]
+    with duckdb.connect(str(app_store)) as con:
+        scored = scoring.score_year(con, latest_year(app_store), whatif.apply(prof, scale, moved))
+    ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == scale)]
+    assert tier_counts(at) == ranked["tier"].value_counts().to_dict()

@@ -101,6 +101,29 @@ def test_controls_share_industry_and_scale_and_exclude_participants():
     assert effect.not_evaluable == 1 and effect.evaluated == N_TREATED - 1
 
 
+def test_the_evaluation_reads_only_the_years_around_each_cohort():
+    history, participation = synthetic(effect=2.5, seed=10)
+    assert programmes.evaluation_years(participation, "试点") == [2022, 2024]
+    around = {y: history[y] for y in (2022, 2024)}
+    for outcome in programmes.OUTCOMES:
+        pd.testing.assert_frame_equal(
+            programmes.matched_differences(around, participation, "试点", outcome),
+            programmes.matched_differences(history, participation, "试点", outcome),
+            check_exact=True,
+        )
+    later = pd.DataFrame(
+        {
+            "year": [2022, 2023, 2023, 2020],
+            "programme": ["甲", "甲", "甲", "乙"],
+            "credit_code": ["X", "X", "Y", "X"],
+            "funds_10k": 1.0,
+            "project": "p",
+        }
+    )
+    # X's cohort is its first year (2022), Y's 2023; the other programme is not read.
+    assert programmes.evaluation_years(later, "甲") == [2021, 2022, 2023, 2024]
+
+
 def test_a_cohort_without_a_year_after_is_not_evaluable():
     history, participation = synthetic(effect=1.0, seed=9)
     del history[2024]

@@ -131,3 +131,22 @@ def test_a_town_without_firms_is_listed_with_zeros(demo):
     assert row["firms"] == 0
     assert np.isnan(row["tax_per_mu"])
     assert table["tax_per_mu_growth"].isna().all()  # no previous year given
+
+
+def test_a_towns_firm_list_is_its_participating_firms_best_first(demo):
+    _, years, _, names = demo
+    scored = years[2024]
+    town = names[0]
+    firms = towns.town_firms(scored, town)
+    assert list(firms.columns) == list(towns.FIRM_COLUMNS)
+    part = queries.participating(scored)
+    expected = part[part["town"] == town]
+    assert len(firms) == len(expected) > 0
+    assert set(firms["credit_code"]) == set(expected["credit_code"])
+    totals = firms["total"]
+    assert totals.dropna().is_monotonic_decreasing
+    assert totals.isna().sum() == 0 or totals.iloc[-1:].isna().all()  # missing totals last
+    assert towns.tier_counts(firms, town) == towns.tier_counts(scored, town)
+    assert sum(towns.tier_counts(firms, town).values()) == int(
+        (expected["status"] == labels.STATUS_EVALUATED).sum()
+    )

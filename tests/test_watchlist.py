@@ -161,12 +161,17 @@ def test_firm_signals_states():
     assert low.loc["tax_per_mu", "state"] == labels.WATCH_STATES["alert"]
 
 
-def test_demo_watch_list_exports_formula_safe(demo_db_path: Path):
+@pytest.fixture(scope="module")
+def demo_years(demo_db_path: Path) -> dict[int, pd.DataFrame]:
     con = duckdb.connect(str(demo_db_path), read_only=True)
     try:
-        years = {y: scoring.score_year(con, y, PROFILE) for y in range(2020, 2025)}
+        return {y: scoring.score_year(con, y, PROFILE) for y in range(2020, 2025)}
     finally:
         con.close()
+
+
+def test_demo_watch_list_exports_formula_safe(demo_years):
+    years = demo_years
     listed = watchlist.watch_list(years, 2024, PROFILE)
     assert 0 < len(listed) < len(years[2024]) / 4
     assert listed["near_cutoff"].any() and listed["alert"].any() and listed["decline"].any()
@@ -176,6 +181,48 @@ def test_demo_watch_list_exports_formula_safe(demo_db_path: Path):
     data = export.to_official_csv_bytes(frame, watchlist.export_header).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in data
     assert labels.WATCH_HEADERS["reasons"] in data and "领先下一档（分）" in data
+
+
+def test_earlier_years_are_read_for_the_rules_columns_only(demo_years):
+    needed = watchlist.history_years(PROFILE, 2024)
+    assert list(needed) == [2021, 2022, 2023]  # decline_years = 3; growth needs 2023
+    slim = {y: watchlist.earlier_year(demo_years[y], PROFILE) for y in needed}
+    assert list(slim[2023].columns) == ["credit_code", "tax_per_mu", "va_per_mu"]
+    history = {**slim, 2024: demo_years[2024]}
+    pd.testing.assert_frame_equal(
+        watchlist.watch_list(history, 2024, PROFILE),
+        watchlist.watch_list(demo_years, 2024, PROFILE),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(
+        watchlist.threshold_counts(history, 2024, PROFILE),
+        watchlist.threshold_counts(demo_years, 2024, PROFILE),
+    )
+    code = demo_years[2024]["credit_code"].iloc[0]
+    pd.testing.assert_frame_equal(
+        watchlist.firm_signals(history, 2024, code, PROFILE),
+        watchlist.firm_signals(demo_years, 2024, code, PROFILE),
+    )
+
+
+def test_a_live_years_columns_come_from_its_raw_data_unscored(demo_db_path: Path, demo_years):
+    con = duckdb.connect(str(demo_db_path), read_only=True)
+    try:
+        data = scoring.load_year(con, 2023)
+    finally:
+        con.close()
+    raw = watchlist.earlier_year_data(data, PROFILE).set_index("credit_code")
+    scored = watchlist.earlier_year(demo_years[2023], PROFILE).set_index("credit_code")
+    assert list(raw.columns) == list(scored.columns)
+    pd.testing.assert_frame_equal(raw.sort_index(), scored.sort_index(), check_exact=True)
+
+
+def test_positions_find_each_code_and_mark_the_missing():
+    keys = pd.Series(["B", "A", "C"])
+    assert watchlist.positions(keys, pd.Series(["C", "X", "B", "A"])).tolist() == [2, -1, 0, 1]
+    as_objects = pd.Series(["A"], dtype=object)  # a frame built by hand, not read from Arrow
+    assert watchlist.positions(as_objects, pd.Series(["Z", "A"])).tolist() == [-1, 0]
+    assert watchlist.positions(pd.Series([], dtype=object), keys).tolist() == [-1, -1, -1]
 
 
 # --- the profile's [warning] section ------------------------------------------------------------

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from muyun import db, labels, profile, scoring, whatif
+from muyun import db, labels, policy, profile, scoring, whatif
 
 YEAR = 2023
 
@@ -477,3 +480,259 @@ def test_robustness_reports_the_spread_of_the_net(varied_con, default_profile) -
     assert spread.p5 < spread.p95  # re-weighting moves firms between tiers, hence money
     plain = profile.profile_from_toml(default_profile.to_toml().split("[policy]")[0], "x.toml")
     assert whatif.robustness(scored, plain, "规上", runs=20).fiscal is None
+
+
+# ── the slider step: re-ranking one scale from reused item scores (issue 15) ───────────────
+
+SHIPPED = list(profile.shipped_profiles())  # every data/profiles/*.toml
+# A profile with the rules the shipped ones lack: a prior-year benchmark with a multiplier, one
+# pool per scale, capped deductions.
+VARIANT_TOML = (
+    profile.profile_path("yongkang-default")
+    .read_text(encoding="utf-8")
+    .replace(
+        'tax_per_mu = { weight = 30, benchmark = "average", cap = 2.0, missing = "zero" }',
+        'tax_per_mu = { weight = 30, benchmark = "prior_year_average", '
+        'benchmark_multiplier = 1.5, cap = 2.0, missing = "zero" }',
+    )
+    .replace('pool_by = "industry"', 'pool_by = "none"')
+    .replace("env_penalty = 5      # 每次环保处罚扣分", "env_penalty = 5\ncap = 7")
+)
+step_settings = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _profiles() -> dict[str, profile.Profile]:
+    out = {stem: profile.load_profile(profile.profile_path(stem)) for stem in SHIPPED}
+    out["variant"] = profile.profile_from_toml(VARIANT_TOML, "variant.toml")
+    assert out["variant"].needs_prior_year() and out["variant"].pool_by == "none"
+    return out
+
+
+PROFILES = _profiles()
+CASES = [(name, scale) for name, prof in PROFILES.items() for scale in prof.scales]
+
+
+@pytest.fixture(scope="module")
+def demo_year(demo_db_path):
+    """The demo city's latest year and, per profile, the tiers of the years before (§9)."""
+    with duckdb.connect(str(demo_db_path), read_only=True) as con:
+        year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
+        data = scoring.load_year(con, year)
+        history = {
+            name: policy.tier_history(
+                {y: scoring.score_year(con, y, prof) for y in policy.prior_years(prof, year)}
+            )
+            for name, prof in PROFILES.items()
+            if prof.policy is not None
+        }
+    return data, history
+
+
+@pytest.fixture(scope="module")
+def prepared(demo_year):
+    data, history = demo_year
+    return {
+        (name, scale): whatif.prepare(data, PROFILES[name], scale, history.get(name))
+        for name, scale in CASES
+    }
+
+
+@st.composite
+def scenarios(draw, prof: profile.Profile, scale: str) -> whatif.Settings:
+    """Any setting the sliders allow: weights (0 included), bands, D line, cap and rates."""
+    base = whatif.settings_from_profile(prof, scale)
+    limits = whatif.bounds(prof, scale)
+
+    def value(name: str) -> float:
+        bound = limits[name]
+        steps = round((bound.high - bound.low) / bound.step)
+        return bound.low + draw(st.integers(0, steps)) * bound.step
+
+    keep = st.booleans()
+    weights = tuple(
+        (key, w if draw(keep) else value(f"{whatif.WEIGHT_PREFIX}{key}")) for key, w in base.weights
+    )
+    a_pct = draw(st.integers(0, 100))
+    rates = {name: value(name) for name in whatif.rate_values(prof, base) if not draw(keep)}
+    return whatif.Settings(
+        weights=weights,
+        a_pct=a_pct,
+        b_pct=draw(st.integers(a_pct, 100)),
+        d_pct=draw(st.integers(0, 100)),
+        d_max_tax_per_mu=value(whatif.PARAM_D_TAX),
+        bonus_cap=None if base.bonus_cap is None else value(whatif.PARAM_BONUS_CAP),
+        rates=whatif.rate_overrides(prof, rates),
+    )
+
+
+def no_engine() -> scoring.YearData:
+    pytest.fail("the fast path re-scored through the engine")
+
+
+def _engine_pairs(data, prof, scale, before, after) -> pd.DataFrame:
+    return whatif.paired(
+        whatif.rescore(data, prof, scale, before), whatif.rescore(data, prof, scale, after), scale
+    )
+
+
+def _assert_same_pairs(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """Same rows in the same order, every value equal (no tolerance); dtypes may differ
+    (Arrow strings against object arrays)."""
+    pd.testing.assert_frame_equal(
+        got[list(want.columns)], want, check_dtype=False, check_exact=True
+    )
+
+
+@pytest.mark.parametrize(("name", "scale"), CASES)
+@step_settings
+@given(data=st.data())
+def test_fast_step_is_the_engine(demo_year, prepared, name, scale, data) -> None:
+    """Totals, ranks, tiers and the order of the rows equal `score_prepared`'s, both ways."""
+    year, _ = demo_year
+    prof, ranked = PROFILES[name], prepared[(name, scale)]
+    assert ranked.exact
+    base = whatif.settings_from_profile(prof, scale)
+    scenario = data.draw(scenarios(prof, scale))
+    fast = whatif.outcome(ranked, prof, scenario, no_engine)
+    _assert_same_pairs(
+        whatif.pair(ranked, ranked.baseline, fast), _engine_pairs(year, prof, scale, base, scenario)
+    )
+    _assert_same_pairs(
+        whatif.pair(ranked, fast, ranked.baseline),
+        _engine_pairs(year, prof, scale, scenario, base),
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in PROFILES if PROFILES[n].policy is not None])
+@step_settings
+@given(data=st.data())
+def test_fast_money_is_the_engine(demo_year, prepared, name, data) -> None:
+    """The fiscal effect from the fast path (baseline priced once, repeat history kept per
+    firm) equals `policy.with_money` of the engine's results, to the last bit."""
+    year, history = demo_year
+    prof, scale = PROFILES[name], "规上"
+    ranked = prepared[(name, scale)]
+    assert ranked.held is not None and ranked.held.any(), "some firms were in D for two years"
+    base = whatif.settings_from_profile(prof, scale)
+    scenario = data.draw(scenarios(prof, scale))
+    rates = [whatif.apply(prof, scale, s).policy for s in (base, scenario)]
+    baseline = whatif.pair(ranked, ranked.baseline, ranked.baseline)
+    priced = whatif.side_money(baseline, rates[0], "before", {}, baseline[whatif.HELD].to_numpy())
+    pairs = whatif.pair(ranked, ranked.baseline, whatif.outcome(ranked, prof, scenario, no_engine))
+    effect = whatif.fiscal_effect(
+        pairs, rates[0], rates[1], {}, pairs[whatif.HELD].to_numpy(), priced
+    )
+    for side, chosen, got in (
+        ("before", base, effect.before),
+        ("after", scenario, effect.after),
+    ):
+        derived = whatif.apply(prof, scale, chosen)
+        money = whatif.evaluated(
+            policy.with_money(whatif.rescore(year, prof, scale, chosen), derived, history[name]),
+            scale,
+        )
+        for column in policy.COLUMNS:
+            assert getattr(got, column) == math.fsum(money[column]), (side, column)
+        nets = money.set_index("credit_code")["policy_net"]
+        firms = effect.firms.set_index("credit_code")[f"net_{side}"]
+        assert (firms.to_numpy() == nets.loc[firms.index].to_numpy()).all()
+    slow = whatif.fiscal_effect(pairs, rates[0], rates[1], history[name])
+    assert (slow.before, slow.after) == (effect.before, effect.after)
+    assert (slow.paying_more, slow.paying_less) == (effect.paying_more, effect.paying_less)
+
+
+def test_an_untrusted_fast_path_goes_through_the_engine(demo_year, monkeypatch) -> None:
+    """If the reused item scores ever disagree with the engine, `prepare` says so and every
+    scenario is re-scored by the engine instead — with the same result."""
+    year, _ = demo_year
+    prof = PROFILES["yongkang-default"]
+    items = whatif._item_scores
+    monkeypatch.setattr(whatif, "_item_scores", lambda r, d: (x + 1e-7 for x in items(r, d)))
+    ranked = whatif.prepare(year, prof, "规上")
+    assert not ranked.exact
+    monkeypatch.undo()
+    scenario = whatif.from_params({"w_tax_per_mu": 55.0, "bonus_cap": 2.5}, prof, "规上")[0]
+    read = []
+    got = whatif.outcome(ranked, prof, scenario, lambda: read.append(1) or year)
+    assert read == [1], "the engine re-scored the year"
+    base = whatif.settings_from_profile(prof, "规上")
+    _assert_same_pairs(
+        whatif.pair(ranked, ranked.baseline, got), _engine_pairs(year, prof, "规上", base, scenario)
+    )
+
+
+def test_fast_step_on_the_varied_pool(varied_con, default_profile) -> None:
+    """Ties, an imputed indicator, bonus items, a deduction, a veto and an exempt firm."""
+    data = scoring.load_year(varied_con, YEAR)
+    ranked = whatif.prepare(data, default_profile, "规上")
+    assert ranked.exact and ranked.imputed.any()
+    base = whatif.settings_from_profile(default_profile, "规上")
+    for weights, cap in (({"va_per_emission": 60.0}, 0.0), ({"tax_per_mu": 0.0}, 30.0)):
+        scenario = whatif.Settings(
+            tuple((k, weights.get(k, w)) for k, w in base.weights), 10, 60, 20, 12.0, cap
+        )
+        got = whatif.pair(
+            ranked, ranked.baseline, whatif.outcome(ranked, default_profile, scenario, no_engine)
+        )
+        want = _engine_pairs(data, default_profile, "规上", base, scenario)
+        _assert_same_pairs(got, want)
+        assert (got["move"] != 0).any()
+
+
+def test_an_invalid_scenario_fails_like_apply(prepared) -> None:
+    prof = PROFILES["yongkang-default"]
+    base = whatif.settings_from_profile(prof, "规上")
+    bad = whatif.Settings(base.weights, 90, 80, 2, 6.0, 10.0)
+    with pytest.raises(whatif.SettingsError) as fast:
+        whatif.outcome(prepared[("yongkang-default", "规上")], prof, bad, no_engine)
+    with pytest.raises(whatif.SettingsError) as engine:
+        whatif.apply(prof, "规上", bad)
+    assert str(fast.value) == str(engine.value)
+
+
+def test_d_counts_count_d_changes(varied_con, default_profile) -> None:
+    data = scoring.load_year(varied_con, YEAR)
+    scenario = whatif.Settings(
+        tuple(default_profile.weights("规上").items()), 20, 80, 30, 50.0, 10.0
+    )
+    pairs = _engine_pairs(
+        data,
+        default_profile,
+        "规上",
+        whatif.settings_from_profile(default_profile, "规上"),
+        scenario,
+    )
+    into, out_of = whatif.d_changes(pairs)
+    assert whatif.d_counts(pairs) == (len(into), len(out_of)) and len(into) > 0
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.one_of(
+        st.lists(finite, max_size=80),
+        st.lists(st.floats(-1e6, 1e6, allow_nan=False), max_size=80),
+        st.lists(st.sampled_from([0.1, 0.2, 0.3, -0.3, 1e16, -1e16, 5e-324, -0.0]), max_size=80),
+    )
+)
+def test_exact_sum_is_fsum(values: list[float]) -> None:
+    try:
+        want = math.fsum(values)
+    except OverflowError:
+        return
+    got = whatif.exact_sum(np.array(values, dtype=float))
+    assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+
+
+def test_exact_sum_of_many_values() -> None:
+    rng = np.random.default_rng(11)
+    for values in (
+        rng.random(200_000) * 3,
+        np.round(rng.normal(0, 50, 150_000), 4),
+        np.full(2**21 - 1, 1 - 2**-53),
+    ):
+        assert whatif.exact_sum(values) == math.fsum(values)

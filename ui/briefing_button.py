@@ -27,18 +27,24 @@ def land_rows(year: int) -> list[tuple[str, str]]:
     return rows
 
 
-def render(
-    f: Filters,
-    data: dict[str, object],
-    current: pd.DataFrame,
-    previous: pd.DataFrame | None,
-) -> None:
-    """A download button; the PDF is drawn only when clicked."""
+def scoped(f: Filters, year: int, basis: str) -> pd.DataFrame | None:
+    """The scored year cut to every sidebar filter (None: no data that year)."""
+    if year not in cache.available_years():
+        return None
+    return f.select(cache.scored_year(year, f.profile, basis))
+
+
+def render(f: Filters, data: dict[str, object]) -> None:
+    """A download button; the PDF is drawn only when clicked. The button holds the filters,
+    not the firms: the scored years are fetched from the shared cache on the click."""
     prof_name = f.profile
+    basis = cache.current_basis()
     demo = queries.is_demo(cache.dataset_info())
 
     def pdf() -> bytes:
         prof = cache.load_profile(prof_name)
+        current = scoped(f, f.year, basis)
+        assert current is not None
         kpis = data["kpis"]
         before = data["previous"]
         trend = data["trend"]
@@ -51,7 +57,7 @@ def render(
             kpis=kpis,
             previous=before if isinstance(before, queries.Kpis) else None,
             trend=trend,
-            changes=briefing.tier_changes(current, previous),
+            changes=briefing.tier_changes(current, scoped(f, f.year - 1, basis)),
             generated=f"{date.today():%Y-%m-%d}",
             land=land_rows(f.year),
             note=labels.DEMO_NOTICE if demo else "",

@@ -16,20 +16,29 @@ it in from the session.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from muyun import demo, evaluation, labels, policy, profile, queries, report, scoring
+from muyun import summaries as summary_store
 from muyun.db import Database, db_path, explicitly_configured, require_existing
 from muyun.method_lab import profiles
+from ui import shared_cache
 
 CACHE_TTL_S = 3600
-# A report context holds a year and the four before it, scored (~15 MB with the demo city).
-REPORT_CONTEXTS = 4
+T = TypeVar("T")
+LOG = logging.getLogger(__name__)
+SCORING_THREADS = 2
+SUMMARY_BUDGET = 64 * 1024 * 1024
 
 
 @st.cache_resource(show_spinner=labels.SPINNERS["database"])
@@ -47,6 +56,35 @@ def database() -> Database:
     else:
         demo.ensure_demo_database(path)
     return Database(path)
+
+
+@st.cache_resource
+def frames() -> shared_cache.SharedCache:
+    """Scored years, raw years and other large results: one shared copy each, bounded in bytes
+    (a resource, so it goes with the database when the resource caches are cleared)."""
+    return shared_cache.SharedCache(shared_cache.budget_from_env(), CACHE_TTL_S)
+
+
+@st.cache_resource
+def summaries() -> shared_cache.SharedCache:
+    """Small aggregates of scored years (`year_summary`), kept apart from the large frames so
+    that reading one more year never evicts the summaries the five-year views are drawn from."""
+    return shared_cache.SharedCache(SUMMARY_BUDGET, CACHE_TTL_S)
+
+
+def shared(
+    key: tuple,
+    compute: Callable[[], T],
+    spinner: str | None = None,
+    store: shared_cache.SharedCache | None = None,
+) -> T:
+    """`frames().get` (or `store.get`), with a spinner while a missing value is computed on the
+    script thread."""
+    store = frames() if store is None else store
+    if spinner is None or key in store or get_script_run_ctx(suppress_warning=True) is None:
+        return store.get(key, compute)
+    with st.spinner(spinner):
+        return store.get(key, compute)
 
 
 def load_profile(name: str) -> profile.Profile:
@@ -132,10 +170,15 @@ def dataset_info() -> dict[str, str]:
     return queries.dataset_info(database().reader())
 
 
-@st.cache_data(max_entries=8, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["year"])
 def year_data(year: int) -> scoring.YearData:
-    """The raw inputs of a year (enterprises + effective land), read once and re-scored often."""
-    return scoring.load_year(database().reader(), year)
+    """The raw inputs of a year (enterprises + effective land), read once and re-scored often;
+    shared read-only by every session (its arrays are frozen)."""
+    year = int(year)
+    return shared(
+        ("year", year),
+        lambda: scoring.load_year(database().reader(), year),
+        labels.SPINNERS["year"],
+    )
 
 
 BASIS_PUBLISHED, BASIS_LIVE = "published", "live"
@@ -184,16 +227,24 @@ def result_source(year: int, profile_name: str, basis: str | None = None) -> Res
     return ResultSource(BASIS_LIVE)
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
 def live_year(year: int, profile_name: str) -> pd.DataFrame:
     """Every enterprise of a year scored live under a profile (`muyun.scoring.score_year`)."""
-    return scoring.score_prepared(year_data(year), load_profile(profile_name))
+    year = int(year)
+    return shared(
+        ("live", year, profile_name),
+        lambda: scoring.score_prepared(year_data(year), load_profile(profile_name)),
+        labels.SPINNERS["scoring"],
+    )
 
 
-@st.cache_data(max_entries=8, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
 def run_result(run_id: int) -> pd.DataFrame:
     """A run's frozen result, overrides applied (`muyun.evaluation.run_result`)."""
-    return evaluation.run_result(database().reader(), run_id)
+    run_id = int(run_id)
+    return shared(
+        ("run", run_id),
+        lambda: evaluation.run_result(database().reader(), run_id),
+        labels.SPINNERS["scoring"],
+    )
 
 
 def scored_year(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
@@ -221,6 +272,102 @@ def tier_differences(year: int, profile_name: str) -> int | None:
     return evaluation.tier_differences(run_result(found[0]), live_year(year, profile_name))
 
 
+def year_summary(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
+    """The scored year summed by scale × industry × town × tier × status
+    (`queries.year_summary`): a few thousand rows that outlive the scored year itself."""
+    year, basis = int(year), basis or current_basis()
+    source = result_source(year, profile_name, basis)
+    if source.run_id is not None:
+        run_id = source.run_id
+        return shared(
+            ("run_summary", run_id),
+            lambda: queries.year_summary(run_result(run_id)),
+            store=summaries(),
+        )
+    return shared(
+        ("live_summary", year, profile_name),
+        lambda: _live_summary(year, profile_name),
+        store=summaries(),
+    )
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def input_fingerprints() -> dict[int, str]:
+    """year → fingerprint of the inputs a live score reads (`muyun.summaries`)."""
+    return summary_store.input_fingerprints(database().reader())
+
+
+def _stored_key(year: int, profile_name: str) -> tuple[str, str | None]:
+    """(profile SHA, inputs fingerprint) a live year's stored summary and tiers are kept under."""
+    return summary_store.profile_sha(profile_text(profile_name)), input_fingerprints().get(year)
+
+
+def _live_summary(year: int, profile_name: str) -> pd.DataFrame:
+    """A live year's summary: from the store when it was built from the same profile text and
+    inputs, else scored now and stored with the year's tiers for the next server (when the
+    store is writable)."""
+    store = database()
+    sha, inputs = _stored_key(year, profile_name)
+    if inputs is not None:
+        stored = summary_store.load(store.reader(), year, sha, inputs)
+        if stored is not None:
+            return stored
+    scored = live_year(year, profile_name)
+    summary = queries.year_summary(scored)
+    if inputs is not None and not store.read_only:
+        try:
+            with store.write() as con:
+                if summary_store.available(con):
+                    tiers = summary_store.year_tiers(scored)
+                    summary_store.save(con, year, sha, inputs, summary, tiers)
+        except duckdb.Error:
+            LOG.warning("year summary not stored", exc_info=True)
+    return summary
+
+
+def year_tiers(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
+    """Every firm's status, total, rank, pool size and tier of a year (`muyun.summaries`):
+    what earlier years are read for, without holding their scored frames."""
+    year, basis = int(year), basis or current_basis()
+    source = result_source(year, profile_name, basis)
+    if source.run_id is not None:
+        run_id = source.run_id
+        return shared(("run_tiers", run_id), lambda: summary_store.year_tiers(run_result(run_id)))
+    return shared(("live_tiers", year, profile_name), lambda: _live_tiers(year, profile_name))
+
+
+def _live_tiers(year: int, profile_name: str) -> pd.DataFrame:
+    sha, inputs = _stored_key(year, profile_name)
+    if inputs is not None:
+        stored = summary_store.load_tiers(database().reader(), year, sha, inputs)
+        if stored is not None:
+            return stored
+    year_summary(year, profile_name, BASIS_LIVE)  # scores the year and stores both
+    return summary_store.year_tiers(live_year(year, profile_name))
+
+
+def year_summaries(
+    years: Iterable[int], profile_name: str, basis: str | None = None
+) -> dict[int, pd.DataFrame]:
+    """`year_summary` of several years; the missing ones are scored two at a time (reading and
+    scoring release the GIL for most of their time, and the machine has two cores)."""
+    basis = basis or current_basis()
+    years = [int(y) for y in years]
+    input_fingerprints()  # on the script thread: the workers find it cached
+    missing = [y for y in years if not _summary_cached(y, profile_name, basis)]
+    if len(missing) > 1:
+        with st.spinner(labels.SPINNERS["scoring"]), ThreadPoolExecutor(SCORING_THREADS) as pool:
+            list(pool.map(lambda y: year_summary(y, profile_name, basis), missing))
+    return {y: year_summary(y, profile_name, basis) for y in years}
+
+
+def _summary_cached(year: int, profile_name: str, basis: str) -> bool:
+    source = result_source(year, profile_name, basis)
+    if source.run_id is not None:
+        return ("run_summary", source.run_id) in summaries()
+    return ("live_summary", year, profile_name) in summaries()
+
+
 def overview(
     year: int,
     profile_name: str,
@@ -230,37 +377,21 @@ def overview(
     basis: str | None = None,
     tiers: tuple[str, ...] = (),
 ) -> dict[str, object]:
-    """The overview page's figures (see `_overview`) on the session's basis."""
-    return _overview(year, profile_name, scale, industries, towns_, basis or current_basis(), tiers)
-
-
-@st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
-def _overview(
-    year: int,
-    profile_name: str,
-    scale: str,
-    industries: tuple[str, ...],
-    towns_: tuple[str, ...],
-    basis: str,
-    tiers: tuple[str, ...] = (),
-) -> dict[str, object]:
     """The overview page's figures for a selection: KPIs of the year and the year before,
-    the tier mix by industry and the five-year trend (small frames, cheap to copy). A tier
+    the tier mix by industry and the five-year trend, all read off the years' summaries. A tier
     filter keeps the firms of those tiers in each year (issue 13: every figure obeys it)."""
-    years = available_years()
-
-    def selected(frame: pd.DataFrame) -> pd.DataFrame:
-        return queries.filter_scored(frame, industries=industries, towns=towns_, tiers=tiers)
-
-    years = scoring.scorable_years(years, load_profile(profile_name), keep=year)
-    frames = {y: selected(scored_year(y, profile_name, basis)) for y in years}
-    previous = frames.get(year - 1)
-    of_scale = queries.filter_scored(frames[year], scale=scale)
+    basis = basis or current_basis()
+    years = scoring.scorable_years(available_years(), load_profile(profile_name), keep=year)
+    summaries = {
+        y: queries.filter_scored(summary, industries=industries, towns=towns_, tiers=tiers)
+        for y, summary in year_summaries(years, profile_name, basis).items()
+    }
+    previous = summaries.get(year - 1)
     return {
-        "kpis": queries.kpis(frames[year], scale),
-        "previous": None if previous is None else queries.kpis(previous, scale),
-        "tier_mix": queries.tier_mix_by_industry(of_scale),
-        "trend": queries.trend(frames, scale),
+        "kpis": queries.summary_kpis(summaries[year], scale),
+        "previous": None if previous is None else queries.summary_kpis(previous, scale),
+        "tier_mix": queries.summary_tier_mix(queries.filter_scored(summaries[year], scale=scale)),
+        "trend": queries.summary_trend(summaries, scale),
     }
 
 
@@ -271,7 +402,10 @@ def firm_history(credit_code: str, profile_name: str, basis: str | None = None) 
 
 @st.cache_data(max_entries=256, ttl=CACHE_TTL_S, show_spinner=False)
 def _firm_history(credit_code: str, profile_name: str, basis: str) -> pd.DataFrame:
-    return queries.firm_history(scored_years(profile_name, basis), credit_code)
+    years = scoring.scorable_years(available_years(), load_profile(profile_name))
+    year_summaries(years, profile_name, basis)  # scores what the store lacks, two at a time
+    tiers = {year: year_tiers(year, profile_name, basis) for year in years}
+    return queries.firm_history(tiers, credit_code)
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)
@@ -288,21 +422,28 @@ def report_context(year: int, profile_name: str, basis: str | None = None) -> re
     return live_report_context(year, profile_name)
 
 
-@st.cache_resource(max_entries=REPORT_CONTEXTS, ttl=CACHE_TTL_S, show_spinner=False)
 def run_report_context(run_id: int) -> report.ReportContext:
     """A run's report context, built on its frozen inputs and result (overrides shown)."""
-    return evaluation.report_context(database().reader(), run_id)
+    run_id = int(run_id)
+    return shared(
+        ("run_report", run_id), lambda: evaluation.report_context(database().reader(), run_id)
+    )
 
 
-@st.cache_resource(max_entries=REPORT_CONTEXTS, ttl=CACHE_TTL_S, show_spinner=False)
 def live_report_context(year: int, profile_name: str) -> report.ReportContext:
     """The scored years a firm's report needs, built once per (year, profile) for all sessions.
 
-    A resource, not data: reports only read it, and copying five scored years on every click
+    Shared, not copied: reports only read it, and copying five scored years on every click
     would cost what the cache saves. The raw year and the scored years come from the caches
-    above, so a report reuses what the pages already computed. No spinner: it is called from a
-    download button's callable, which runs outside the script thread.
+    above, so a report reuses what the pages already computed. A province-size context is
+    larger than the cache's budget and is rebuilt per report from those cached parts. No
+    spinner: it is called from a download button's callable, outside the script thread.
     """
+    year = int(year)
+    return shared(("live_report", year, profile_name), lambda: _live_report(year, profile_name))
+
+
+def _live_report(year: int, profile_name: str) -> report.ReportContext:
     con = database().reader()
     return report.prepare_context(
         con,
@@ -318,23 +459,32 @@ def live_report_context(year: int, profile_name: str) -> report.ReportContext:
     )
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
 def prior_tiers(year: int, profile_name: str) -> dict[int, pd.Series]:
     """Live mode: the tiers of the years the repeat escalation looks back on (§9), scored under
-    the same profile from the cached scored years; a year without data breaks every run."""
+    the same profile from the cached scored years; a year without data breaks every run.
+    Shared (a Series per year of every firm's tier is large at province scale)."""
+    year = int(year)
+    return shared(("prior_tiers", year, profile_name), lambda: _prior_tiers(year, profile_name))
+
+
+def _prior_tiers(year: int, profile_name: str) -> dict[int, pd.Series]:
     years = set(scoring.scorable_years(available_years(), load_profile(profile_name)))
     wanted = [y for y in policy.prior_years(load_profile(profile_name), year) if y in years]
-    return policy.tier_history({y: live_year(y, profile_name) for y in wanted})
+    return policy.tier_history({y: year_tiers(y, profile_name, BASIS_LIVE) for y in wanted})
 
 
 def policy_year(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
     """The scored year with the four policy-money columns (万元) and `repeat_escalated`;
     the scored year unchanged when the profile has no `[policy]`. A published year is priced
     under its run's frozen profile, with the published tiers of earlier years."""
-    return _policy_year(year, profile_name, basis or current_basis())
+    year, basis = int(year), basis or current_basis()
+    return shared(
+        ("policy", year, profile_name, basis),
+        lambda: _policy_year(year, profile_name, basis),
+        labels.SPINNERS["scoring"],
+    )
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
 def _policy_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
     source = result_source(year, profile_name, basis)
     if source.run_id is not None:
@@ -354,5 +504,5 @@ def _policy_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
 def clear_data_caches() -> None:
     """Call after any successful write (import, edit) so every view recomputes from DuckDB."""
     st.cache_data.clear()
-    live_report_context.clear()
-    run_report_context.clear()
+    frames().clear()
+    summaries().clear()

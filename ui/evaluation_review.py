@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 
 import duckdb
 import pandas as pd
@@ -19,7 +20,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from muyun import datasheet, evaluation, evidence, export, labels
 from muyun.accounts import Account
-from ui import cache, fmt
+from ui import cache, fmt, paged_table
 from ui.evaluation_cycle import done, refused
 
 T = labels.EVAL_PAGE_TEXT
@@ -32,11 +33,12 @@ def _firms(con: duckdb.DuckDBPyConnection, run_id: int) -> pd.DataFrame:
     return evaluation.confirmations(con, run_id)
 
 
-def _firm_picker(firms: pd.DataFrame, key: str) -> str | None:
+def firm_picker(firms: pd.DataFrame, key: str, label: str = T["firm"]) -> str | None:
     """A firm of the run by name or credit code (names are plain text in the options).
 
     Drawn outside forms, so that a large city's search box filters as the official types: past
-    `PICKER_ALL` firms the box lists only the first `PICKER_MATCHES` matches of a search.
+    `PICKER_ALL` firms the box lists only the first `PICKER_MATCHES` matches of a search (a
+    province's run is 200,000 firms). Also the 企业链接 page's picker.
     """
     if len(firms) > PICKER_ALL:
         text = st.text_input(T["firm_search"], key=f"{key}_search", max_chars=60).strip()
@@ -46,7 +48,7 @@ def _firm_picker(firms: pd.DataFrame, key: str) -> str | None:
         firms = firms.loc[hit].head(PICKER_MATCHES) if text else firms.iloc[0:0]
     names = dict(zip(firms["credit_code"], firms["name"], strict=True))
     return st.selectbox(
-        T["firm"],
+        label,
         list(names),
         index=None,
         format_func=lambda c: f"{names[c]}（{c}）",
@@ -66,7 +68,7 @@ def _store_upload(upload: UploadedFile | None) -> evidence.EvidenceRef | None:
 def _csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     st.download_button(
         label,
-        data=export.to_csv_bytes(frame),
+        data=partial(export.to_csv_bytes, frame),  # written on click, not on every run
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
@@ -122,7 +124,7 @@ def confirmation_tab(
     st.markdown(T["sheet_heading"])
     left, right = st.columns(2)
     with left:
-        picked = _firm_picker(firms, "evaluation_sheet_firm")
+        picked = firm_picker(firms, "evaluation_sheet_firm")
         if picked:
             st.download_button(
                 T["sheet_one"],
@@ -148,7 +150,7 @@ def confirmation_tab(
     if account is None or run.stage != evaluation.STAGE_CONFIRM:
         return
     st.markdown(T["answer_heading"])
-    code = _firm_picker(firms, "evaluation_answer_firm")
+    code = firm_picker(firms, "evaluation_answer_firm")
     with st.form("evaluation_answer", clear_on_submit=True):
         answer = st.radio(T["answer"], evaluation.ANSWERS, horizontal=True)
         fields = st.multiselect(
@@ -198,7 +200,13 @@ def _disputes(firms: pd.DataFrame, run: evaluation.Run) -> None:
             "recorded_by": disputed["recorded_by"],
         }
     )
-    st.dataframe(view.rename(columns=D["headers"]), hide_index=True, width="stretch")
+    paged_table.render(
+        view.rename(columns=D["headers"]),
+        "evaluation_disputes",
+        scope=run.id,
+        hide_index=True,
+        width="stretch",
+    )
     with_file = disputed.loc[disputed["evidence_sha256"].notna()]
     if with_file.empty:
         return
@@ -241,10 +249,12 @@ def objections_tab(
     if table.empty:
         st.info(T["no_objections"])
         return
-    st.dataframe(
+    paged_table.render(
         table[["id", "credit_code", "name", "received", "channel", "grounds", "decision"]].rename(
             columns=T["objection_headers"]
         ),
+        "evaluation_objections",
+        scope=run.id,
         hide_index=True,
         width="stretch",
     )
@@ -268,7 +278,7 @@ def objections_tab(
 
 def _register_form(run: evaluation.Run, firms: pd.DataFrame, account: Account) -> None:
     with st.expander(T["register_heading"], icon=":material/inbox:", expanded=True):
-        code = _firm_picker(firms, "evaluation_register_firm")
+        code = firm_picker(firms, "evaluation_register_firm")
         with st.form("evaluation_register", clear_on_submit=True):
             left, right = st.columns(2)
             received = left.date_input(T["received"], value=date.today())
@@ -352,7 +362,13 @@ def _review(
         st.warning(
             T["preview_line"].format(moved=len(moved), changed=changed), icon=":material/info:"
         )
-        st.dataframe(moved.rename(columns=T["moved_headers"]), hide_index=True, width="stretch")
+        paged_table.render(
+            moved.rename(columns=T["moved_headers"]),
+            "evaluation_moved",
+            scope=preview_key,
+            hide_index=True,
+            width="stretch",
+        )
 
     reason = st.text_input(T["decision_reason"], key=f"evaluation_reason_{objection_id}")
     left, right = st.columns(2)
@@ -403,8 +419,10 @@ def overrides_tab(
                 "override_basis",
             ]
         ]
-        st.dataframe(
+        paged_table.render(
             view.rename(columns=labels.SCORE_HEADERS | labels.EVAL_EXPORT_HEADERS),
+            "evaluation_overrides",
+            scope=run.id,
             hide_index=True,
             width="stretch",
         )
@@ -413,7 +431,7 @@ def overrides_tab(
     if account is None or run.stage == evaluation.STAGE_PUBLISHED:
         return
     firms = _firms(con, run.id)
-    code = _firm_picker(firms, "evaluation_override_firm")
+    code = firm_picker(firms, "evaluation_override_firm")
     with st.form("evaluation_override", clear_on_submit=True):
         tier = st.selectbox(T["override_tier"], evaluation.OVERRIDE_TIERS)
         reason = st.text_input(T["override_reason"], max_chars=500)

@@ -17,10 +17,11 @@ import runpy
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from muyun import labels
+from muyun import labels, queries
 from muyun.profile import DEFAULT_PROFILE
 from ui import cache
 
@@ -39,6 +40,17 @@ class Filters:
     towns: tuple[str, ...]
     profile: str
     basis: str = cache.BASIS_PUBLISHED
+
+    def select(self, frame: pd.DataFrame, search: str = "") -> pd.DataFrame:
+        """The rows of a scored year (or its summary) inside every sidebar filter."""
+        return queries.filter_scored(
+            frame,
+            scale=self.scale,
+            industries=self.industries,
+            towns=self.towns,
+            tiers=self.tiers,
+            search=search,
+        )
 
 
 def render_sidebar(disabled: bool = False) -> Filters:

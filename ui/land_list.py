@@ -8,12 +8,13 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from muyun import export, formatting, labels, land
-from ui import admin, cache, filters, land_cache, tables
+from ui import admin, cache, filters, land_cache, paged_table, tables
 
 T = labels.LAND_TEXT
 H = labels.LAND_HEADERS
 C = labels.LAND_COMPACT_HEADERS
 MU_FORMAT = tables.number_format(2)
+LIST_KEY = "land_list"  # the list table and its page controls (`ui.paged_table`)
 
 
 def _count(n: int, unit: str) -> str:
@@ -108,12 +109,15 @@ def _compact(config: dict[str, ColumnConfig]) -> dict[str, ColumnConfig]:
     return out
 
 
-def _leaving_table(leaving: pd.DataFrame) -> None:
-    """Firms leaving the list; credit code and last year's reasons behind 显示全部列."""
+def _leaving_table(leaving: pd.DataFrame, scope: filters.Filters) -> None:
+    """Firms leaving the list; credit code and last year's reasons behind 显示全部列; a page at
+    a time when many (thousands at province scale)."""
     money = st.column_config.NumberColumn
     if st.toggle(C["all_columns"], key="land_leaving_all", help=C["all_columns_help"]):
-        st.dataframe(
+        paged_table.render(
             leaving.rename(columns=land.list_header),
+            "land_leaving",
+            scope=scope,
             placeholder="—",
             hide_index=True,
             column_config={
@@ -123,8 +127,10 @@ def _leaving_table(leaving: pd.DataFrame) -> None:
         )
         return
     w = LEAVING_WIDTHS
-    st.dataframe(
+    paged_table.render(
         leaving,
+        "land_leaving",
+        scope=scope,
         placeholder="—",
         hide_index=True,
         column_order=list(w),
@@ -144,11 +150,13 @@ def _leaving_table(leaving: pd.DataFrame) -> None:
     )
 
 
-def _editor_key(selection: filters.Filters) -> str:
-    """One editor state per list shown: edits are kept by row position, so a changed selection
-    must not carry them over to other rows."""
+def _editor_key(selection: filters.Filters, part: str) -> str:
+    """One editor state per list and page shown: edits are kept by row position, so a changed
+    selection, page or order (`part`, see `paged_table.part_shown`) must not carry them over
+    to other rows."""
     chosen = "-".join((*selection.industries, *selection.tiers, *selection.towns))
-    return f"land_list_editor_{selection.year}_{selection.profile}_{selection.scale}_{chosen}"
+    key = f"land_list_editor_{selection.year}_{selection.profile}_{selection.scale}_{chosen}"
+    return f"{key}_{part}" if part else key
 
 
 def render(selection: filters.Filters) -> None:
@@ -210,16 +218,20 @@ def render(selection: filters.Filters) -> None:
         order, config = list(COMPACT_ORDER), _compact(config)
     with st.expander(T["list_admin"]):
         is_admin = admin.require("edit_list", key="land_admin") is not None
+    # A page of the list at a time (29,000 firms at province scale); edits are saved per page.
+    on_screen = paged_table.page_of(
+        display, LIST_KEY, paged_table.headers_of(display, config, order), selection
+    )
     if is_admin:
         st.caption(T["list_admin_hint"])
         with st.form(f"land_list_form_{year}"):
             edited = st.data_editor(
-                display,
+                on_screen,
                 hide_index=True,
                 column_config=config,
                 column_order=order,
                 disabled=[c for c in display.columns if c not in land.EDITABLE_FIELDS],
-                key=_editor_key(selection),
+                key=_editor_key(selection, paged_table.part_shown(LIST_KEY)),
             )
             editor = st.text_input(T["list_editor"], key="land_editor", help=T["list_editor_help"])
             submitted = st.form_submit_button(T["list_save"], type="primary")
@@ -228,7 +240,7 @@ def render(selection: filters.Filters) -> None:
                 st.error(T["list_editor_needed"])
             else:
                 try:
-                    edits = land.save_list_edits(cache.database(), year, display, edited, editor)
+                    edits = land.save_list_edits(cache.database(), year, on_screen, edited, editor)
                 except land.ListEditError as error:
                     st.error(str(error))
                 else:
@@ -240,7 +252,7 @@ def render(selection: filters.Filters) -> None:
                         st.rerun()
     else:
         st.dataframe(
-            display, hide_index=True, column_config=config, column_order=order, placeholder="—"
+            on_screen, hide_index=True, column_config=config, column_order=order, placeholder="—"
         )
 
     st.download_button(
@@ -257,7 +269,7 @@ def render(selection: filters.Filters) -> None:
     if leaving_shown.empty:
         st.caption(T["leaving_none"])
     else:
-        _leaving_table(leaving_shown)
+        _leaving_table(leaving_shown, selection)
 
     with st.expander(T["history_header"]):
         history = land_cache.list_history(year)

@@ -1,10 +1,16 @@
-"""Components of the 方法实验室 page: cached lab results and their tables, charts and exports.
+"""Components of the 方法实验室 page: shared lab results and their tables, charts and exports.
 
-Why cached here: the checks depend only on (year, profile[, scale]), and the page re-runs on
-every widget move; `clear_data_caches` (after any write or save) drops them with the rest.
+Why shared (`cache.shared`, not `st.cache_data`): the checks depend only on (year, profile[,
+scale, spread]) and the page re-runs on every widget move; at province scale a sensitivity
+result holds 140,000 firms, which `st.cache_data` would copy on every hit. `clear_data_caches`
+(after any write or save) drops them with the rest. What goes to the browser is bounded: long
+lists show their first `SHOWN_ROWS` rows, and the exports, built only when clicked, hold them all.
+A large sensitivity analysis (province scale) runs when the official asks for it.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
@@ -17,35 +23,70 @@ from muyun.profile import Profile, shipped_profiles
 from ui import admin, cache
 
 T = labels.METHOD_LAB_TEXT
+S = labels.METHOD_LAB_SCALE_TEXT
 C = labels.METHOD_LAB_COLUMNS
+TAB_KEY = "lab_tab"
+SHOWN_ROWS = 500  # rows of a long list sent to the browser; the export has every row
 _PERCENT = ("coverage", "prob_A", "prob_B", "prob_C", "prob_D", "prob_current")
 _NAMED = ("indicator", "first", "second", "factor")
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=False)
 def quality_report(year: int, profile_name: str) -> quality.QualityReport:
     """The data-quality checks of a year under a profile (land change against year − 1)."""
-    land = quality.prior_land(cache.database().reader(), year)
-    return quality.check_year(cache.year_data(year), cache.load_profile(profile_name), land)
+    year = int(year)
+
+    def compute() -> quality.QualityReport:
+        land = quality.prior_land(cache.database().reader(), year)
+        return quality.check_year(cache.year_data(year), cache.load_profile(profile_name), land)
+
+    return cache.shared(("lab_quality", year, profile_name), compute, S["checking"])
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=False)
 def redundancy_report(year: int, profile_name: str) -> redundancy.Redundancy:
     """The Spearman matrices and flags of a year under a profile."""
-    return redundancy.check_year(cache.year_data(year), cache.load_profile(profile_name))
+    year = int(year)
+    return cache.shared(
+        ("lab_redundancy", year, profile_name),
+        lambda: redundancy.check_year(cache.year_data(year), cache.load_profile(profile_name)),
+        S["correlating"],
+    )
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
+def sensitivity_key(
+    year: int, profile_name: str, scale: str, spread_pct: int
+) -> tuple[str | int, ...]:
+    """The shared-cache key of one sensitivity analysis."""
+    return ("lab_sensitivity", int(year), profile_name, scale, int(spread_pct))
+
+
 def sensitivity_report(
     year: int, profile_name: str, scale: str, spread_pct: int
 ) -> sensitivity.Sensitivity:
     """Drop-one, Sobol indices and per-firm intervals of one scale, from the live score."""
-    return sensitivity.analyse(
-        cache.live_year(year, profile_name),
-        cache.load_profile(profile_name),
-        scale,
-        spread=spread_pct / 100,
+    year = int(year)
+    return cache.shared(
+        sensitivity_key(year, profile_name, scale, spread_pct),
+        lambda: sensitivity.analyse(
+            cache.live_year(year, profile_name),
+            cache.load_profile(profile_name),
+            scale,
+            spread=spread_pct / 100,
+        ),
+        S["analysing"],
     )
+
+
+def next_year(year: int, profile_name: str) -> tuple[Profile, pd.DataFrame]:
+    """Next year's profile copied from this year's data, and its diff to the current one."""
+    year = int(year)
+
+    def compute() -> tuple[Profile, pd.DataFrame]:
+        prof = cache.load_profile(profile_name)
+        new = profiles.next_year_profile(prof, cache.year_data(year))
+        return new, profiles.diff_profiles(prof, new)
+
+    return cache.shared(("lab_next_year", year, profile_name), compute)
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -68,32 +109,46 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame, key: str, height: int | None = None) -> None:
-    """A read-only table of `shown(frame)` (percent columns with a % sign)."""
+    """A read-only table of `shown(frame)` (percent columns with a % sign); a list longer than
+    `SHOWN_ROWS` shows its first rows and says so (the export next to it has them all)."""
     config = {
         _header(c): st.column_config.NumberColumn(format="%.1f%%") for c in _PERCENT if c in frame
     }
+    if len(frame) > SHOWN_ROWS:
+        st.caption(S["shown"].format(shown=SHOWN_ROWS, n=len(frame)))
+    on_screen = shown(frame.head(SHOWN_ROWS))
     if height is None:
-        st.dataframe(shown(frame), hide_index=True, column_config=config, key=key)
+        st.dataframe(on_screen, hide_index=True, column_config=config, key=key)
     else:
-        st.dataframe(shown(frame), hide_index=True, column_config=config, key=key, height=height)
+        st.dataframe(on_screen, hide_index=True, column_config=config, key=key, height=height)
+
+
+def excel_bytes(frame: pd.DataFrame) -> bytes:
+    """The Excel file of `shown(frame)` (formula-safe, through muyun.export)."""
+    return export.to_excel_bytes(shown(frame), header=str)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV file of `shown(frame)` (formula-safe, through muyun.export)."""
+    return export.to_csv_bytes(export.neutralise_frame(shown(frame)))
 
 
 def downloads(frame: pd.DataFrame, stem: str, key: str, excel_label: str, csv_label: str) -> None:
-    """Excel (and CSV) of `shown(frame)` through muyun.export (formula-safe)."""
-    data = shown(frame)
+    """Excel (and CSV) of `shown(frame)`, built only when clicked (200,000 rows of Excel took
+    seconds on every rerun of the page)."""
     left, right = st.columns(2)
     left.download_button(
         excel_label,
-        data=export.to_excel_bytes(data, header=str),
+        data=partial(excel_bytes, frame),
         file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=_XLSX,
         on_click="ignore",
         key=f"{key}_xlsx",
         icon=":material/download:",
     )
     right.download_button(
         csv_label,
-        data=export.to_csv_bytes(export.neutralise_frame(data)),
+        data=partial(csv_bytes, frame),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -160,12 +215,23 @@ def redundancy_tab(year: int, profile_name: str, scale: str) -> None:
 
 
 def sensitivity_tab(year: int, profile_name: str, prof: Profile, scale: str) -> None:
-    """Drop-one, the indices chart, and the borderline firms with their intervals."""
+    """Drop-one, the indices chart, and the borderline firms with their intervals; a large
+    analysis not yet computed waits for the official's click."""
     if scale not in prof.scales:
         st.info(labels.REASON_SCALE_NOT_IN_PROFILE)
         return
-    spread = st.slider(T["spread"], 5, 50, int(sensitivity.SPREAD * 100), 5, key="lab_spread")
-    result = sensitivity_report(year, profile_name, scale, int(spread))
+    spread = int(st.slider(T["spread"], 5, 50, int(sensitivity.SPREAD * 100), 5, key="lab_spread"))
+    if sensitivity_key(year, profile_name, scale, spread) not in cache.frames():
+        firms, runs = sensitivity.plan(cache.year_data(year), prof, scale)
+        if firms * runs > sensitivity.AUTO_CELLS:
+            ask = st.empty()
+            with ask.container():
+                st.caption(S["on_demand"].format(scale=scale, firms=firms, runs=runs))
+                run = st.button(T["run_sensitivity"], key="lab_run", icon=":material/play_arrow:")
+            if not run:
+                return
+            ask.empty()
+    result = sensitivity_report(year, profile_name, scale, spread)
     st.caption(
         T["sensitivity_scale"].format(
             scale=scale,
@@ -209,8 +275,7 @@ def profiles_tab(year: int, profile_name: str, prof: Profile) -> None:
     st.caption(T["profiles_current"].format(name=prof.name, years=years))
     st.subheader(T["copy_title"].format(year=year, next=year + 1))
     st.caption(T["copy_help"].format(year=year))
-    new = profiles.next_year_profile(prof, cache.year_data(year))
-    diff = profiles.diff_profiles(prof, new)
+    new, diff = next_year(year, profile_name)
     st.markdown(f"**{T['diff_title'].format(n=len(diff))}**")
     if diff.empty:
         st.caption(T["no_diff"])
@@ -220,9 +285,9 @@ def profiles_tab(year: int, profile_name: str, prof: Profile) -> None:
     left, right = st.columns(2)
     left.download_button(
         T["export_diff"],
-        data=export.to_excel_bytes(shown(diff), header=str),
+        data=partial(excel_bytes, diff),
         file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=_XLSX,
         on_click="ignore",
         key="lab_diff_xlsx",
         icon=":material/download:",

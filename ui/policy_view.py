@@ -8,13 +8,15 @@ page grows only by a call or two.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from muyun import formatting, labels, policy, report, whatif
 from muyun.profile import PolicyRates, Profile
-from ui import cache, tables
+from ui import cache, paged_table, tables
 
 T = labels.POLICY_TEXT
 H = labels.POLICY_HEADERS
@@ -82,8 +84,9 @@ def totals_table(table: pd.DataFrame, group_header: str, key: str) -> None:
     )
 
 
-def firms_table(frame: pd.DataFrame, key: str) -> None:
-    """The firms behind a figure, with their four columns (names shown as plain text)."""
+def firms_table(frame: pd.DataFrame, key: str, scope: Hashable = None) -> None:
+    """The firms behind a figure, with their four columns (names shown as plain text); a page
+    of them at a time when many (`scope`: what they are, see `ui.paged_table.page_of`)."""
     # On screen without the credit code (it is in the CSV), fixed widths and 万元 in the cells
     # (issue 13): every money column fits at 1280 px instead of running off the right edge.
     columns = [c for c in FIRM_COLUMNS if c in frame.columns and c != "credit_code"]
@@ -102,12 +105,14 @@ def firms_table(frame: pd.DataFrame, key: str) -> None:
             for column in policy.COLUMNS
         }
     )
-    st.dataframe(
+    # Every tiered firm of a province is 150,000 rows: one page of them goes to the browser.
+    paged_table.render(
         frame[columns],
-        hide_index=True,
+        key,
         column_config=config,
+        scope=scope,
+        hide_index=True,
         height=tables.table_height(len(frame), 420),
-        key=key,
     )
 
 

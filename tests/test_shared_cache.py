@@ -1,0 +1,115 @@
+"""ui.shared_cache: one shared, read-only copy per key, bounded in bytes, computed once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui import shared_cache
+from ui.shared_cache import SharedCache
+
+
+def frame(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"x": np.arange(rows, dtype="float64")})
+
+
+def test_a_hit_does_not_compute_again() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    calls: list[int] = []
+    for _ in range(3):
+        cache.get("k", lambda: calls.append(1) or 42)
+    assert calls == [1]
+
+
+def test_least_recently_used_go_when_the_budget_is_passed() -> None:
+    one = shared_cache.nbytes(frame(1000))
+    cache = SharedCache(budget=int(one * 2.5), ttl_s=60)
+    cache.get("a", lambda: frame(1000))
+    cache.get("b", lambda: frame(1000))
+    cache.get("a", lambda: frame(1000))  # a is now the most recent
+    cache.get("c", lambda: frame(1000))
+    assert "a" in cache and "c" in cache and "b" not in cache
+    assert cache.size <= cache.budget
+
+
+def test_a_value_larger_than_the_budget_is_returned_but_not_kept() -> None:
+    cache = SharedCache(budget=100, ttl_s=60)
+    assert len(cache.get("big", lambda: frame(1000))) == 1000
+    assert "big" not in cache and cache.size == 0
+
+
+def test_entries_expire_after_the_ttl() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=0.05)
+    cache.get("k", lambda: 1)
+    time.sleep(0.1)
+    assert "k" not in cache
+
+
+def test_a_handed_out_frame_cannot_change_the_stored_one() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    first = cache.get("k", lambda: frame(5))
+    first["x"] = -1.0
+    first.loc[0, "x"] = 99.0
+    first["new"] = 1
+    again = cache.get("k", lambda: frame(0))
+    assert list(again.columns) == ["x"]
+    assert again["x"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+@dataclass(frozen=True)
+class Arrays:
+    values: dict[str, np.ndarray]
+    codes: np.ndarray
+
+
+def test_arrays_inside_a_value_are_frozen() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    got = cache.get("k", lambda: Arrays({"a": np.zeros(3)}, np.ones(3)))
+    with pytest.raises(ValueError):
+        got.values["a"][0] = 1.0
+    with pytest.raises(ValueError):
+        got.codes[0] = 2.0
+    assert shared_cache.nbytes(got) == 48
+
+
+def test_concurrent_askers_share_one_computation() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        return 7
+
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get("k", slow))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [7, 7, 7, 7] and calls == [1]
+
+
+def test_a_value_computed_across_a_clear_is_not_kept() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+
+    def compute() -> int:
+        cache.clear()  # a write happened while this was being computed
+        return 1
+
+    assert cache.get("k", compute) == 1
+    assert "k" not in cache
+
+
+def test_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUYUN_CACHE_MB", "12")
+    assert shared_cache.budget_from_env() == 12 * 1024 * 1024
+    monkeypatch.setenv("MUYUN_CACHE_MB", "lots")
+    assert shared_cache.budget_from_env() == shared_cache.DEFAULT_BUDGET_MB * 1024 * 1024

@@ -1,0 +1,105 @@
+"""muyun.summaries: stored year summaries, valid only for the profile text and inputs they
+were built from; and the figures read off a summary equal the figures of the firms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from muyun import db, labels, profile, queries, scoring, summaries
+
+PROFILE_TEXT = profile.profile_path("yongkang-default").read_text(encoding="utf-8")
+PROFILE = profile.load_profile(profile.profile_path("yongkang-default"))
+
+
+@pytest.fixture
+def store(demo_db_copy: Path) -> db.Database:
+    database = db.Database(demo_db_copy)
+    yield database
+    database.close()
+
+
+def scored(con, year: int) -> pd.DataFrame:
+    return scoring.score_prepared(scoring.load_year(con, year), PROFILE)
+
+
+def test_a_stored_summary_reads_back_as_it_was_saved(store: db.Database) -> None:
+    frame = scored(store.reader(), 2024)
+    summary, tiers = queries.year_summary(frame), summaries.year_tiers(frame)
+    sha, inputs = summaries.profile_sha(PROFILE_TEXT), summaries.input_fingerprints(store.reader())
+    with store.write() as con:
+        summaries.save(con, 2024, sha, inputs[2024], summary, tiers)
+    pd.testing.assert_frame_equal(
+        summaries.load_tiers(store.reader(), 2024, sha, inputs[2024]),
+        tiers.sort_values("credit_code").reset_index(drop=True),
+    )
+    back = summaries.load(store.reader(), 2024, sha, inputs[2024])
+    assert back is not None and len(back) == len(summary)
+    key = queries.SUMMARY_KEYS
+    expected = summary.sort_values(key).reset_index(drop=True)[summaries.COLUMNS]
+    got = back.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        got[summaries.VALUE_COLUMNS], expected[summaries.VALUE_COLUMNS], check_dtype=False
+    )
+    assert summaries.load(store.reader(), 2024, sha, inputs[2024] + "x") is None
+    assert (
+        summaries.load(store.reader(), 2024, summaries.profile_sha(PROFILE_TEXT + "#"), "") is None
+    )
+
+
+def test_saving_again_replaces_the_older_fingerprint(store: db.Database) -> None:
+    frame = scored(store.reader(), 2024)
+    summary, tiers = queries.year_summary(frame), summaries.year_tiers(frame)
+    sha = summaries.profile_sha(PROFILE_TEXT)
+    for inputs in ("old", "new"):
+        with store.write() as con:
+            summaries.save(con, 2024, sha, inputs, summary, tiers)
+    for table in ("score_summaries", "score_tiers"):
+        query = f"SELECT DISTINCT inputs FROM {table} WHERE year = 2024"
+        assert store.reader().execute(query).fetchall() == [("new",)]
+    assert summaries.load_tiers(store.reader(), 2024, sha, "old") is None
+
+
+def test_the_fingerprint_follows_the_year_and_the_year_before(store: db.Database) -> None:
+    before = summaries.input_fingerprints(store.reader())
+    with store.write() as con:
+        con.execute(
+            "UPDATE enterprises SET tax = tax + 1 WHERE year = 2023 "
+            "AND credit_code = (SELECT min(credit_code) FROM enterprises WHERE year = 2023)"
+        )
+    after = summaries.input_fingerprints(store.reader())
+    assert after[2023] != before[2023] and after[2024] != before[2024]  # 2023 is 2024's prior
+    assert after[2022] == before[2022]
+
+
+def test_summary_figures_equal_the_figures_of_the_firms(store: db.Database) -> None:
+    frame = scored(store.reader(), 2024)
+    summary = queries.year_summary(frame)
+    for scale in labels.SCALES:
+        of_scale = frame[frame["status"].isin(queries.PARTICIPATING) & (frame["scale"] == scale)]
+        k = queries.summary_kpis(summary, scale)
+        assert k.firms_by_scale[scale] == len(of_scale)
+        assert k.tax_per_mu == pytest.approx(queries.ratio_of_sums(of_scale, "tax", "land_mu"))
+        assert k.va_per_mu == pytest.approx(
+            queries.ratio_of_sums(of_scale, "value_added", "land_mu"), nan_ok=True
+        )
+        assert k.land_mu == pytest.approx(of_scale["land_mu"].sum())
+        ranked = queries.ranked(of_scale)
+        assert k.tiers == {t: int((ranked["tier"] == t).sum()) for t in labels.TIERS}
+    town = str(frame["town"].dropna().iloc[0])
+    one_town = queries.filter_scored(summary, towns=(town,))
+    assert int(one_town["firms"].sum()) == int((frame["town"] == town).sum())
+
+
+def test_map_bubbles_count_every_ranked_firm_once(store: db.Database) -> None:
+    frame = scored(store.reader(), 2024)
+    centres = pd.DataFrame(store.reader().execute("SELECT name, lat, lon FROM towns").df())
+    bubbles = queries.map_bubbles(queries.year_summary(frame), centres)
+    ranked = queries.ranked(frame)
+    assert int(bubbles["firms"].sum()) == len(ranked)
+    a_firms = ranked[ranked["tier"] == "A"]
+    first = bubbles[bubbles["tier"] == "A"].iloc[0]
+    in_town = a_firms[a_firms["town"] == first["town"]]
+    assert first["mean_total"] == pytest.approx(in_town["total"].mean())
