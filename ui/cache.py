@@ -444,6 +444,8 @@ def live_report_context(year: int, profile_name: str) -> report.ReportContext:
 
 
 def _live_report(year: int, profile_name: str) -> report.ReportContext:
+    """A report reads only the tiers of earlier years (`muyun.summaries.TIER_COLUMNS`: its
+    trend and the change on last year), so those come slim and the context fits the cache."""
     con = database().reader()
     return report.prepare_context(
         con,
@@ -451,7 +453,7 @@ def _live_report(year: int, profile_name: str) -> report.ReportContext:
         load_profile(profile_name),
         data=year_data(year),
         scored_years={
-            y: live_year(y, profile_name)
+            y: live_year(y, profile_name) if y == year else year_tiers(y, profile_name, BASIS_LIVE)
             for y in scoring.scorable_years(
                 report.trend_years(con, year), load_profile(profile_name), keep=year
             )

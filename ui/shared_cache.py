@@ -26,8 +26,9 @@ import pandas as pd
 T = TypeVar("T")
 
 # The default leaves room, under the 1.5 GB a province-scale server may use, for the process
-# itself (~300 MB), DuckDB and one scoring in flight; `MUYUN_CACHE_MB` overrides it.
-DEFAULT_BUDGET_MB = 560
+# itself (~300 MB), DuckDB and two scorings in flight (`ui.cache.SCORING_THREADS`);
+# `MUYUN_CACHE_MB` overrides it.
+DEFAULT_BUDGET_MB = 420
 
 
 def nbytes(value: object) -> int:
