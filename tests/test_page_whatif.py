@@ -388,3 +388,13 @@ def test_other_profiles_and_scales_match_the_engine(
         scored = scoring.score_year(con, latest_year(app_store), whatif.apply(prof, scale, moved))
     ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == scale)]
     assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
+
+
+def test_bands_that_cross_show_the_engine_message(app_store: Path) -> None:
+    at = open_page(PAGE)
+    at.slider(key=whatif.PARAM_A).set_value(90).run()
+    no_exception(at)
+    want = labels.WHATIF_ERRORS["a_above_b"].format(a_pct=90, b_pct=PROFILE.tiers.b_pct)
+    assert [e.value for e in at.error] == [want]
+    assert not any(c.value.startswith("计算完成") for c in at.caption), "no result is drawn"
+    assert any(c.value.startswith("当前权重合计") for c in at.caption), "the weight total stays"
