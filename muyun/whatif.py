@@ -499,8 +499,11 @@ def prepare(
     profile: Profile,
     scale: str,
     prior_tiers: Mapping[int, pd.Series] | None = None,
+    scored: pd.DataFrame | None = None,
 ) -> RankedScale:
-    """Score the profile once (the engine) and keep what `outcome` re-ranks for `scale`.
+    """Keep what `outcome` re-ranks for `scale` from the engine's result under the profile:
+    `scored` (= `scoring.score_prepared(data, profile)`, e.g. a cached one; read only), or
+    scored here.
 
     Credit codes are unique within a year (the store's key), which places each firm back in
     the engine's row order: the average an imputed item takes is summed in that order.
@@ -509,7 +512,8 @@ def prepare(
     rates, so `pair` carries it (`HELD`) and `fiscal_effect` need not look it up per step.
     """
     base = settings_from_profile(profile, scale)
-    scored = scoring.score_prepared(data, profile)
+    if scored is None:
+        scored = scoring.score_prepared(data, profile)
     frame = evaluated(scored, scale).reset_index(drop=True)
     position = pd.Index(data.frame["credit_code"]).get_indexer(frame["credit_code"])
     specs = profile.indicators(scale)

@@ -533,8 +533,9 @@ def demo_year(demo_db_path):
 @pytest.fixture(scope="module")
 def prepared(demo_year):
     data, history = demo_year
+    scored = {name: scoring.score_prepared(data, prof) for name, prof in PROFILES.items()}
     return {
-        (name, scale): whatif.prepare(data, PROFILES[name], scale, history.get(name))
+        (name, scale): whatif.prepare(data, PROFILES[name], scale, history.get(name), scored[name])
         for name, scale in CASES
     }
 

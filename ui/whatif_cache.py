@@ -40,7 +40,8 @@ def _generation() -> int:
 def _ranked(year: int, profile_name: str, scale: str, generation: int) -> whatif.RankedScale:
     profile = cache.load_profile(profile_name)
     history = None if profile.policy is None else cache.prior_tiers(year, profile_name)
-    return whatif.prepare(cache.year_data(year), profile, scale, history)
+    scored = cache.live_year(year, profile_name)  # the engine's result the other pages use
+    return whatif.prepare(cache.year_data(year), profile, scale, history, scored)
 
 
 def ranked(year: int, profile_name: str, scale: str) -> whatif.RankedScale:
