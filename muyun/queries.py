@@ -230,7 +230,12 @@ def _summary_ratio(summary: pd.DataFrame, name: str) -> float:
 
 
 def summary_kpis(summary: pd.DataFrame, scale: str) -> Kpis:
-    """Headline figures (see `kpis`) from a `year_summary`."""
+    """Headline figures from a `year_summary`: participating firms per scale, and for `scale`
+    land and 亩均 averages.
+
+    Land is the effective land of participating firms; 亩均税收 and 亩均增加值 are ratios of sums
+    over the same firms (value added only where reported).
+    """
     taking_part = summary[summary["status"].isin(PARTICIPATING)]
     by_scale = taking_part.groupby("scale", observed=True)["firms"].sum()
     of_scale = taking_part[taking_part["scale"] == scale]
@@ -244,15 +249,6 @@ def summary_kpis(summary: pd.DataFrame, scale: str) -> Kpis:
         va_per_mu=_summary_ratio(of_scale, "va"),
         tiers={tier: int(tiers.get(tier, 0)) for tier in labels.TIERS},
     )
-
-
-def kpis(scored: pd.DataFrame, scale: str) -> Kpis:
-    """Headline figures: participating firms per scale, and for `scale` land and 亩均 averages.
-
-    Land is the effective land of participating firms; 亩均税收 and 亩均增加值 are ratios of sums
-    over the same firms (value added only where reported).
-    """
-    return summary_kpis(year_summary(scored), scale)
 
 
 def summary_tier_mix(summary: pd.DataFrame) -> pd.DataFrame:
@@ -272,11 +268,6 @@ def summary_tier_mix(summary: pd.DataFrame) -> pd.DataFrame:
     return mix
 
 
-def tier_mix_by_industry(scored: pd.DataFrame) -> pd.DataFrame:
-    """`summary_tier_mix` of a scored year."""
-    return summary_tier_mix(year_summary(scored))
-
-
 def summary_trend(summaries: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
     """One row per year: participating firms, land (亩), 亩均税收, 亩均增加值 and tier counts —
     five years drawn from five small summaries, not five scored years."""
@@ -294,11 +285,6 @@ def summary_trend(summaries: Mapping[int, pd.DataFrame], scale: str) -> pd.DataF
             }
         )
     return pd.DataFrame(rows)
-
-
-def trend(frames: Mapping[int, pd.DataFrame], scale: str) -> pd.DataFrame:
-    """`summary_trend` of scored years."""
-    return summary_trend({year: year_summary(frame) for year, frame in frames.items()}, scale)
 
 
 def industry_order(industry: pd.Series) -> pd.Series:

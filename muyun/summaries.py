@@ -87,33 +87,38 @@ def load_tiers(
     con: duckdb.DuckDBPyConnection, year: int, profile: str, inputs: str
 ) -> pd.DataFrame | None:
     """The stored `year_tiers` of (year, profile SHA, inputs fingerprint), or None."""
-    if not available(con):
-        return None
-    table = con.execute(
-        f"SELECT {', '.join(TIER_COLUMNS)} FROM {TIERS_TABLE} "
-        "WHERE year = ? AND profile_sha = ? AND inputs = ? ORDER BY credit_code",
-        [int(year), profile, inputs],
-    ).to_arrow_table()
-    if table is None or table.num_rows == 0:
-        return None
-    frame = table.to_pandas(types_mapper=scoring.pandas_type)
-    return frame.astype({"rank": "Int64", "pool_size": "int64"})
+    frame = _stored(con, TIERS_TABLE, TIER_COLUMNS, year, profile, inputs)
+    return None if frame is None else frame.astype({"rank": "Int64", "pool_size": "int64"})
 
 
 def load(
     con: duckdb.DuckDBPyConnection, year: int, profile: str, inputs: str
 ) -> pd.DataFrame | None:
     """The stored summary of (year, profile SHA, inputs fingerprint), or None."""
+    frame = _stored(con, TABLE, COLUMNS, year, profile, inputs)
+    return None if frame is None else frame.astype({"firms": "int64", "total_n": "int64"})
+
+
+def _stored(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    year: int,
+    profile: str,
+    inputs: str,
+) -> pd.DataFrame | None:
+    """The rows of one of the two tables kept under (year, profile SHA, inputs), in the
+    first column's order, through Arrow (text stays pandas' `str`); None when there are none."""
     if not available(con):
         return None
-    frame = con.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM {TABLE} "
-        "WHERE year = ? AND profile_sha = ? AND inputs = ?",
-        [int(year), profile, inputs],
-    ).df()
-    if frame.empty:
+    rows = con.sql(
+        f"SELECT {', '.join(columns)} FROM {table} "
+        f"WHERE year = $year AND profile_sha = $profile AND inputs = $inputs ORDER BY {columns[0]}",
+        params={"year": int(year), "profile": profile, "inputs": inputs},
+    ).to_arrow_table()
+    if rows.num_rows == 0:
         return None
-    return frame.astype({"firms": "int64", "total_n": "int64"})
+    return rows.to_pandas(types_mapper=scoring.pandas_type)
 
 
 def save(

@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
 from page_support import new_app, no_exception
 from streamlit.testing.v1 import AppTest
 
@@ -22,20 +21,15 @@ ADMIN = accounts.Account("boss", "王科长", accounts.ROLE_ADMIN)
 
 
 @pytest.fixture
-def store(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def store(app_store: Path) -> Path:
     """A demo copy with a 管理员 and a 经办 account; the app points at it with empty caches."""
-    database = Database(demo_db_copy)
+    database = Database(app_store)
     try:
         accounts.create_account(database, "boss", PASSWORD, accounts.ROLE_ADMIN, "王科长")
         accounts.create_account(database, "clerk", PASSWORD, accounts.ROLE_CLERK, "李经办")
     finally:
         database.close()
-    monkeypatch.setenv("MUYUN_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return app_store
 
 
 def _published_run(path: Path, tier: str = "D") -> int:

@@ -101,7 +101,7 @@ def test_ratio_of_sums_skips_missing_and_zero_denominators() -> None:
 
 
 def test_kpis_are_ratios_of_sums_over_participating_firms(scored: pd.DataFrame) -> None:
-    k = queries.kpis(scored, "规上")
+    k = queries.summary_kpis(queries.year_summary(scored), "规上")
     taking_part = scored[scored["status"].isin([labels.STATUS_EVALUATED, labels.STATUS_EXEMPT])]
     upper = taking_part[taking_part["scale"] == "规上"]
     assert k.firms_by_scale == {"规上": 16, "规下": 1}  # 15 ranked + 1 exempt; 规下 under 3 亩 out
@@ -128,7 +128,9 @@ def test_filters_and_search(scored: pd.DataFrame) -> None:
 
 
 def test_tier_mix_shares_sum_to_one_per_industry(scored: pd.DataFrame) -> None:
-    mix = queries.tier_mix_by_industry(queries.filter_scored(scored, scale="规上"))
+    mix = queries.summary_tier_mix(
+        queries.year_summary(queries.filter_scored(scored, scale="规上"))
+    )
     assert list(mix["industry"].unique()) == ["车业", "门业"]  # official order
     assert mix.groupby("industry")["share"].sum().to_dict() == pytest.approx(
         {"车业": 1.0, "门业": 1.0}
@@ -157,8 +159,10 @@ def test_ranking_table_has_every_item_and_value(scored: pd.DataFrame) -> None:
 
 
 def test_trend_has_one_row_per_year(city: duckdb.DuckDBPyConnection) -> None:
-    frames = {y: scoring.score_year(city, y, PROFILE) for y in (2023, 2024)}
-    trend = queries.trend(frames, "规上")
+    summaries = {
+        y: queries.year_summary(scoring.score_year(city, y, PROFILE)) for y in (2023, 2024)
+    }
+    trend = queries.summary_trend(summaries, "规上")
     assert list(trend["year"]) == [2023, 2024]
     assert trend.loc[1, "tax_per_mu"] > trend.loc[0, "tax_per_mu"]  # door taxes grew 10 %
     assert (trend[list(labels.TIERS)].sum(axis=1) == 15).all()

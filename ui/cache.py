@@ -1,10 +1,12 @@
 """Cached handles to the store and the engine, per the performance rules.
 
 `database()` is a process-wide resource (one DuckDB file, one root connection); every call reads
-through `db.reader()`, a cursor of its own thread. Everything else is bounded `st.cache_data`
-keyed by plain values (years, names, tuples of strings), so a cache hit never touches DuckDB and
-never re-scores: a scored year is computed once per profile, and the five-year views are built
-from those cached years. `clear_data_caches()` after any write makes every view recompute.
+through `db.reader()`, a cursor of its own thread. Large results (raw and scored years, policy
+years, report contexts, earlier years' tiers) are held once per process in `frames()`, bounded in
+bytes (issue 15); the five-year views read small per-year summaries (`summaries()`, also kept in
+the store by `muyun.summaries`). Everything else is bounded `st.cache_data` keyed by plain
+values (years, names, tuples of strings). `clear_data_caches()` after any write makes every
+view recompute.
 
 Published or live (issue 16): `scored_year` hands every page the same shape of scored year —
 the published evaluation run of (year, profile) when one exists and the basis is 正式发布, else
@@ -255,13 +257,6 @@ def scored_year(year: int, profile_name: str, basis: str | None = None) -> pd.Da
     return live_year(year, profile_name)
 
 
-def scored_years(profile_name: str, basis: str | None = None) -> dict[int, pd.DataFrame]:
-    """Every available year scored under a profile (each year cached on its own)."""
-    basis = basis or current_basis()
-    years = scoring.scorable_years(available_years(), load_profile(profile_name))
-    return {year: scored_year(year, profile_name, basis) for year in years}
-
-
 @st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=False)
 def tier_differences(year: int, profile_name: str) -> int | None:
     """How many firms' tier differs between the published run and a live score (None when the
@@ -275,20 +270,19 @@ def tier_differences(year: int, profile_name: str) -> int | None:
 def year_summary(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
     """The scored year summed by scale × industry × town × tier × status
     (`queries.year_summary`): a few thousand rows that outlive the scored year itself."""
-    year, basis = int(year), basis or current_basis()
-    source = result_source(year, profile_name, basis)
-    if source.run_id is not None:
-        run_id = source.run_id
-        return shared(
-            ("run_summary", run_id),
-            lambda: queries.year_summary(run_result(run_id)),
-            store=summaries(),
-        )
-    return shared(
-        ("live_summary", year, profile_name),
-        lambda: _live_summary(year, profile_name),
-        store=summaries(),
-    )
+    key, compute = _summary_source(int(year), profile_name, basis or current_basis())
+    return shared(key, compute, store=summaries())
+
+
+def _summary_source(
+    year: int, profile_name: str, basis: str
+) -> tuple[tuple, Callable[[], pd.DataFrame]]:
+    """The summaries-cache key of a year's summary and how to compute it: from the published
+    run's result, or live (stored in DuckDB, see `_live_summary`)."""
+    run_id = result_source(year, profile_name, basis).run_id
+    if run_id is not None:
+        return ("run_summary", run_id), lambda: queries.year_summary(run_result(run_id))
+    return ("live_summary", year, profile_name), lambda: _live_summary(year, profile_name)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
@@ -354,18 +348,11 @@ def year_summaries(
     basis = basis or current_basis()
     years = [int(y) for y in years]
     input_fingerprints()  # on the script thread: the workers find it cached
-    missing = [y for y in years if not _summary_cached(y, profile_name, basis)]
+    missing = [y for y in years if _summary_source(y, profile_name, basis)[0] not in summaries()]
     if len(missing) > 1:
         with st.spinner(labels.SPINNERS["scoring"]), ThreadPoolExecutor(SCORING_THREADS) as pool:
             list(pool.map(lambda y: year_summary(y, profile_name, basis), missing))
     return {y: year_summary(y, profile_name, basis) for y in years}
-
-
-def _summary_cached(year: int, profile_name: str, basis: str) -> bool:
-    source = result_source(year, profile_name, basis)
-    if source.run_id is not None:
-        return ("run_summary", source.run_id) in summaries()
-    return ("live_summary", year, profile_name) in summaries()
 
 
 def overview(
