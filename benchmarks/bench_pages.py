@@ -9,7 +9,11 @@ Measured in headless Chromium (Playwright, /usr/bin/chromium), all in one run:
    first visit after the server started, warm visit (same server, a new tab), and the bytes the
    server sent to the tab (websocket frame payloads + media/component HTTP responses), and the
    CPU seconds the server process used during each visit (less sensitive than wall time to
-   other work on the machine: the "cpu" columns).
+   other work on the machine: the "cpu" columns). Then the switch: in a tab that has 总览 open
+   (行业排名 for 总览 itself), a click on the page in the sidebar, timed from the click until
+   the last element changed — how an official moves between pages. A new tab pays for loading
+   Streamlit's and plotly's JavaScript every time (the trivial page alone takes most of a
+   second); a switch does not.
 3. The what-if slider step (/whatif, slider 亩均税收（分）, key →) until the LAST element changed,
    for both scale filters, and its ratio to the trivial page's step.
 4. Server memory (province DB): peak RSS of the server process and its children, sampled every
@@ -63,6 +67,7 @@ PROVINCE_FIRMS = 200_000
 WHATIF_SLIDER = "亩均税收（分）"
 SCALE_PARAM = "scale"  # ui/filters.py: the radio's key is its URL parameter
 PROFILE_PARAM = "profile"
+DEFAULT_PAGE = "overview"  # app.py: st.navigation's default page answers at "/" only
 SKIPPED_PAGES = {"firm": "needs a firm's private link (?t=); not in the officials' navigation"}
 ERROR_TEXT = "出错"
 MB = 1e6
@@ -97,7 +102,8 @@ def page_url(base: str, stem: str, scale: str, profile: str | None = None) -> st
     params = {SCALE_PARAM: scale}
     if profile is not None:
         params[PROFILE_PARAM] = profile
-    return f"{base}/{stem}?{urlencode(params)}"
+    path = "" if stem == DEFAULT_PAGE else stem  # "/overview" would be "Page not found"
+    return f"{base}/{path}?{urlencode(params)}"
 
 
 # ── one visit ────────────────────────────────────────────────────────────────────────────────
@@ -180,6 +186,40 @@ def visit(
     result["ws_bytes"] = traffic.ws_bytes
     result["http_bytes"] = traffic.extra_http_bytes()
     result["bytes"] = result["ws_bytes"] + result["http_bytes"]
+    with contextlib.suppress(PlaywrightError):
+        page.close()
+    return result
+
+
+def switch(
+    context: Any,
+    base: str,
+    stem: str,
+    scale: str,
+    timeout_s: float,
+    quiet_ms: int,
+    server: bb.Server | None = None,
+) -> dict[str, Any]:
+    """Open 总览 (or 行业排名, to reach 总览) in a tab, then click `stem` in the sidebar; time
+    from the click until the page is complete, bytes and server CPU of the switch. Never raises."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    origin = "rankings" if stem == "overview" else "overview"
+    page, traffic = bb.new_tab(context)
+    result: dict[str, Any] = {"url": page_url(base, stem, scale), "from": origin}
+    try:
+        page.goto(page_url(base, origin, scale), wait_until="commit", timeout=timeout_s * 1000)
+        bb.wait_complete(page, traffic, 0, quiet_ms, timeout_s)
+        link = page.locator('[data-testid="stSidebarNav"] a').nth(nav_pages().index(stem))
+        cpu = server.cpu_seconds() if server else 0.0
+        step = bb.click_and_wait(page, traffic, link, quiet_ms, timeout_s)
+        if server is not None:
+            result["server_cpu_s"] = server.cpu_seconds() - cpu
+        result["s"], result["busy_s"] = step["ms"] / 1000, step["busy_ms"] / 1000
+        result["bytes"] = step["bytes"]
+        result.update(inspect(page))
+    except (bb.PageTimeout, PlaywrightError, RuntimeError) as exc:
+        result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     with contextlib.suppress(PlaywrightError):
         page.close()
     return result
@@ -350,8 +390,13 @@ def measure_trivial(browser: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"first": first, "warm": warm, "slider": slider, **summarise(first, warm)}
 
 
-def summarise(first: list[dict[str, Any]], warm: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(
+    first: list[dict[str, Any]],
+    warm: list[dict[str, Any]],
+    switches: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Medians over the runs that completed without an error."""
+    switches = switches or []
 
     def med(rows: list[dict[str, Any]], key: str) -> float | None:
         values = [row[key] for row in rows if key in row and "error" not in row]
@@ -362,9 +407,11 @@ def summarise(first: list[dict[str, Any]], warm: list[dict[str, Any]]) -> dict[s
     out["warm_busy_s"] = med(warm, "busy_s")
     out["first_cpu_s"] = med(first, "server_cpu_s")
     out["warm_cpu_s"] = med(warm, "server_cpu_s")
+    out["switch_s"] = med(switches, "s")
+    out["switch_cpu_s"] = med(switches, "server_cpu_s")
     sent = [med(first, "bytes"), med(warm, "bytes")]
     out["mb"] = max(v for v in sent if v is not None) / MB if any(sent) else None
-    errors = sorted({row["error"] for row in first + warm if "error" in row})
+    errors = sorted({row["error"] for row in first + warm + switches if "error" in row})
     if errors:
         out["error"] = " | ".join(errors)
     logins = {str(row["login"]) for row in first + warm if row.get("login")}
@@ -388,14 +435,30 @@ def measure_scale(browser: Any, kind: str, db: Path, args: argparse.Namespace) -
         for stem in args.pages:
             out["pages"][stem] = {}
             for scale in scale_filters():
-                first, warm = [], []
+                first, warm, switches = [], [], []
                 for _ in range(args.runs):
                     with app_server(args, db) as server, fresh_context(browser) as context:
                         target = page_url(server.url, stem, scale)
                         first.append(visit(context, target, args.timeout, args.quiet_ms, server))
                         warm.append(visit(context, target, args.timeout, args.quiet_ms, server))
-                        note_errors(server, first[-1:] + warm[-1:])
-                cell = {"first": first, "warm": warm, **summarise(first, warm)}
+                        switches.append(
+                            switch(
+                                context,
+                                server.url,
+                                stem,
+                                scale,
+                                args.timeout,
+                                args.quiet_ms,
+                                server,
+                            )
+                        )
+                        note_errors(server, first[-1:] + warm[-1:] + switches[-1:])
+                cell = {
+                    "first": first,
+                    "warm": warm,
+                    "switch": switches,
+                    **summarise(first, warm, switches),
+                }
                 out["pages"][stem][scale] = cell
                 print(f"  {stem:<11} {scale}  {cell_line(cell)}", flush=True)
     out["slider"] = {}
@@ -483,16 +546,20 @@ def _ratio(value: float | None, base: float | None) -> float | None:
 def cell_line(cell: dict[str, Any]) -> str:
     return (
         f"first {_fmt(cell['first_s'])} s, warm {_fmt(cell['warm_s'])} s, "
-        f"{_fmt(cell['mb'])} MB" + (f"  ERROR {cell['error'][:120]}" if "error" in cell else "")
+        f"switch {_fmt(cell.get('switch_s'))} s, {_fmt(cell['mb'])} MB"
+        + (f"  ERROR {cell['error'][:120]}" if "error" in cell else "")
     )
 
 
 def flags_for(kind: str, cell: dict[str, Any]) -> list[str]:
     targets = TARGETS.get(kind, {})
     flags = []
-    for key, name in (("first_s", "first"), ("warm_s", "warm"), ("mb", "MB")):
-        if key in targets and cell.get(key) is not None and cell[key] > targets[key]:
-            flags.append(f"{name}>{targets[key]:g}")
+    # A switch between pages is held to the warm target too: it is the other way to come back.
+    checks = (("first_s", "first", "first_s"), ("warm_s", "warm", "warm_s"))
+    checks += (("switch_s", "switch", "warm_s"), ("mb", "MB", "mb"))
+    for key, name, target in checks:
+        if target in targets and cell.get(key) is not None and cell[key] > targets[target]:
+            flags.append(f"{name}>{targets[target]:g}")
     if "error" in cell:
         flags.append("ERROR")
     return flags
@@ -504,7 +571,8 @@ def print_scale(kind: str, data: dict[str, Any], trivial: dict[str, Any]) -> Non
     if data["pages"]:
         head = (
             f"{'page':<11} {'scale':<4} {'first s':>8} {'×triv':>6} {'warm s':>7} {'×triv':>6} "
-            f"{'MB sent':>8} {'cpu 1st':>7} {'cpu warm':>8} {'login':<6} flags"
+            f"{'switch s':>8} {'MB sent':>8} {'cpu 1st':>7} {'cpu warm':>8} {'cpu sw':>6} "
+            f"{'login':<6} flags"
         )
         print(head)
         print("-" * len(head))
@@ -516,9 +584,10 @@ def print_scale(kind: str, data: dict[str, Any], trivial: dict[str, Any]) -> Non
                     f"{_fmt(_ratio(cell['first_s'], trivial['first_s']), 1):>6} "
                     f"{_fmt(cell['warm_s']):>7} "
                     f"{_fmt(_ratio(cell['warm_s'], trivial['warm_s']), 1):>6} "
+                    f"{_fmt(cell.get('switch_s')):>8} "
                     f"{_fmt(cell['mb']):>8} {_fmt(cell.get('first_cpu_s'), 1):>7} "
-                    f"{_fmt(cell.get('warm_cpu_s'), 1):>8} {cell.get('login', ''):<6} "
-                    + " ".join(f"!{f}" for f in flags)
+                    f"{_fmt(cell.get('warm_cpu_s'), 1):>8} {_fmt(cell.get('switch_cpu_s'), 1):>6} "
+                    f"{cell.get('login', ''):<6} " + " ".join(f"!{f}" for f in flags)
                 )
     triv_ms = trivial["slider"].get("ms")
     for scale, step in data.get("slider", {}).items():

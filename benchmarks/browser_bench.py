@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ _PARSE_LIMIT = 8192  # run-state messages are tiny; deltas (possibly MBs) are on
 # (main-thread work such as drawing a chart) and the last keydown, all in page time.
 INIT_JS = """
 (() => {
-  const bench = {lastMutation: 0, mutations: 0, lastLongTask: 0, keyAt: null};
+  const bench = {lastMutation: 0, mutations: 0, lastLongTask: 0, keyAt: null, clickAt: null};
   window.__bench = bench;
   const ignored = (node) => {
     const el = node && node.nodeType === 1 ? node : node && node.parentElement;
@@ -79,6 +79,8 @@ INIT_JS = """
   } catch (e) {}
   document.addEventListener('keydown', () => { bench.keyAt = performance.now(); },
                             {capture: true});
+  document.addEventListener('pointerdown', () => { bench.clickAt = performance.now(); },
+                            {capture: true});
 })();
 """
 
@@ -89,6 +91,7 @@ _STATE_JS = """
   mutations: window.__bench ? window.__bench.mutations : 0,
   longTask: window.__bench ? window.__bench.lastLongTask : 0,
   keyAt: window.__bench ? window.__bench.keyAt : null,
+  clickAt: window.__bench ? window.__bench.clickAt : null,
   widget: document.querySelectorAll('[data-testid="stStatusWidget"]').length,
   skeletons: document.querySelectorAll(
     '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]').length,
@@ -356,15 +359,40 @@ def step_slider(
     page: Any, traffic: Traffic, thumb: Any, key: str = "ArrowRight", quiet_ms: int = QUIET_MS
 ) -> dict[str, float]:
     """Press `key` on the slider; ms from the keydown until the last element changed."""
+    return _timed(page, traffic, lambda: thumb.press(key), "keyAt", quiet_ms, PAGE_TIMEOUT_S)
+
+
+def click_and_wait(
+    page: Any,
+    traffic: Traffic,
+    target: Any,
+    quiet_ms: int = QUIET_MS,
+    timeout_s: float = PAGE_TIMEOUT_S,
+) -> dict[str, float]:
+    """Click `target` (say, a page in the sidebar); ms from the click until the last element
+    changed, once the script run the click started has finished and the page is quiet."""
+    return _timed(page, traffic, target.click, "clickAt", quiet_ms, timeout_s)
+
+
+def _timed(
+    page: Any,
+    traffic: Traffic,
+    act: Callable[[], object],
+    stamp: str,
+    quiet_ms: int,
+    timeout_s: float,
+) -> dict[str, float]:
+    """Run `act` (a key press or a click, which the page stamps as `stamp`) and wait for the run
+    it starts to settle: ms until the last change and until the main thread was idle, bytes."""
     finished_before = traffic.finished
     bytes_before = traffic.ws_bytes
-    page.evaluate("() => { window.__bench.keyAt = null; }")
-    thumb.press(key)
-    state = wait_complete(page, traffic, finished_before, quiet_ms)
-    if state["keyAt"] is None or state["last"] < state["keyAt"]:
-        raise RuntimeError("the key press changed nothing on the page")
+    page.evaluate(f"() => {{ window.__bench.{stamp} = null; }}")
+    act()
+    state = wait_complete(page, traffic, finished_before, quiet_ms, timeout_s)
+    if state[stamp] is None or state["last"] < state[stamp]:
+        raise RuntimeError(f"the {stamp[:-2]} changed nothing on the page")
     return {
-        "ms": state["last"] - state["keyAt"],
-        "busy_ms": max(state["last"], state["longTask"]) - state["keyAt"],
+        "ms": state["last"] - state[stamp],
+        "busy_ms": max(state["last"], state["longTask"]) - state[stamp],
         "bytes": float(traffic.ws_bytes - bytes_before),
     }

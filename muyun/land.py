@@ -511,7 +511,7 @@ def low_efficiency_list(
         merged["on_previous_list"] = False
     else:
         previous = low_efficiency_members(previous_scored, profile)
-        merged["on_previous_list"] = merged["credit_code"].isin(previous["credit_code"])
+        merged["on_previous_list"] = queries.among(merged["credit_code"], previous["credit_code"])
     return merged[list(LIST_COLUMNS)]
 
 
@@ -579,12 +579,13 @@ def list_view(
     shown = queries.filter_scored(
         members, scale=scale, industries=industries, towns=towns, tiers=tiers
     )
-    in_filters = queries.filter_scored(scored, scale=scale, industries=industries, towns=towns)
+    places = scored[["credit_code", "scale", "industry", "town"]]  # not all 83 columns
+    in_filters = queries.filter_scored(places, scale=scale, industries=industries, towns=towns)
     reasons = shown["reasons"].str.split(labels.LOW_EFFICIENCY_REASON_SEP).explode()
     counts = reasons.value_counts()
     return ListView(
         shown=shown,
-        leaving=leaving[leaving["credit_code"].isin(in_filters["credit_code"])],
+        leaving=leaving[queries.among(leaving["credit_code"], in_filters["credit_code"])],
         city_total=len(members),
         new=int((~shown["on_previous_list"].astype(bool)).sum()),
         by_reason={reason: int(counts.get(reason, 0)) for reason in reason_labels(profile)},

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels, watchlist
+from muyun import labels, queries, watchlist
 
 OUTCOMES: tuple[str, ...] = ("tax_per_mu", "va_per_mu", "tier_score")
 TIER_SCORE = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}  # tier as a number: higher is better
@@ -255,11 +255,12 @@ def tier_shares(
     history: dict[int, pd.DataFrame], participation: pd.DataFrame, programme: str
 ) -> pd.DataFrame:
     """Participants' tiers in each scored year (counts per tier), to show before and after."""
-    members = set(participation.loc[participation["programme"] == programme, "credit_code"])
+    members = participation.loc[participation["programme"] == programme, "credit_code"]
     rows = []
     for year, scored in sorted(history.items()):
         mine = scored[
-            scored["credit_code"].isin(members) & (scored["status"] == labels.STATUS_EVALUATED)
+            queries.among(scored["credit_code"], members)
+            & (scored["status"] == labels.STATUS_EVALUATED)
         ]
         counts = mine["tier"].astype(str).value_counts()
         rows.append({"year": year, **{t: int(counts.get(t, 0)) for t in labels.TIERS}})

@@ -17,8 +17,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from muyun import labels
+from muyun import labels, scoring
 from muyun.profile import Profile
 from muyun.scoring import INDICATOR_FORMULAS
 
@@ -114,6 +116,35 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 # ── aggregates over a scored year ───────────────────────────────────────────────────────────
+
+
+# What places a firm in the sidebar's filters: the columns a page reads of an earlier year
+# besides its tiers (`firm_attributes`).
+ATTRIBUTE_COLUMNS = ("credit_code", "scale", "industry", "town")
+
+
+def firm_attributes(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """Every firm's scale, industry and town of a year, as imported (a scored year carries the
+    same values): with the slim tiers, all that last year's columns and tier changes need."""
+    cursor = con.cursor()
+    try:
+        table = cursor.sql(
+            f"SELECT {', '.join(ATTRIBUTE_COLUMNS)} FROM enterprises WHERE year = $year",
+            params={"year": int(year)},
+        ).to_arrow_table()
+    finally:
+        cursor.close()
+    return table.to_pandas(types_mapper=scoring.pandas_type)
+
+
+def among(values: pd.Series, pool: pd.Series | Iterable[str]) -> pd.Series:
+    """`values.isin(pool)` for text such as credit codes, through Arrow's hash set: pandas 3.1's
+    own `isin` on a text column takes about a second for 30,000 codes among 200,000."""
+    column = pa.array(values, from_pandas=True, type=pa.large_string())
+    chosen = pool if isinstance(pool, pd.Series) else pd.Series(list(pool), dtype="str")
+    value_set = pa.array(chosen, from_pandas=True, type=pa.large_string())
+    hit = pc.fill_null(pc.is_in(column, value_set=value_set, skip_nulls=True), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
 def participating(scored: pd.DataFrame) -> pd.DataFrame:
@@ -329,18 +360,27 @@ def ranking_columns(profile: Profile, scale: str) -> list[str]:
 
 
 def ranking_table(scored: pd.DataFrame, profile: Profile, scale: str) -> pd.DataFrame:
-    """The ranking table: industry order, then rank; tier class names beside the letters."""
-    frame = scored.copy()
-    frame["tier_class"] = frame["tier"].map(labels.TIER_CLASS)
-    frame["_industry"] = industry_order(frame["industry"])
-    frame = frame.sort_values(
+    """The ranking table: industry order, then rank; tier class names beside the letters.
+
+    The order is found on the five sort keys alone and the table's columns taken in that order
+    once: sorting all 83 columns of a province's scored year cost a quarter of a second."""
+    keys = pd.DataFrame(
+        {
+            "_industry": industry_order(scored["industry"]).to_numpy(),
+            **{c: scored[c].to_numpy() for c in ("rank", "total", "tax_per_mu", "credit_code")},
+        }
+    )
+    order = keys.sort_values(
         ["_industry", "rank", "total", "tax_per_mu", "credit_code"],
         ascending=[True, True, False, False, True],
         na_position="last",
-    )
+    ).index.to_numpy()
     # `override` exists in a published evaluation run's result only (muyun.evaluation).
-    columns = [c for c in [*ranking_columns(profile, scale), "override"] if c in frame.columns]
-    return frame[columns].reset_index(drop=True)
+    columns = [*ranking_columns(profile, scale), "override"]
+    present = [c for c in columns if c in scored.columns or c == "tier_class"]
+    frame = scored[[c for c in present if c != "tier_class"]].take(order)
+    frame.insert(present.index("tier_class"), "tier_class", frame["tier"].map(labels.TIER_CLASS))
+    return frame.reset_index(drop=True)
 
 
 def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame:

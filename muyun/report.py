@@ -42,7 +42,7 @@ import pandas as pd
 from muyun import formatting, labels, policy, queries, scoring
 from muyun.export import neutralise
 from muyun.profile import AVERAGE, PRIOR_YEAR_AVERAGE, Profile
-from muyun.report_templates import html_report, pdf_report
+from muyun.report_templates import html_report
 from muyun.report_templates.charts import RadarAxis, TrendPoint
 
 T = labels.REPORT_TEXT
@@ -1100,6 +1100,9 @@ def _render_in_worker(code: str) -> tuple[str, bytes]:
 
 
 def _pdf_for(ctx: ReportContext, code: str) -> bytes:
+    # fpdf2 is imported when a PDF is drawn, not with every page that reads a report context.
+    from muyun.report_templates import pdf_report
+
     return pdf_report.render(build_report(ctx, code), cjk_font_path())
 
 

@@ -92,8 +92,8 @@ def d_cleared(previous: pd.DataFrame | None, scored: pd.DataFrame) -> pd.Series:
     if previous is None or previous.empty:
         return pd.Series(dtype="int64")
     was_d = previous[(previous["status"] == labels.STATUS_EVALUATED) & (previous["tier"] == "D")]
-    still_d = set(scored.loc[scored["tier"] == "D", "credit_code"])
-    cleared = was_d[~was_d["credit_code"].isin(still_d)]
+    still_d = scored.loc[scored["tier"] == "D", "credit_code"]
+    cleared = was_d[~queries.among(was_d["credit_code"], still_d)]
     return cleared.groupby(cleared["town"].astype(str)).size()
 
 

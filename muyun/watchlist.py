@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from muyun import labels
+from muyun import labels, scoring
 from muyun.profile import Profile, Threshold, WarningRule
-from muyun.scoring import YearData
 
 T = labels.WATCH_TEXT
 NEXT_TIER = {"A": "B", "B": "C", "C": "D"}
@@ -58,15 +58,11 @@ def earlier_year(scored: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return scored[[c for c in history_columns(profile) if c in scored]].reset_index(drop=True)
 
 
-def earlier_year_data(data: YearData, profile: Profile) -> pd.DataFrame:
-    """`earlier_year` of a live year straight from its raw data, without scoring it: a live
-    score's indicator columns are the year's own values (`YearData.values`), whatever the
-    profile, so only the rows' order differs — and the rules match years by credit code."""
-    columns = history_columns(profile)
-    frame = pd.DataFrame({"credit_code": data.frame["credit_code"].reset_index(drop=True)})
-    for key in columns[1:]:
-        frame[key] = data.values[key]
-    return frame
+def earlier_year_live(con: duckdb.DuckDBPyConnection, year: int, profile: Profile) -> pd.DataFrame:
+    """`earlier_year` of a live year straight from the store, without scoring it: a live
+    score's indicator columns are the year's own values (`scoring.indicator_values`), whatever
+    the profile, so only the rows' order differs — and the rules match years by credit code."""
+    return scoring.indicator_values(con, year, history_columns(profile)[1:])
 
 
 def positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from muyun import briefing, queries, report
 from muyun.profile import load_profile, profile_path
+from muyun.report_templates import briefing_pdf
 
 PROFILE = load_profile(profile_path("yongkang-default"))
 
@@ -79,5 +80,5 @@ def test_briefing_pdf_is_one_a4_page_titled_with_the_filters() -> None:
     )
     assert "门业" in built.scope and "D" in built.scope and "全部镇街" in built.scope
     assert built.kpis[1][2] == "持平"  # no change reads 持平, never "+0"
-    pdf = briefing.render(built, report.cjk_font_path())
+    pdf = briefing_pdf.render(built, report.cjk_font_path())
     assert pdf.startswith(b"%PDF") and b"/Count 1" in pdf

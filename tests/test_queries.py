@@ -301,3 +301,19 @@ def test_row_counts_and_import_log(city: duckdb.DuckDBPyConnection) -> None:
     assert counts["enterprises"] == 36
     assert counts["leases"] == 2
     assert queries.import_log(city).empty
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "string"])
+def test_among_answers_as_isin_does_with_missing_codes_and_any_index(dtype: object) -> None:
+    rng = np.random.default_rng(7)
+    codes = [None if rng.random() < 0.05 else f"C{rng.integers(0, 300)}" for _ in range(2000)]
+    values = pd.Series(codes, dtype=dtype, index=rng.permutation(2000))
+    pools: list[object] = [
+        pd.Series([f"C{i}" for i in range(0, 300, 3)], dtype=dtype),
+        {f"C{i}" for i in range(0, 300, 7)},
+        [],
+    ]
+    for pool in pools:
+        got = queries.among(values, pool)
+        assert got.equals(values.isin(pool))
+    assert queries.among(values, pools[0]).any()

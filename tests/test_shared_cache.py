@@ -113,3 +113,22 @@ def test_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert shared_cache.budget_from_env() == 12 * 1024 * 1024
     monkeypatch.setenv("MUYUN_CACHE_MB", "lots")
     assert shared_cache.budget_from_env() == shared_cache.DEFAULT_BUDGET_MB * 1024 * 1024
+
+
+def test_frames_in_a_handed_out_tuple_cannot_change_the_stored_ones() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    members, _leaving = cache.get("k", lambda: (frame(3), frame(2)))
+    members["x"] = -1.0
+    members["new"] = 1
+    again, _ = cache.get("k", lambda: (frame(0), frame(0)))
+    assert list(again.columns) == ["x"] and again["x"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_discard_drops_one_kind_of_entry_and_keeps_the_rest() -> None:
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    for key in (("list", 2024), ("list", 2023), ("live", 2024), "plain"):
+        cache.get(key, lambda: frame(10))
+    cache.discard("list")
+    assert ("list", 2024) not in cache and ("list", 2023) not in cache
+    assert ("live", 2024) in cache and "plain" in cache
+    assert cache.size == 2 * shared_cache.nbytes(frame(10))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from muyun import db, labels, profile, queries, scoring, summaries
+from muyun import briefing, db, labels, profile, queries, scoring, summaries
 
 PROFILE_TEXT = profile.profile_path("yongkang-default").read_text(encoding="utf-8")
 PROFILE = profile.load_profile(profile.profile_path("yongkang-default"))
@@ -103,3 +103,46 @@ def test_map_bubbles_count_every_ranked_firm_once(store: db.Database) -> None:
     first = bubbles[bubbles["tier"] == "A"].iloc[0]
     in_town = a_firms[a_firms["town"] == first["town"]]
     assert first["mean_total"] == pytest.approx(in_town["total"].mean())
+
+
+def test_last_years_stored_tiers_and_attributes_stand_in_for_its_scored_year(
+    store: db.Database,
+) -> None:
+    """The rankings' 上年 columns and tier changes read last year as stored tiers plus each
+    firm's scale, industry and town (`queries.firm_attributes`): the same table as from the
+    scored year, for the whole scale and for one industry."""
+    con = store.reader()
+    now, before = scored(con, 2024), scored(con, 2023)
+    sha, inputs = summaries.profile_sha(PROFILE_TEXT), summaries.input_fingerprints(con)
+    with store.write() as writer:
+        summaries.save(
+            writer,
+            2023,
+            sha,
+            inputs[2023],
+            queries.year_summary(before),
+            summaries.year_tiers(before),
+        )
+    tiers = summaries.load_tiers(store.reader(), 2023, sha, inputs[2023])
+    assert tiers is not None
+    lean = tiers.merge(queries.firm_attributes(store.reader(), 2023), on="credit_code", how="left")
+    assert lean["scale"].notna().all()
+    industry = str(now["industry"].dropna().iloc[0])
+    for scale in labels.SCALES:
+        for industries in ((), (industry,)):
+            shown = queries.ranked(queries.filter_scored(now, scale=scale, industries=industries))
+            table = queries.ranking_table(shown, PROFILE, scale)
+            pd.testing.assert_frame_equal(
+                briefing.with_previous_year(table, lean),
+                briefing.with_previous_year(table, before),
+            )
+            scope = {"scale": scale, "industries": industries}
+            changes = briefing.tier_changes(
+                queries.filter_scored(now, **scope), queries.filter_scored(lean, **scope)
+            )
+            assert changes.equals(
+                briefing.tier_changes(
+                    queries.filter_scored(now, **scope), queries.filter_scored(before, **scope)
+                )
+            )
+    assert len(changes) > 0

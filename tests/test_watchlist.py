@@ -208,10 +208,9 @@ def test_earlier_years_are_read_for_the_rules_columns_only(demo_years):
 def test_a_live_years_columns_come_from_its_raw_data_unscored(demo_db_path: Path, demo_years):
     con = duckdb.connect(str(demo_db_path), read_only=True)
     try:
-        data = scoring.load_year(con, 2023)
+        raw = watchlist.earlier_year_live(con, 2023, PROFILE).set_index("credit_code")
     finally:
         con.close()
-    raw = watchlist.earlier_year_data(data, PROFILE).set_index("credit_code")
     scored = watchlist.earlier_year(demo_years[2023], PROFILE).set_index("credit_code")
     assert list(raw.columns) == list(scored.columns)
     pd.testing.assert_frame_equal(raw.sort_index(), scored.sort_index(), check_exact=True)

@@ -62,7 +62,10 @@ def render(f: Filters, data: dict[str, object]) -> None:
             land=land_rows(f.year),
             note=labels.DEMO_NOTICE if demo else "",
         )
-        return briefing.render(built, report.cjk_font_path())
+        # fpdf2 is imported on the click, not with the page (a few tenths of a second).
+        from muyun.report_templates import briefing_pdf
+
+        return briefing_pdf.render(built, report.cjk_font_path())
 
     stem = export.file_stem(f.year, f.scale, f.industries, f.tiers, f.towns, T["briefing_file"])
     st.download_button(

@@ -340,6 +340,27 @@ def _live_tiers(year: int, profile_name: str) -> pd.DataFrame:
     return summary_store.year_tiers(live_year(year, profile_name))
 
 
+def year_lean(year: int, profile_name: str, basis: str | None = None) -> pd.DataFrame:
+    """A year's slim tiers with each firm's scale, industry and town: what a page reads of last
+    year (上年分类, 上年排名, tier changes in the sidebar's scope) without holding a second
+    scored year, which at province scale pushed the year shown out of the shared cache."""
+    year, basis = int(year), basis or current_basis()
+    run_id = result_source(year, profile_name, basis).run_id
+    if run_id is not None:
+        return shared(("run_lean", run_id), lambda: _lean(run_result(run_id)))
+    return shared(
+        ("live_lean", year, profile_name),
+        lambda: year_tiers(year, profile_name, BASIS_LIVE).merge(
+            queries.firm_attributes(database().reader(), year), on="credit_code", how="left"
+        ),
+    )
+
+
+def _lean(scored: pd.DataFrame) -> pd.DataFrame:
+    columns = [*summary_store.TIER_COLUMNS, *queries.ATTRIBUTE_COLUMNS[1:]]
+    return scored[columns].reset_index(drop=True)
+
+
 def year_summaries(
     years: Iterable[int], profile_name: str, basis: str | None = None
 ) -> dict[int, pd.DataFrame]:

@@ -1,4 +1,5 @@
-"""Cached reads of the land rectification page (bounded `st.cache_data`, keyed by plain values).
+"""Cached reads of the land rectification page (bounded `st.cache_data`, keyed by plain values;
+the managed list in the shared cache of `ui.cache`).
 
 Imports through the data page call `ui.cache.clear_data_caches()`, which empties these too; list
 edits clear only `low_efficiency` (the scored years they are built from stay cached).
@@ -13,6 +14,7 @@ from muyun import labels, land, scoring
 from ui import cache
 
 CACHE_TTL_S = cache.CACHE_TTL_S
+LOW_EFFICIENCY = "low_efficiency"  # its shared-cache key's first item
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
@@ -71,12 +73,17 @@ def upgrades_view() -> land.UpgradesView:
 
 
 def low_efficiency(year: int, profile_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The managed list of a year under a profile, and the firms leaving it since last year."""
-    return _low_efficiency(year, profile_name, cache.current_basis())
+    """The managed list of a year under a profile, and the firms leaving it since last year;
+    shared read-only (a province's list is tens of thousands of rows: unpickling it from
+    `st.cache_data` on every rerun cost a quarter of a second)."""
+    year, basis = int(year), cache.current_basis()
+    return cache.shared(
+        (LOW_EFFICIENCY, year, profile_name, basis),
+        lambda: _low_efficiency(year, profile_name, basis),
+        labels.LAND_TEXT["list_spinner"],
+    )
 
 
-# The basis (正式发布 / 实时测算) is an argument so that it is part of the cache key.
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_S, show_spinner=labels.LAND_TEXT["list_spinner"])
 def _low_efficiency(year: int, profile_name: str, basis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     profile = cache.load_profile(profile_name)
     scored = cache.scored_year(year, profile_name, basis)
@@ -101,5 +108,5 @@ def list_history(year: int) -> pd.DataFrame:
 
 def clear_list_caches() -> None:
     """After an edit of the list: rebuild the list and its history, keep the scored years."""
-    _low_efficiency.clear()
+    cache.frames().discard(LOW_EFFICIENCY)
     list_history.clear()

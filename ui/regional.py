@@ -85,7 +85,7 @@ def _scored(years: list[int], profile_name: str, basis: str) -> dict[int, pd.Dat
 def _earlier_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
     """The columns of an earlier year the watch list reads, shared (a few MB at province scale
     instead of a 145 MB scored year): a published year's from its run, a live year's from its
-    raw data, which is read but not scored."""
+    indicators read from the store, not scored."""
     prof = cache.load_profile(profile_name)
     run_id = cache.result_source(year, profile_name, basis).run_id
     if run_id is not None:
@@ -95,7 +95,7 @@ def _earlier_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
         )
     return cache.shared(
         ("watch_earlier", year, profile_name),
-        lambda: watchlist.earlier_year_data(cache.year_data(year), prof),
+        lambda: watchlist.earlier_year_live(cache.database().reader(), year, prof),
     )
 
 

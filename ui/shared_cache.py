@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,8 @@ def hand_out(value: T) -> T:
     columns are shared until somebody writes, and then only the writer's copy changes)."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return cast(T, tuple(hand_out(item) for item in value))
     return value
 
 
@@ -135,6 +137,14 @@ class SharedCache:
         with self._lock:
             self._entries.clear()
             self._size = 0
+            self._generation += 1
+
+    def discard(self, kind: Hashable) -> None:
+        """Drop every entry whose key is a tuple starting with `kind` (say, after an edit that
+        changes one kind of result); a computation of any key in flight is not kept."""
+        with self._lock:
+            for key in [k for k in self._entries if isinstance(k, tuple) and k[:1] == (kind,)]:
+                self._drop(key)
             self._generation += 1
 
     def _fresh(self, key: Hashable) -> _Entry | None:
