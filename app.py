@@ -7,7 +7,7 @@ import streamlit as st
 
 from muyun import firmlink, labels, queries, scoring
 from muyun.db import StoreError
-from ui import cache, filters
+from ui import cache, filters, shared_cache
 
 # A missing, corrupt, locked or unreadable store: one neutral Chinese page for whoever is
 # looking (no path, PID or DuckDB text), the detail in the server log for the administrator.
@@ -38,6 +38,7 @@ if firmlink.TOKEN_PARAM in st.query_params:
         st.navigation([firm_page], position="hidden").run()
     except STORE_FAILURES as exc:
         store_failure(exc)
+    shared_cache.collect_if_grown()
     st.stop()
 
 # Material Symbols ship with Streamlit, so the icons render on machines without emoji fonts.
@@ -93,3 +94,4 @@ except STORE_FAILURES as exc:
     store_failure(exc)
 except scoring.PriorYearMissing as exc:  # a profile benchmarked on a year the store lacks
     st.error(str(exc), icon=":material/event_busy:")
+shared_cache.collect_if_grown()

@@ -611,6 +611,9 @@ def print_scale(kind: str, data: dict[str, Any], trivial: dict[str, Any]) -> Non
 
 
 def print_report(results: dict[str, Any]) -> None:
+    if "trivial" not in results:  # --only-memory
+        print_memory(results.get("memory"))
+        return
     trivial = results["trivial"]
     step = trivial["slider"]
     print("\n== trivial Streamlit page (same run) ==")
@@ -638,7 +641,11 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"\npages that show anonymous visitors a login form/note: {', '.join(login)}")
     for stem, why in SKIPPED_PAGES.items():
         print(f"not measured: /{stem} ({why})")
-    memory = results.get("memory")
+    print_memory(results.get("memory"))
+
+
+def print_memory(memory: dict[str, Any] | None) -> None:
+    """Pass by pass RSS of the exploration, flagged against the issue's targets."""
     if memory:
         passes = memory["passes"]
         growth = passes[1]["rss_after_mb"] / passes[0]["rss_after_mb"] - 1
@@ -678,6 +685,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--build-missing", action="store_true", help="build a missing demo DB")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory exploration")
     parser.add_argument("--only-slider", action="store_true", help="only the slider steps")
+    parser.add_argument(
+        "--only-memory", action="store_true", help="only the memory exploration (province)"
+    )
     parser.add_argument("--quiet-ms", type=int, default=bb.QUIET_MS, help="quiet period")
     parser.add_argument("--timeout", type=float, default=bb.PAGE_TIMEOUT_S, help="s per page")
     parser.add_argument("--json", type=Path, help="write every measurement here")
@@ -717,16 +727,18 @@ def main() -> None:
     }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench_pages_") as tmp, bb.chromium() as browser:
-        print("trivial page …", flush=True)
-        results["trivial"] = measure_trivial(browser, args)
+        if not args.only_memory:
+            print("trivial page …", flush=True)
+            results["trivial"] = measure_trivial(browser, args)
         copies = {}
-        for kind in args.scales:
+        for kind in ["province"] if args.only_memory else args.scales:
             if not ensure_db(kind, dbs[kind], args.build_missing):
                 continue
             workdir = Path(tmp) / kind
             workdir.mkdir()
             copies[kind] = prepare_db(dbs[kind], workdir)
-            results["scales"][kind] = measure_scale(browser, kind, copies[kind], args)
+            if not args.only_memory:
+                results["scales"][kind] = measure_scale(browser, kind, copies[kind], args)
         if not (args.no_memory or args.only_slider) and "province" in copies:
             print("memory exploration (province) …", flush=True)
             results["memory"] = measure_memory(browser, copies["province"], args)

@@ -1468,11 +1468,11 @@ def _spec(table: str) -> TableSpec:
 @contextmanager
 def _cells(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Iterator[tuple[int, str]]:
     """The file's text cells, as written, as `_muyun_cells` (row as the spreadsheet numbers it,
-    c0, c1, …) while the checks run: a view over DuckDB's CSV reader, or the cells parsed in
+    c0, c1, …) while the checks run: read by DuckDB's CSV reader, or the cells parsed in
     Python. Yields the number of text columns and a query of the first rows (the header)."""
     if raw.csv is not None:
-        with _csv_view(con, raw.csv) as view:
-            yield view
+        with _csv_table(con, raw.csv) as table:
+            yield table
         return
     cells = raw.cells if raw.cells is not None else pd.DataFrame()
     arrays = {"row": pa.array(cells.index.to_numpy(dtype=np.int64))}
@@ -1486,8 +1486,10 @@ def _cells(con: duckdb.DuckDBPyConnection, raw: RawFile) -> Iterator[tuple[int, 
 
 
 @contextmanager
-def _csv_view(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[tuple[int, str]]:
-    """`_muyun_cells` as a view over DuckDB's reader of `source` (written to a temporary file)."""
+def _csv_table(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[tuple[int, str]]:
+    """`_muyun_cells` as a temporary table read by DuckDB's reader from `source` (written to a
+    temporary file). The reader numbers the rows on one thread; the checks, which cost several
+    times the reading and scan the cells more than once, then run on every core."""
     data = source.data
     crlf = b"\r\n" in data
     if (b"\n\r\n" if crlf else b"\n\n") in data:  # DuckDB skips empty lines, pandas counts them
@@ -1496,7 +1498,7 @@ def _csv_view(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[tuple[in
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        # A view holds no parameters: the path is our own temporary file, the rest constants.
+        # DDL holds no parameters: the path is our own temporary file, the rest constants.
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(source.width))
         newline = "\\r\\n" if crlf else "\\n"
         reader = (
@@ -1506,15 +1508,16 @@ def _csv_view(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[tuple[in
             " parallel = false)"
         )
         # Read on one thread, rows arrive in file order, which row_number() follows.
-        numbered = "SELECT row_number() OVER () AS row, * FROM"
-        con.execute(f"CREATE TEMP VIEW {_CELLS} AS {numbered} {reader}")
-        try:
-            yield source.width, f"{numbered} (SELECT * FROM {reader} LIMIT {HEADER_SEARCH_ROWS})"
-        finally:
-            with suppress(duckdb.Error):  # gone already if the transaction was rolled back
-                con.execute(f"DROP VIEW {_CELLS}")
+        con.execute(
+            f"CREATE TEMP TABLE {_CELLS} AS SELECT row_number() OVER () AS row, * FROM {reader}"
+        )
     finally:
         os.unlink(path)
+    try:
+        yield source.width, f"SELECT * FROM {_CELLS} ORDER BY row LIMIT {HEADER_SEARCH_ROWS}"
+    finally:
+        with suppress(duckdb.Error):  # gone already if the transaction was rolled back
+            con.execute(f"DROP TABLE {_CELLS}")
 
 
 def _stripped_rows(rows: list[tuple]) -> list[tuple]:

@@ -63,6 +63,35 @@ def test_every_command_sets_its_function():
         assert callable(args.func)
 
 
+def test_top_level_help_is_the_same_without_loading_the_commands():
+    assert build_parser(()).format_help() == build_parser().format_help()
+
+
+def test_a_command_loads_no_other_command_module():
+    """`score` (a province's CSV, run often) does not pay for PDF fonts, accounts or audit."""
+    probe = (
+        "import sys\n"
+        "from muyun.cli import main\n"
+        "try:\n"
+        "    main(['score', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('muyun', 'fpdf'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = done.stdout.splitlines()[-1]
+    assert "muyun.cli.score_cmd" in loaded
+    for module in ("fpdf", "muyun.datasheet", "muyun.accounts", "muyun.audit", "report_cmd"):
+        assert module not in loaded
+
+
 def _required(command: str) -> list[str]:
     """The least each command's parser accepts (parsing only: nothing runs)."""
     return {

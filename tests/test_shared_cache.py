@@ -132,3 +132,32 @@ def test_discard_drops_one_kind_of_entry_and_keeps_the_rest() -> None:
     assert ("list", 2024) not in cache and ("list", 2023) not in cache
     assert ("live", 2024) in cache and "plain" in cache
     assert cache.size == 2 * shared_cache.nbytes(frame(10))
+
+
+def test_a_large_value_gives_freed_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(shared_cache, "_TRIM", lambda pad: trims.append(pad) or 1)
+    monkeypatch.setattr(shared_cache, "TRIM_AFTER_BYTES", shared_cache.nbytes(frame(1000)))
+    cache = SharedCache(budget=10**7, ttl_s=60)
+    cache.get("small", lambda: frame(10))
+    assert trims == []
+    cache.get("large", lambda: frame(1000))
+    assert trims == [0]
+
+
+def test_garbage_is_collected_only_after_a_run_that_grew_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resident = [10**9]
+    collected: list[int] = []
+    monkeypatch.setattr(shared_cache, "_resident_bytes", lambda: resident[0])
+    monkeypatch.setattr(shared_cache.gc, "collect", lambda: collected.append(1) or 0)
+    monkeypatch.setattr(shared_cache, "_resident_after_collect", 0)
+    shared_cache.collect_if_grown()
+    assert len(collected) == 1  # the first run: grown from nothing
+    resident[0] += shared_cache.COLLECT_AFTER_GROWTH_BYTES // 2
+    shared_cache.collect_if_grown()
+    assert len(collected) == 1  # a light run: no collection
+    resident[0] += shared_cache.COLLECT_AFTER_GROWTH_BYTES
+    shared_cache.collect_if_grown()
+    assert len(collected) == 2

@@ -39,7 +39,9 @@ from ui import shared_cache
 CACHE_TTL_S = 3600
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
-SCORING_THREADS = 2
+# Years scored at once when several are missing: two on this two-core machine; each scoring
+# of a province year holds ~0.5 GB while it runs, so `MUYUN_SCORING_THREADS=1` bounds memory.
+SCORING_THREADS = shared_cache.positive_int_from_env("MUYUN_SCORING_THREADS", 2)
 SUMMARY_BUDGET = 64 * 1024 * 1024
 
 
