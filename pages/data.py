@@ -46,7 +46,7 @@ if admin.require("import", key="data") is not None:
     table = st.selectbox(
         T["table"],
         list(labels.TABLE_NAMES),
-        format_func=lambda t: labels.TABLE_NAMES[t],  # no raw table code such as "(enterprises)"
+        format_func=labels.TABLE_NAMES.__getitem__,  # no raw table code; no lambda (enterprise.py)
         key="data_table",
     )
     print_css.uploader_in_chinese()

@@ -50,13 +50,15 @@ if not codes:
     st.info(T["no_match"])
     st.stop()
 
+# A bound method, not a lambda: Streamlit keeps a widget's format_func until the session
+# ends, and a lambda here would keep the whole page (every frame on it) alive with it.
 n_matches = formatting.number(len(matches), 0)
 code = st.selectbox(
     T["pick"].format(n=n_matches)
     if len(matches) <= paging.PICK_ROWS
     else labels.PAGED_TABLE_TEXT["pick_top"].format(n=n_matches, shown=paging.PICK_ROWS),
     codes,
-    format_func=lambda c: labels.NAME_WITH_CODE.format(name=names[c], code=c),
+    format_func={c: labels.NAME_WITH_CODE.format(name=names[c], code=c) for c in codes}.__getitem__,
     key="ent_code",
 )
 if st.query_params.get("code") != code:

@@ -37,9 +37,10 @@ by_id = {run.id: run for run in runs}
 run_id = st.selectbox(
     T["run"],
     run_ids,
-    format_func=lambda r: T["run_option"].format(
-        run=r, profile=by_id[r].profile_name, stage=by_id[r].stage
-    ),
+    format_func={  # a bound method, not a lambda: see pages/enterprise.py
+        r: T["run_option"].format(run=r, profile=by_id[r].profile_name, stage=by_id[r].stage)
+        for r in run_ids
+    }.__getitem__,
     key="run",
     bind="query-params",
 )

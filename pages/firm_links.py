@@ -29,9 +29,10 @@ by_id = {run.id: run for run in runs}
 run_id = st.selectbox(
     T["run"],
     list(by_id),
-    format_func=lambda i: T["run_option"].format(
-        year=by_id[i].year, profile=by_id[i].profile_name, stage=by_id[i].stage, id=i
-    ),
+    format_func={  # a bound method, not a lambda: see pages/enterprise.py
+        i: T["run_option"].format(year=r.year, profile=r.profile_name, stage=r.stage, id=i)
+        for i, r in by_id.items()
+    }.__getitem__,
     key="firm_links_run",
 )
 run = by_id[run_id]

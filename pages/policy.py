@@ -48,7 +48,7 @@ if repeat is not None:
 by = st.segmented_control(
     T["by"],
     list(policy.GROUPS),
-    format_func=lambda g: GROUP_LABELS[g],
+    format_func=GROUP_LABELS.__getitem__,  # not a lambda: see pages/enterprise.py
     default="tier",
     key="pol_by",
     bind="query-params",
@@ -61,7 +61,7 @@ policy_view.totals_table(table, GROUP_HEADERS[by], "pol_totals")
 group = st.selectbox(
     T["pick_group"],
     [ALL, *table["group"]],
-    format_func=lambda g: T["all_groups"] if g == ALL else g,
+    format_func={ALL: T["all_groups"], **{g: g for g in table["group"]}}.__getitem__,  # no lambda
     key=f"pol_group_{by}",
 )
 behind = policy.firms_behind(frame, by, group or None)

@@ -46,16 +46,19 @@ config = {
 }
 
 
-def column_header(column: str) -> str:
-    """The header a column shows (and is offered under in the column and sort pickers)."""
-    return str(config[column]["label"]) if column in config else labels.score_header(column)
+# The header each column shows (and is offered under in the column and sort pickers). A dict's
+# bound method, not a function of this page: Streamlit keeps a widget's format_func until the
+# session ends, and a page function would keep the whole page (every frame on it) alive with it.
+column_header = {
+    c: str(config[c]["label"]) if c in config else labels.score_header(c) for c in table.columns
+}
 
 
 shown = st.multiselect(
     X["columns"],
     optional,
     default=[c for c in DEFAULT_SHOWN if c in optional],
-    format_func=column_header,
+    format_func=column_header.__getitem__,
     key="rank_columns",
     help=X["columns_help"],
 )
@@ -68,7 +71,7 @@ on_screen, event = paged_table.render(
     "rank_table",
     column_config=config,
     column_order=order,
-    headers={c: column_header(c) for c in order},
+    headers={c: column_header[c] for c in order},
     scope=(f, search, show_all),
     hide_index=True,
     placeholder="—",

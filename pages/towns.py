@@ -28,7 +28,7 @@ with league_tab:
     key = st.selectbox(
         T["rank_by"],
         list(towns.RANK_KEYS),
-        format_func=lambda k: labels.TOWN_RANK_KEYS[k],
+        format_func=labels.TOWN_RANK_KEYS.__getitem__,  # not a lambda: see pages/enterprise.py
         key="town_rank_by",
         bind="query-params",
     )

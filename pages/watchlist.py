@@ -43,7 +43,7 @@ with list_tab:
     kinds = st.pills(
         T["reason_filter"],
         list(KINDS),
-        format_func=lambda k: KINDS[k],
+        format_func=KINDS.__getitem__,  # not a lambda: see pages/enterprise.py
         selection_mode="multi",
         key="watch_kinds",
         bind="query-params",
