@@ -39,6 +39,7 @@ if firmlink.TOKEN_PARAM in st.query_params:
     except STORE_FAILURES as exc:
         store_failure(exc)
     shared_cache.collect_if_grown()
+    shared_cache.freeze_imports()
     st.stop()
 
 # Material Symbols ship with Streamlit, so the icons render on machines without emoji fonts.
@@ -95,3 +96,4 @@ except STORE_FAILURES as exc:
 except scoring.PriorYearMissing as exc:  # a profile benchmarked on a year the store lacks
     st.error(str(exc), icon=":material/event_busy:")
 shared_cache.collect_if_grown()
+shared_cache.freeze_imports()

@@ -3,11 +3,14 @@
 1. Browser: a slider step on the demo city's 权重模拟 page, from the key press on the slider to the
    updated result text, against the same step on a trivial Streamlit page (one slider, one
    text) served and driven the same way in the same run; the issue asks for ≤ 3×.
-2. Engine: one slider step's re-score (`score_prepared`) of the demo city; robustness with
-   N = 1,000 random weight sets for the demo city (the issue asks for < 2 s).
-3. Province scale: one slider step (`score_prepared`) on a 200,000-firm year.
+2. Engine: the page's slider step on the demo city — `whatif.prepare` once per (year, profile,
+   scale), then per step `whatif.outcome` + `whatif.pair` (re-rank the prepared item scores) —
+   beside a full re-score (`score_prepared`, the engine path the step is checked against);
+   robustness with N = 1,000 random weight sets (the issue asks for < 2 s).
+3. Province scale: the same prepare and step on a 200,000-firm year (built here, or `--province`
+   an existing database, e.g. one made by `python -m muyun demo-data --enterprises 200000`).
 
-    python benchmarks/bench_whatif.py [--steps 15] [--no-browser] [--no-200k]
+    python benchmarks/bench_whatif.py [--steps 15] [--no-browser] [--no-200k] [--province PATH]
 
 The browser helpers (server and Chromium in benchmarks/browser_bench.py, shared with
 bench_pages.py) are also used by tests/test_browser_whatif.py, through this module's names.
@@ -101,8 +104,51 @@ def browser_step_ratio(db: Path, steps: int) -> dict[str, float]:
     return out
 
 
+def page_step(data, prof, scale: str, steps: int) -> dict[str, float]:
+    """What the page does: `prepare` from the live score (once), then `steps` slider steps of
+    `outcome` + `pair` against the baseline; also the full re-score of one step, for scale.
+    Times in ms (medians; the first step is left out as a warm-up)."""
+    from muyun import scoring, whatif
+
+    started = time.perf_counter()
+    scored = scoring.score_prepared(data, prof)
+    score_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    ranked = whatif.prepare(data, prof, scale, None, scored)
+    prepare_ms = (time.perf_counter() - started) * 1000
+    step, rescore = [], []
+    for i in range(steps + 1):
+        settings = whatif.from_params({"w_tax_per_mu": 30.5 + 0.5 * i}, prof, scale)[0]
+        started = time.perf_counter()
+        result = whatif.outcome(ranked, prof, settings, lambda: data)
+        whatif.pair(ranked, ranked.baseline, result)
+        step.append(time.perf_counter() - started)
+        if i < 3:
+            started = time.perf_counter()
+            whatif.rescore(data, prof, scale, settings)
+            rescore.append(time.perf_counter() - started)
+    return {
+        "ranked": float(len(ranked)),
+        "exact": float(ranked.exact),
+        "score_ms": score_ms,
+        "prepare_ms": prepare_ms,
+        "step_ms": statistics.median(step[1:]) * 1000,
+        "rescore_ms": statistics.median(rescore) * 1000,
+    }
+
+
+def print_step(where: str, step: dict[str, float]) -> None:
+    print(
+        f"  slider step {where} ({step['ranked']:,.0f} ranked, fast path "
+        f"{'exact' if step['exact'] else 'NOT exact: engine per step'}): prepare "
+        f"{step['prepare_ms']:.0f} ms once (after scoring the year, {step['score_ms']:.0f} ms); "
+        f"outcome + pair {step['step_ms']:.1f} ms per step (median); "
+        f"a full re-score would take {step['rescore_ms']:.0f} ms"
+    )
+
+
 def engine_numbers(db: Path) -> dict[str, float]:
-    """Slider-step re-score and N = 1,000 robustness on the demo city (latest year)."""
+    """The page's slider step and N = 1,000 robustness on the demo city (latest year)."""
     from muyun import db as store
     from muyun import profile, scoring, whatif
 
@@ -110,13 +156,7 @@ def engine_numbers(db: Path) -> dict[str, float]:
     year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
     prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
     data = scoring.load_year(con, year)
-    steps = []
-    for i in range(21):
-        settings = whatif.from_params({"w_tax_per_mu": 30.0 + 0.5 * i}, prof, "规上")[0]
-        started = time.perf_counter()
-        whatif.rescore(data, prof, "规上", settings)
-        steps.append(time.perf_counter() - started)
-    out = {"firms": float(len(data)), "step_ms": statistics.median(steps[1:]) * 1000}
+    out = {"firms": float(len(data)), **page_step(data, prof, "规上", 20)}
     for scale in ("规上", "规下"):
         scored = scoring.score_prepared(data, prof)
         started = time.perf_counter()
@@ -127,28 +167,25 @@ def engine_numbers(db: Path) -> dict[str, float]:
     return out
 
 
-def province_step(enterprises: int = 200_000) -> dict[str, float]:
-    """One slider step (`score_prepared`) on a year of a province-size demo database."""
+def province_step(path: Path | None = None, enterprises: int = 200_000) -> dict[str, float]:
+    """The page's slider step on the latest year of a province-size database: `path` (opened
+    read-only), or one built here with `enterprises` firms."""
     from muyun import db as store
-    from muyun import demo, profile, scoring, whatif
+    from muyun import demo, profile, scoring
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "province.duckdb"
-        started = time.perf_counter()
-        demo.build_demo_database(path, enterprises=enterprises)
-        built = time.perf_counter() - started
+        built = 0.0
+        if path is None:
+            path = Path(tmp) / "province.duckdb"
+            started = time.perf_counter()
+            demo.build_demo_database(path, enterprises=enterprises)
+            built = time.perf_counter() - started
         con = store.connect(path, read_only=True)
         year = con.execute("SELECT max(year) FROM enterprises").fetchall()[0][0]
         data = scoring.load_year(con, year)
-        prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
-        steps = []
-        for i in range(4):
-            settings = whatif.from_params({"w_tax_per_mu": 31.0 + i}, prof, "规上")[0]
-            started = time.perf_counter()
-            whatif.rescore(data, prof, "规上", settings)
-            steps.append(time.perf_counter() - started)
         con.close()
-    return {"firms": float(len(data)), "build_s": built, "step_s": statistics.median(steps)}
+    prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
+    return {"firms": float(len(data)), "build_s": built, **page_step(data, prof, "规上", 5)}
 
 
 def main() -> None:
@@ -156,6 +193,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=15, help="measured slider steps per page")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser comparison")
     parser.add_argument("--no-200k", action="store_true", help="skip the 200,000-firm step")
+    parser.add_argument(
+        "--province", type=Path, help="an existing province-size database (read-only)"
+    )
     args = parser.parse_args()
 
     from muyun import demo
@@ -165,7 +205,7 @@ def main() -> None:
         demo.build_demo_database(db)
         engine = engine_numbers(db)
         print(f"demo city: {engine['firms']:,.0f} firms in the latest year")
-        print(f"  slider step, score_prepared (median): {engine['step_ms']:.1f} ms")
+        print_step("(engine)", engine)
         for scale in ("规上", "规下"):
             print(
                 f"  robustness N=1,000, {scale} ({engine[f'robust_{scale}_firms']:,.0f} ranked): "
@@ -181,12 +221,10 @@ def main() -> None:
                 print(f"  what-if page, demo city: {ratio['whatif_ms']:.0f} ms")
                 print(f"  ratio: {ratio['ratio']:.2f}× (target ≤ 3×)")
     if not args.no_200k:
-        big = province_step()
-        print(
-            f"province scale: {big['firms']:,.0f} firms in one year "
-            f"(database built in {big['build_s']:.1f} s)"
-        )
-        print(f"  slider step, score_prepared (median of 4): {big['step_s'] * 1000:.0f} ms")
+        big = province_step(args.province)
+        built = f" (database built in {big['build_s']:.1f} s)" if big["build_s"] else ""
+        print(f"province scale: {big['firms']:,.0f} firms in one year{built}")
+        print_step("(engine)", big)
 
 
 if __name__ == "__main__":

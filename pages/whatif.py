@@ -42,6 +42,7 @@ BIND: Literal["query-params"] = "query-params"
 CONTEXT_KEY = "wi_context"
 SETTINGS_KEY = "wi_settings"
 NAME_KEY = "wi_name"
+SHARE_KEY = "wi_share_open"
 FLASH_KEY = "wi_flash"
 SCENARIO_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²"
 
@@ -207,16 +208,18 @@ def weight_note(settings: whatif.Settings) -> None:
 
 def export_share(settings: whatif.Settings) -> None:
     """The scenario as a profile file and as a link: in the live panel, so both follow the
-    sliders."""
-    with st.expander(T2["export_share"], icon=":material/share:"):
+    sliders; drawn only while the expander is open (a closed one costs a step nothing)."""
+    box = st.expander(T2["export_share"], icon=":material/share:", key=SHARE_KEY, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.download_button(
             T["export"],
             data=partial(
-                lambda title: (
-                    whatif.scenario_profile(prof, f.scale, settings, title)
-                    .to_toml()
-                    .encode("utf-8")
-                ),
+                whatif_scenarios.scenario_file,
+                prof,
+                f.scale,
+                settings,
                 st.session_state.get(NAME_KEY, ""),
             ),
             file_name=f"{f.profile}-{f.scale}-scenario.toml",

@@ -19,6 +19,7 @@ PAGE = "pages/whatif.py"
 PROFILE = load_profile(profile_path("yongkang-default"))
 SCALE = "规上"
 BAND_PARAMS = (whatif.PARAM_A, whatif.PARAM_B, whatif.PARAM_D, whatif.PARAM_D_TAX)
+SHARE_KEY = "wi_share_open"  # pages/whatif.py: the export and share expander
 
 
 def sliders(at: AppTest) -> dict[str, float]:
@@ -121,6 +122,10 @@ def test_industry_filter_narrows_lists_not_scoring(app_store: Path) -> None:
     at = open_page(PAGE, industry="门业")
     at.slider(key="w_rd_intensity").set_value(30.0).run()
     no_exception(at)
+    assert not tables(at, "industry", "up", "down"), "a closed expander's table is not sent"
+    at.session_state[whatif_results.INDUSTRIES_KEY] = True  # the user opens the expander
+    at.run()
+    no_exception(at)
     (industries,) = tables(at, "industry", "up", "down")
     assert list(industries["industry"]) == ["门业"]
     at.toggle(key="wi_movers_all").set_value(True).run()
@@ -195,6 +200,9 @@ def test_shared_url_restores_the_scenario(app_store: Path) -> None:
     scored = engine(app_store, settings)
     ranked = scored[(scored["status"] == labels.STATUS_EVALUATED) & (scored["scale"] == SCALE)]
     assert tier_counts(at) == ranked["tier"].value_counts().to_dict()
+    assert not at.code, "the export and share expander is drawn only when open"
+    at.session_state[SHARE_KEY] = True  # the user opens it
+    at.run()
     link = next(c.value for c in at.code if "w_tax_per_mu=35" in c.value)
     assert "a_pct=15" in link and "profile=yongkang-default" in link
 

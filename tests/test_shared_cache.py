@@ -152,6 +152,8 @@ def test_garbage_is_collected_only_after_a_run_that_grew_memory(
     collected: list[int] = []
     monkeypatch.setattr(shared_cache, "_resident_bytes", lambda: resident[0])
     monkeypatch.setattr(shared_cache.gc, "collect", lambda: collected.append(1) or 0)
+    monkeypatch.setattr(shared_cache.gc, "freeze", lambda: None)
+    monkeypatch.setattr(shared_cache.gc, "unfreeze", lambda: None)
     monkeypatch.setattr(shared_cache, "_resident_after_collect", 0)
     shared_cache.collect_if_grown()
     assert len(collected) == 1  # the first run: grown from nothing
@@ -161,3 +163,18 @@ def test_garbage_is_collected_only_after_a_run_that_grew_memory(
     resident[0] += shared_cache.COLLECT_AFTER_GROWTH_BYTES
     shared_cache.collect_if_grown()
     assert len(collected) == 2
+
+
+def test_objects_are_frozen_again_only_after_a_run_that_imported_something(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frozen: list[int] = []
+    monkeypatch.setattr(shared_cache.gc, "collect", lambda: 0)
+    monkeypatch.setattr(shared_cache.gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(shared_cache, "_modules_when_frozen", 0)
+    shared_cache.freeze_imports()
+    shared_cache.freeze_imports()
+    assert len(frozen) == 1
+    monkeypatch.setitem(shared_cache.sys.modules, "muyun_test_new_module", shared_cache)
+    shared_cache.freeze_imports()
+    assert len(frozen) == 2

@@ -25,6 +25,7 @@ H = labels.WHATIF_HEADERS
 L = labels.WHATIF_PANEL_TEXT
 CELL_KEY = "wi_cell"
 MATRIX_KEY = "wi_matrix"
+INDUSTRIES_KEY = "wi_industries_open"  # the per-industry table is computed and drawn when open
 MATRIX_LABEL_PX = 120  # fixed widths: readable labels, and cells a browser test can click
 MATRIX_CELL_PX = 95  # 120 + 4 × 95 px: the matrix fits the right column at 1280 px
 SHOWN = 100  # rows of a firm list on the page; the rest is in its download
@@ -64,14 +65,15 @@ class Results:
     movers: pd.DataFrame
     into_d: int
     out_of_d: int
-    industries: pd.DataFrame
+    industries: pd.DataFrame | None  # None while its expander is closed
     effect: whatif.FiscalEffect | None
 
 
 def compute(pairs: pd.DataFrame, effect: whatif.FiscalEffect | None, f: Filters) -> Results:
     """The step's figures and lists (the sidebar's industry and town filters narrow lists only).
 
-    The matrix cell comes from the session (the selectbox is drawn later, with this value).
+    The matrix cell and whether the per-industry table is open come from the session (their
+    widgets are drawn later, with these values).
     """
     if st.session_state.get(CELL_KEY) not in CELLS:
         st.session_state[CELL_KEY] = ""
@@ -88,7 +90,7 @@ def compute(pairs: pd.DataFrame, effect: whatif.FiscalEffect | None, f: Filters)
         movers=whatif.movers(shown, before, after),
         into_d=into,
         out_of_d=out_of,
-        industries=whatif.industry_changes(shown),
+        industries=whatif.industry_changes(shown) if st.session_state.get(INDUSTRIES_KEY) else None,
         effect=effect,
     )
 
@@ -197,9 +199,14 @@ def draw_tiers(results: Results, f: Filters) -> None:
 
 def draw_industries(results: Results) -> None:
     """Changes per industry, at the page's full width (ten columns do not fit beside sliders),
-    folded: a collapsed table costs the browser next to nothing on a slider step, an open one
-    is redrawn with the rest."""
-    with st.expander(T["industries"], icon=":material/category:"):
+    folded and lazy: while the expander is closed a slider step neither computes nor sends the
+    table (a plain expander's content is computed and sent on every step, open or not)."""
+    box = st.expander(
+        T["industries"], icon=":material/category:", key=INDUSTRIES_KEY, on_change="rerun"
+    )
+    if results.industries is None or not box.open:
+        return
+    with box:
         st.dataframe(
             results.industries,
             placeholder="—",

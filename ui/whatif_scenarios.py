@@ -17,6 +17,14 @@ T = labels.WHATIF_TEXT
 H = labels.WHATIF_HEADERS
 
 
+def scenario_file(prof: Profile, scale: str, settings: whatif.Settings, title: str) -> bytes:
+    """The scenario as the profile file it would be (导出为配置文件), built on the click.
+
+    Defined here, not on the page: Streamlit keeps a download's callable until the session
+    ends, and a function of the page would keep the whole page alive with it."""
+    return whatif.scenario_profile(prof, scale, settings, title).to_toml().encode("utf-8")
+
+
 def scenario_label(scenario: whatif.Scenario) -> str:
     return T["scenario_option"].format(
         id=scenario.id,
