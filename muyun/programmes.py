@@ -30,6 +30,18 @@ import pandas as pd
 from muyun import labels, queries, watchlist
 
 OUTCOMES: tuple[str, ...] = ("tax_per_mu", "va_per_mu", "tier_score")
+# What the difference-in-differences reads of a scored year (`_outcome`): each year is kept as
+# a copy of these columns, not its 83 (four province years at once passed 1.5 GB).
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "credit_code",
+    "industry",
+    "scale",
+    "status",
+    "tier",
+    "total",
+    "tax_per_mu",
+    "va_per_mu",
+)
 TIER_SCORE = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}  # tier as a number: higher is better
 DEFAULT_NEIGHBOURS = 3
 DEFAULT_BOOTSTRAP = 2000

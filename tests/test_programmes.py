@@ -175,3 +175,7 @@ def test_demo_nx_programme_is_calibrated_and_its_effect_found(demo_db_path: Path
     assert va.ci_low <= planted <= va.ci_high
     frame = programmes.effects_frame(list(effects.values()))
     assert list(frame["outcome"]) == [labels.PROGRAMME_OUTCOMES[k] for k in programmes.OUTCOMES]
+    # The page keeps each year as a copy of HISTORY_COLUMNS only: the same evaluation.
+    slim = {y: f[list(programmes.HISTORY_COLUMNS)].copy() for y, f in history.items()}
+    slim_frame = programmes.effects_frame(programmes.evaluate_all(slim, part, demo.PROGRAMME_NX))
+    pd.testing.assert_frame_equal(slim_frame, frame)

@@ -195,8 +195,17 @@ def _programme_effects(programme: str, profile_name: str, basis: str) -> pd.Data
     part = participation()
     scorable = _scorable(profile_name)
     years = [y for y in programmes.evaluation_years(part, programme) if y in scorable]
-    history = _scored(years, profile_name, basis)
+    _resolve_sources(years, profile_name, basis)
+    history = _two_at_a_time(
+        {y: partial(_programme_year, y, profile_name, basis) for y in years},
+    )
     return programmes.effects_frame(programmes.evaluate_all(history, part, programme))
+
+
+def _programme_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
+    """A scored year cut to what the programme evaluation reads, as a copy of its own, so the
+    shared cache may drop the scored year while the other cohort years are scored."""
+    return cache.scored_year(year, profile_name, basis)[list(programmes.HISTORY_COLUMNS)].copy()
 
 
 def programme_tiers(programme: str, profile_name: str, basis: str) -> pd.DataFrame:
