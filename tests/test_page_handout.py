@@ -86,6 +86,8 @@ def test_a_link_naming_a_profile_by_id_opens_that_profile(downloads) -> None:
     at = open_app("pages/whatif.py", profile="huangyan-2022", scale="规上", year="2022")
     assert at.session_state["filters"].profile == "huangyan-2022"
     assert HUANGYAN.name in captions(at)
+    at.session_state["wi_share_open"] = True  # pages/whatif.py: the user opens 导出与分享
+    at.run()
     link = next(c.value for c in at.code if "profile=" in c.value)
     assert "profile=huangyan-2022" in link
 
