@@ -20,17 +20,12 @@ from pathlib import Path
 import psutil
 import pytest
 
+# The flags the benchmarks launch Chromium with: tests and benchmarks measure the same browser.
+from benchmarks.browser_bench import CHROMIUM_ARGS as CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HEALTH_TIMEOUT_S = 90.0
 
 
