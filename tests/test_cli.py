@@ -219,3 +219,65 @@ def test_score_single_year_from_a_store_looks_back_in_the_store(tmp_path):
     row = sheet[sheet["统一社会信用代码"] == codes[0]].iloc[0]
     assert row[labels.POLICY_COLUMNS_ZH["electricity_surcharge"]] == pytest.approx(40.0)
     assert set(labels.POLICY_COLUMNS_ZH.values()) <= set(sheet.columns)
+
+
+def test_score_input_matches_scoring_the_same_file_in_a_store(tmp_path):
+    """`--input` scores in a throwaway store without the key index: the same bytes as `--db`."""
+    from muyun import db, importer
+
+    enterprises, _codes = three_year_file(tmp_path)
+    store = tmp_path / "store.duckdb"
+    con = db.connect(store)
+    importer.import_file(con, enterprises, "enterprises")
+    con.close()
+    profile = ["--profile", "yongkang-default"]
+    assert (
+        main(["score", "--input", str(enterprises), *profile, "--out", str(tmp_path / "i.csv")])
+        == 0
+    )
+    lines = (tmp_path / "i.csv").read_bytes().splitlines(keepends=True)
+    assert (
+        main(
+            [
+                "score",
+                "--db",
+                str(store),
+                "--year",
+                "2024",
+                *profile,
+                "--out",
+                str(tmp_path / "d.csv"),
+            ]
+        )
+        == 0
+    )
+    from_store = (tmp_path / "d.csv").read_bytes().splitlines(keepends=True)
+    header = lines[0].removeprefix(b"\xef\xbb\xbf")
+    assert from_store[0].removeprefix(b"\xef\xbb\xbf") == header
+    assert from_store[1:] == [line for line in lines[1:] if line.startswith(b"2024,")]
+
+
+def test_the_throwaway_store_keeps_the_enterprise_columns_and_types(tmp_path):
+    from muyun import db
+    from muyun.cli import score_cmd
+
+    con = db.connect(":memory:")
+    query = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'enterprises'"
+    before = con.execute(query).fetchall()
+    score_cmd._without_key_index(con, "enterprises")
+    assert con.execute(query).fetchall() == before
+    keys = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'enterprises'"
+    assert con.execute(keys + " AND constraint_type = 'PRIMARY KEY'").fetchone() == (0,)
+    con.close()
+
+
+def test_score_input_still_refuses_repeated_keys(tmp_path, capsys):
+    enterprises, _codes = three_year_file(tmp_path)
+    lines = enterprises.read_text(encoding="utf-8").splitlines()
+    enterprises.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    out = tmp_path / "R.csv"
+    argv = ["score", "--input", str(enterprises), "--profile", "yongkang-default"]
+    assert main([*argv, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"第{len(lines) + 1}行" in err and "与第2行重复" in err
+    assert not out.exists()
