@@ -9,7 +9,9 @@ Prints, for 1,000 / 20,000 / 200,000 synthetic enterprises (one year, with lease
 - the ratios engine ÷ (a) (target ≤ 2 at 200,000) and engine ÷ (b);
 then the what-if re-score (`score_prepared` only) at 4,000 firms (target well under 50 ms), the
 profile step in numpy against (c) the same step as one DuckDB query (why the engine uses numpy),
-and `python -m muyun score --input` on a 200,000-row CSV (when the importer is available).
+and `python -m muyun score --input` on a 200,000-row CSV (when the importer is available);
+last, the peak RSS that `score_year` adds at the largest size, each of `--runs` in a fresh
+process (a server scores several such years, two at once on two threads).
 
 Run: `python benchmarks/bench_scoring.py [--sizes 1000 20000 200000] [--runs 5]`.
 """
@@ -414,12 +416,57 @@ def bench_cli(n: int) -> None:
         )
 
 
+def _rss_mb(field: str) -> float:
+    """`VmRSS` or `VmHWM` (the peak) of this process in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def memory_child(n: int) -> None:
+    """In a fresh process: synthesise and load `n` firms, reset the peak RSS, score the year
+    once, and print the peak's rise and the result's size (MB) for `bench_memory`."""
+    frame, leases = synthesise(n)
+    con = db.connect(":memory:")
+    load(con, frame, leases)
+    prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
+    del frame, leases
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+    start = _rss_mb("VmRSS")
+    result = scoring.score_year(con, YEAR, prof)
+    size = result.memory_usage(deep=True).sum() / 2**20
+    print(f"{_rss_mb('VmHWM') - start:.1f} {size:.1f}")
+
+
+def bench_memory(n: int, runs: int) -> None:
+    """The median over `runs` fresh processes of `memory_child` (a peak needs a fresh one)."""
+    rises, size = [], 0.0
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rise, size = map(float, done.stdout.split())
+        rises.append(rise)
+    print(
+        f"score_year peak RSS rise, {n:,} firms, fresh process: "
+        f"{statistics.median(rises):.0f} MB (median of {runs}) for a {size:.0f} MB result"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 20_000, 200_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cli-rows", type=int, default=200_000)
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
     prof = profile.load_profile(profile.profile_path(profile.DEFAULT_PROFILE))
     print(f"scoring under “{prof.name}”, median of {args.runs} runs")
     for n in args.sizes:
@@ -429,6 +476,7 @@ def main() -> None:
         bench_sql_variant(n, args.runs, prof)
     if args.cli_rows:
         bench_cli(args.cli_rows)
+    bench_memory(max(args.sizes), args.runs)
 
 
 if __name__ == "__main__":

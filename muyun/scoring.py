@@ -43,7 +43,7 @@ Numerical choices (documented because they decide ranks and tiers):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -52,6 +52,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.internals import create_dataframe_from_blocks
 
 from muyun import labels
 from muyun.profile import AVERAGE, PRIOR_YEAR_AVERAGE, Profile, TierRule
@@ -75,6 +76,7 @@ BONUS_COLUMNS: tuple[str, ...] = (
     "bonus_talent",
     "bonus_water",
 )
+DEDUCTION_COLUMNS: tuple[str, ...] = ("deduction_safety", "deduction_env")
 _WATER_KEY = "va_per_water"
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str` dtype
 TOLERANCE_DECIMALS = 6  # every threshold comparison, land, totals (see module docstring)
@@ -86,7 +88,9 @@ _TIER_NAMES: tuple[str, ...] = TIER_ORDER
 # The scale with a land minimum (methodology §1: 规下 below `below_min_land_mu` is not evaluated).
 _LAND_MINIMUM_SCALE = labels.SCALES.index(labels.SCALE_BELOW)
 
-_YEAR_SQL = f"""
+# One year's rows in no particular order: `load_year` sorts them by credit code in Arrow, since
+# an ORDER BY here made DuckDB hold a sorted copy of every column (~60 MB more at 200,000 firms).
+_YEAR_ROWS_SQL = f"""
 WITH l AS (
     SELECT lessor_code, lessee_code, land_mu, registered FROM leases WHERE year = $year
 ), lease_out AS (
@@ -110,8 +114,8 @@ FROM enterprises e
 LEFT JOIN lease_out o ON o.code = e.credit_code
 LEFT JOIN lease_in i ON i.code = e.credit_code
 WHERE e.year = $year
-ORDER BY e.credit_code
 """
+_YEAR_SQL = f"{_YEAR_ROWS_SQL}ORDER BY e.credit_code\n"
 # Year − 1 for `"prior_year_average"` (methodology §3): only what its statuses and ratio-of-sums
 # averages need, so the names and other text columns are never fetched.
 _PRIOR_COLUMNS = (
@@ -128,31 +132,66 @@ _PRIOR_COLUMNS = (
     "water_t",
     "electricity_10k_kwh",
 )
-_PRIOR_SQL = f"SELECT {', '.join(_PRIOR_COLUMNS)} FROM ({_YEAR_SQL})"
+_PRIOR_SQL = f"SELECT credit_code, {', '.join(_PRIOR_COLUMNS)} FROM ({_YEAR_ROWS_SQL})"
 
 
 class PriorYearMissing(ValueError):
     """A `"prior_year_average"` benchmark whose year − 1 has no usable enterprise (§3)."""
 
 
+class _Masked(Mapping[str, np.ndarray]):
+    """Each indicator's numerators (`part` 0) or denominators (1), 0 where it is undefined,
+    computed on access from the raw columns: kept, they would be twenty more arrays per year."""
+
+    def __init__(self, columns: dict[str, np.ndarray], part: int) -> None:
+        self._columns = columns
+        self._part = part
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        num, den = (self._columns[c] for c in INDICATOR_FORMULAS[key])
+        return np.where(_defined(self._columns, key), (num, den)[self._part], 0.0)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, pair in INDICATOR_FORMULAS.items() if set(pair) <= self._columns.keys())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _IndicatorParts:
+    """`numerators` and `denominators` of the indicators, read off the raw `columns`."""
+
+    columns: dict[str, np.ndarray]
+
+    @property
+    def numerators(self) -> Mapping[str, np.ndarray]:
+        """Indicator key → numerator, 0 where the indicator is missing (computed on access)."""
+        return _Masked(self.columns, 0)
+
+    @property
+    def denominators(self) -> Mapping[str, np.ndarray]:
+        """Indicator key → denominator, > 0 exactly where the indicator is defined, else 0."""
+        return _Masked(self.columns, 1)
+
+
 @dataclass(frozen=True, eq=False)
-class PriorYear:
+class PriorYear(_IndicatorParts):
     """Year − 1, reduced to what a `"prior_year_average"` benchmark needs (see `load_year`)."""
 
     year: int
     scale_code: np.ndarray
     land: np.ndarray
     exempt: np.ndarray
-    numerators: dict[str, np.ndarray]
-    denominators: dict[str, np.ndarray]  # > 0 exactly where the indicator is defined
+    columns: dict[str, np.ndarray]  # the raw float columns of `INDICATOR_FORMULAS`
 
 
 @dataclass(frozen=True, eq=False)
-class YearData:
+class YearData(_IndicatorParts):
     """One year's enterprises, prepared for scoring under any profile (see `load_year`).
 
     `frame` holds the raw enterprise columns and the land columns in credit-code order; the
-    arrays (same order) are what `score_prepared` computes with.
+    arrays (same order) are what `score_prepared` computes with. `columns` holds the raw
+    columns of the indicator formulas as floats (views of `frame` where it holds floats).
     """
 
     year: int
@@ -160,8 +199,7 @@ class YearData:
     scale_code: np.ndarray  # index into labels.SCALES, -1 for anything else
     land: np.ndarray
     values: dict[str, np.ndarray]  # indicator key → value, NaN when missing
-    numerators: dict[str, np.ndarray]  # 0 where the indicator is missing
-    denominators: dict[str, np.ndarray]  # 0 where the indicator is missing
+    columns: dict[str, np.ndarray]  # column of INDICATOR_FORMULAS → floats, NaN when missing
     employees: np.ndarray
     talents: np.ndarray
     investment: np.ndarray
@@ -188,13 +226,19 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
     `"prior_year_average"` benchmark needs, whatever profile it later scores with.
     """
     cursor = con.cursor()
-    try:
-        table = cursor.sql(_YEAR_SQL, params={"year": int(year)}).to_arrow_table()
-        prior = cursor.sql(_PRIOR_SQL, params={"year": int(year) - 1}).to_arrow_table()
+    try:  # one expression per table: each Arrow table is gone once converted
+        frame = _sorted_rows(cursor, _YEAR_ROWS_SQL, int(year)).to_pandas(types_mapper=pandas_type)
+        prior = _prior_year(_sorted_rows(cursor, _PRIOR_SQL, int(year) - 1), int(year) - 1)
     finally:
         cursor.close()
-    frame = table.to_pandas(types_mapper=pandas_type)
-    return prepare_frame(frame, int(year), prior=_prior_year(prior, int(year) - 1))
+    return prepare_frame(frame, int(year), prior=prior)
+
+
+def _sorted_rows(cursor: duckdb.DuckDBPyConnection, sql: str, year: int) -> pa.Table:
+    """The query's rows for `year` in credit-code order (unique within a year, so the order an
+    ORDER BY would give), sorted in Arrow: see `_YEAR_ROWS_SQL`."""
+    table = cursor.sql(sql, params={"year": year}).to_arrow_table()
+    return table.take(pc.sort_indices(table["credit_code"]))
 
 
 def _prior_year(table: pa.Table, year: int) -> PriorYear | None:
@@ -206,14 +250,12 @@ def _prior_year(table: pa.Table, year: int) -> PriorYear | None:
         for c in _PRIOR_COLUMNS[2:]
     }
     scale = pc.index_in(table["scale"], value_set=pa.array(labels.SCALES))
-    _, numerators, denominators = _indicator_arrays(columns)
     return PriorYear(
         year=year,
         scale_code=pc.fill_null(scale, -1).to_numpy(zero_copy_only=False).astype(np.int64),
         land=columns["land_mu"],
         exempt=pc.fill_null(table["exempt"], False).to_numpy(zero_copy_only=False).astype(bool),
-        numerators=numerators,
-        denominators=denominators,
+        columns=columns,
     )
 
 
@@ -223,35 +265,51 @@ def indicator_values(
     """Each firm's credit code and the indicators `keys` of a year (NaN where undefined), as
     `load_year` computes them, without preparing the year for scoring: what the watch list
     reads of an earlier year, a few MB at province scale instead of a 160 MB prepared year."""
-    needed = list(dict.fromkeys(c for key in keys for c in INDICATOR_FORMULAS[key]))
-    sql = f"SELECT credit_code, {', '.join(needed)} FROM ({_YEAR_SQL})"
+    return year_columns(con, year, (), keys)
+
+
+def year_columns(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    columns: Sequence[str] = (),
+    indicators: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Each firm's credit code, its own `columns` of a year (enterprise and land columns, typed
+    as in a scored year) and the `indicators` (NaN where undefined, as `load_year` computes
+    them), in credit-code order, without preparing the year for scoring."""
+    needed = list(dict.fromkeys(c for key in indicators for c in INDICATOR_FORMULAS[key]))
+    fetched = list(dict.fromkeys(["credit_code", *columns, *needed]))
     cursor = con.cursor()
     try:
-        table = cursor.sql(sql, params={"year": int(year)}).to_arrow_table()
+        sql = f"SELECT {', '.join(fetched)} FROM ({_YEAR_ROWS_SQL})"
+        table = _sorted_rows(cursor, sql, int(year))
     finally:
         cursor.close()
-    columns = {c: pc.cast(table[c], pa.float64()).to_numpy(zero_copy_only=False) for c in needed}
-    values, _, _ = _indicator_arrays(columns, keys)
-    codes = table["credit_code"].to_pandas(types_mapper=pandas_type)
-    return pd.DataFrame({"credit_code": codes, **{key: values[key] for key in keys}})
+    numbers = {c: pc.cast(table[c], pa.float64()).to_numpy(zero_copy_only=False) for c in needed}
+    values = _indicator_values(numbers, indicators)
+    own = {c: table[c].to_pandas(types_mapper=pandas_type) for c in ["credit_code", *columns]}
+    return pd.DataFrame({**own, **{key: values[key] for key in indicators}})
 
 
-def _indicator_arrays(
+def _indicator_values(
     columns: dict[str, np.ndarray], keys: Iterable[str] = tuple(INDICATOR_FORMULAS)
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Indicator values (NaN when missing), numerators and denominators (0 when missing)."""
+) -> dict[str, np.ndarray]:
+    """Indicator values, NaN where the indicator is missing (see `_defined`)."""
     values: dict[str, np.ndarray] = {}
-    numerators: dict[str, np.ndarray] = {}
-    denominators: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for key in keys:
             num_col, den_col = INDICATOR_FORMULAS[key]
-            num, den = columns[num_col], columns[den_col]
-            defined = ~np.isnan(num) & (den > 0)
-            values[key] = np.where(defined, num / den, np.nan)
-            numerators[key] = np.where(defined, num, 0.0)
-            denominators[key] = np.where(defined, den, 0.0)
-    return values, numerators, denominators
+            values[key] = np.where(
+                _defined(columns, key), columns[num_col] / columns[den_col], np.nan
+            )
+    return values
+
+
+def _defined(columns: dict[str, np.ndarray], key: str) -> np.ndarray:
+    """Where an indicator is defined: its numerator is there and its denominator is > 0."""
+    num_col, den_col = INDICATOR_FORMULAS[key]
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(columns[num_col]) & (columns[den_col] > 0)
 
 
 def prepare_frame(frame: pd.DataFrame, year: int, prior: PriorYear | None = None) -> YearData:
@@ -265,7 +323,7 @@ def prepare_frame(frame: pd.DataFrame, year: int, prior: PriorYear | None = None
 
     parts = {part for pair in INDICATOR_FORMULAS.values() for part in pair}
     columns = {c: floats(c) for c in sorted(parts)}
-    values, numerators, denominators = _indicator_arrays(columns)
+    values = _indicator_values(columns)
 
     scale_code = _vocabulary_codes(frame["scale"], labels.SCALES)
     industry_code, industries = pd.factorize(frame["industry"], sort=True)
@@ -285,8 +343,7 @@ def prepare_frame(frame: pd.DataFrame, year: int, prior: PriorYear | None = None
         scale_code=scale_code,
         land=columns["land_mu"],
         values=values,
-        numerators=numerators,
-        denominators=denominators,
+        columns=columns,
         employees=columns["employees"],
         talents=floats("talents"),
         investment=floats("investment"),
@@ -315,20 +372,47 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
     `pool` and `pool_size` (the number of 评价 firms of the pool) for every row; `talent_share`
     and `water_multiple` show what the talent and water bonus rows were compared with.
     """
-    n = len(data)
     warnings: list[str] = []
+    benchmarks: dict[str, dict[str, float]] = {}
+    scores, order = _scored_columns(data, profile, warnings, benchmarks)
+    base = data.frame.take(order).reset_index(drop=True)
+    result = pd.concat([base, scores], axis=1)
+    result.attrs["warnings"] = warnings
+    result.attrs["benchmarks"] = benchmarks
+    return result
+
+
+def _scored_columns(
+    data: YearData,
+    profile: Profile,
+    warnings: list[str],
+    benchmarks: dict[str, dict[str, float]],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The columns `score_prepared` adds to the year's own, in display order, and that order.
+
+    Memory (a 200,000-firm year is scored on a server that holds several): the float columns
+    are rows of one block allocated up front, which becomes the frame's block as it is. The
+    per-indicator columns are computed in place there and put in display order row by row, so
+    no column exists twice and pandas does not consolidate (copy) them into a block of its own.
+    The temporaries end with this function, before the caller copies the year's own columns.
+    """
+    n = len(data)
     status, reason, reason_names = _statuses(data, profile)
     scored = status != _STATUS_NOT_EVALUATED  # 评价 and 不定级 get scores
     basis = status == _STATUS_EVALUATED  # benchmarks, averages and pools use 评价 only
 
     keys = profile.indicator_keys()
     prior_bench = prior_benchmarks(data, profile)
-    bench = {k: np.full(n, np.nan) for k in keys}
-    score = {k: np.full(n, np.nan) for k in keys}
-    unit = {k: np.full(n, np.nan) for k in keys}
-    imputed = {k: np.zeros(n, dtype=bool) for k in keys}
+    per_key = [f"{prefix}{key}" for key in keys for prefix in ("bench_", "score_", "unit_")]
+    tail = [*BONUS_COLUMNS, "talent_share", "water_multiple", "bonus"]
+    tail += [*DEDUCTION_COLUMNS, "deduction", "total"]
+    float_names = [*data.values, *per_key, *tail]
+    floats = np.empty((len(float_names), n))
+    row = dict(zip(float_names, floats, strict=True))
+    imputed = np.zeros((len(keys), n), dtype=bool)  # row i: keys[i]
+    for name in per_key:
+        row[name].fill(np.nan)
     items_total = np.zeros(n)
-    benchmarks: dict[str, dict[str, float]] = {}
     for scale, specs in profile.scales.items():
         in_scale = data.scale_code == labels.SCALES.index(scale)
         rows = in_scale & scored
@@ -346,7 +430,7 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
                 b = float(spec.benchmark)
             b *= spec.multiplier  # exact when 1: results of profiles without it are unchanged
             benchmarks[scale][key] = b
-            bench[key][in_scale] = b
+            row[f"bench_{key}"][in_scale] = b
             if b > 0:
                 u = np.clip(value / b, 0.0, np.inf if spec.cap is None else spec.cap)
             else:
@@ -360,12 +444,12 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
                 if missing.any() and not counted.any():
                     warnings.append(_no_average_warning(scale, key))
                 item = np.where(missing, mean, spec.weight * u)
-                imputed[key] |= missing
+                imputed[keys.index(key)] |= missing
             else:
                 u = np.where(missing, 0.0, u)
                 item = spec.weight * u
-            unit[key] = np.where(rows, u, unit[key])
-            score[key] = np.where(rows, item, score[key])
+            np.copyto(row[f"unit_{key}"], u, where=rows)
+            np.copyto(row[f"score_{key}"], item, where=rows)
             items_total += np.where(rows, item, 0.0)
 
     bonus_items, bonus, water_multiple, talent_share = _bonus(
@@ -387,32 +471,37 @@ def score_prepared(data: YearData, profile: Profile) -> pd.DataFrame:
     before[ranked] = _tier_codes(rank[ranked], pool_size[ranked], tax[ranked], profile.tiers)
     after = _vetoed(before, data.veto)
 
-    order = _display_order(total, tax)
-    computed: dict[str, np.ndarray] = dict(data.values)
+    order = display_order(total, tax)
+    sources = {**data.values, **bonus_items, **deduction_items}
+    sources.update(talent_share=talent_share, water_multiple=water_multiple, bonus=bonus)
+    sources.update(deduction=deduction, total=total)
+    for name, target in row.items():
+        target[:] = sources.get(name, target)[order]  # bench_, score_, unit_: in place
+    imputed[:] = imputed[:, order]
+
+    names = ["status", "reason", *data.values]
     for key in keys:
-        computed[f"bench_{key}"] = bench[key]
-        computed[f"score_{key}"] = score[key]
-        computed[f"imputed_{key}"] = imputed[key]
-        computed[f"unit_{key}"] = unit[key]
-    computed.update(bonus_items)
-    computed.update(talent_share=talent_share, water_multiple=water_multiple, bonus=bonus)
-    computed.update(deduction_items)
-    computed.update(deduction=deduction, total=total)
-    columns: dict[str, object] = {
-        "status": _str_column(status[order], _STATUS_NAMES),
-        "reason": _str_column(reason[order], reason_names),
+        names += [f"bench_{key}", f"score_{key}", f"imputed_{key}", f"unit_{key}"]
+    names += tail
+    names += ["pool", "pool_size", "rank", "tier", "tier_before_veto"]
+    position = {name: i for i, name in enumerate(names)}
+    blocks: list[tuple[object, np.ndarray]] = [
+        (floats, np.array([position[name] for name in float_names])),
+        (imputed, np.array([position[f"imputed_{key}"] for key in keys], dtype=np.int64)),
+        (pool_size[order][np.newaxis], np.array([position["pool_size"]])),
+        (pd.arrays.IntegerArray(rank[order], ~ranked[order]), np.array([position["rank"]])),
+    ]
+    strings: dict[str, tuple[np.ndarray, tuple[str, ...] | np.ndarray]] = {
+        "status": (status, _STATUS_NAMES),
+        "reason": (reason, reason_names),
+        "pool": (pool_codes, pool_labels),
+        "tier": (after, _TIER_NAMES),
+        "tier_before_veto": (before, _TIER_NAMES),
     }
-    columns.update((name, array[order]) for name, array in computed.items())
-    columns["pool"] = _str_column(pool_codes[order], pool_labels)
-    columns["pool_size"] = pool_size[order]
-    columns["rank"] = pd.arrays.IntegerArray(rank[order], ~ranked[order])
-    columns["tier"] = _str_column(after[order], _TIER_NAMES)
-    columns["tier_before_veto"] = _str_column(before[order], _TIER_NAMES)
-    base = data.frame.take(order).reset_index(drop=True)
-    result = pd.concat([base, pd.DataFrame(columns)], axis=1)
-    result.attrs["warnings"] = warnings
-    result.attrs["benchmarks"] = benchmarks
-    return result
+    for name, (codes, vocabulary) in strings.items():
+        blocks.append((_str_column(codes[order], vocabulary), np.array([position[name]])))
+    frame = create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=pd.Index(names))
+    return frame, order
 
 
 def prior_benchmarks(data: YearData, profile: Profile) -> dict[str, dict[str, float]]:
@@ -437,7 +526,7 @@ def prior_benchmarks(data: YearData, profile: Profile) -> dict[str, dict[str, fl
             mask = np.zeros(0, dtype=bool)
             if prior is not None and basis is not None:
                 in_scale = prior.scale_code == labels.SCALES.index(scale)
-                mask = in_scale & basis & (prior.denominators[spec.key] > 0)
+                mask = in_scale & basis & _defined(prior.columns, spec.key)
             if prior is None or not mask.any():
                 raise PriorYearMissing(
                     labels.PRIOR_YEAR_MISSING.format(
@@ -646,11 +735,17 @@ def _str_column(
 
 
 def _ratio_of_sums(data: YearData | PriorYear, key: str, mask: np.ndarray) -> float:
-    """Σnumerator / Σdenominator over `mask` (NaN when nothing qualifies)."""
-    den = float(np.sum(data.denominators[key], where=mask))
+    """Σnumerator / Σdenominator over `mask` (NaN when nothing qualifies).
+
+    `mask` must lie where the indicator is defined (`_defined`): the raw columns are summed
+    there, which gives the bits of the zero-filled numerators and denominators (a `where=`
+    sum reads only the rows of the mask) without building them.
+    """
+    num_col, den_col = INDICATOR_FORMULAS[key]
+    den = float(np.sum(data.columns[den_col], where=mask))
     if den <= 0:
         return math.nan
-    return float(np.sum(data.numerators[key], where=mask)) / den
+    return float(np.sum(data.columns[num_col], where=mask)) / den
 
 
 def _bench_warning(scale: str, key: str, bench: float) -> str:
@@ -721,7 +816,7 @@ def _deductions(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Safety and environmental deductions (§4), optionally capped."""
     n = len(data)
-    items = {"deduction_safety": np.zeros(n), "deduction_env": np.zeros(n)}
+    items = {name: np.zeros(n) for name in DEDUCTION_COLUMNS}
     rule = profile.deductions
     if rule is None:
         return items, np.zeros(n)
@@ -736,8 +831,9 @@ def _deductions(
     return items, deduction
 
 
-def _display_order(total: np.ndarray, tax: np.ndarray) -> np.ndarray:
-    """Total desc, tax_per_mu desc, credit_code asc (rows are already in credit-code order).
+def display_order(total: np.ndarray, tax: np.ndarray) -> np.ndarray:
+    """Total desc, tax_per_mu desc, credit_code asc (rows are already in credit-code order):
+    a scored year's row order, which `ui.cache.scored_columns` gives a year read from the store.
 
     Totals are already rounded; tax_per_mu is rounded here, so float noise cannot decide between
     two firms an official sees as tied (19.1 / 5.2 and 1.91 / 0.52 fall back to credit_code).
