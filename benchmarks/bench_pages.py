@@ -32,8 +32,9 @@ not measured.
         [--runs 3] [--steps 5] [--no-memory] [--only-slider] [--json out.json]
         [--city PATH] [--province PATH] [--build-missing] [--app PATH] [--quiet-ms 300]
 
-`--app` serves another checkout's app.py, e.g. the last commit for a before/after picture:
-`git archive HEAD | tar -x -C /tmp/head` then `--app /tmp/head/app.py`.
+The app is served as the README starts it (`server.py`). `--app` serves another entry or
+checkout, e.g. the last commit for a before/after picture: `git archive HEAD | tar -x -C
+/tmp/head` then `--app /tmp/head/server.py` (or `/tmp/head/app.py` before server.py existed).
 """
 
 from __future__ import annotations
@@ -350,7 +351,7 @@ class RssSampler:
 
 @contextlib.contextmanager
 def app_server(args: argparse.Namespace, db: Path) -> Iterator[bb.Server]:
-    """The app under test (--app, default this checkout's app.py) on `db`."""
+    """The app under test (--app, default this checkout's server.py) on `db`."""
     with bb.streamlit_process(args.app, db, cwd=args.app.parent) as server:
         yield server
 
@@ -692,7 +693,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=bb.PAGE_TIMEOUT_S, help="s per page")
     parser.add_argument("--json", type=Path, help="write every measurement here")
     parser.add_argument(
-        "--app", type=Path, default=bb.APP, help="app.py to serve (e.g. of an exported commit)"
+        "--app",
+        type=Path,
+        default=bb.APP,
+        help="server.py or app.py to serve (e.g. of an exported commit)",
     )
     args = parser.parse_args()
     known = nav_pages()

@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-APP = REPO / "app.py"
+APP = REPO / "server.py"  # as the README starts it (app.py with the modules preloaded)
 TRIVIAL_APP = REPO / "benchmarks" / "trivial_slider_app.py"
 TRIVIAL_SLIDER = "权重（分）"
 QUIET_MS = 300

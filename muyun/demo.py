@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import db, labels
+from muyun import db, labels, profile, summaries
 from muyun.creditcode import make_code
 from muyun.profile import DEFAULT_BELOW_MIN_LAND_MU
 
@@ -384,7 +384,9 @@ def build_demo_database(
 
     `enterprises` is the number of firms per year (default: the city, ≈4,400); larger values
     scale every enterprise-side count with the same shape, for benchmarks. The file is built
-    beside the target and moved into place, so a reader never sees a half-built database.
+    beside the target and moved into place, so a reader never sees a half-built database. The
+    default profile's year summaries and tiers are stored too, as in a store already in use
+    (`summaries.store_years`).
     """
     started = time.perf_counter()
     target = Path(path)
@@ -401,6 +403,8 @@ def build_demo_database(
         for name, frame in tables.items():
             _insert(con, name, frame)
         con.execute("COMMIT")
+        default = profile.profile_path(profile.DEFAULT_PROFILE)
+        summaries.store_years(con, default.read_text(encoding="utf-8"), default.stem)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

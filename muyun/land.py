@@ -38,6 +38,8 @@ MEMBER_SOURCE_COLUMNS: tuple[str, ...] = (
     "land_mu",
     "unregistered_lease_mu",
 )
+# What the list reads of last year's scored frame (its members, to mark 上年在列 and 出列).
+PREVIOUS_YEAR_COLUMNS: tuple[str, ...] = (*MEMBER_SOURCE_COLUMNS, "status")
 LIST_COLUMNS: tuple[str, ...] = (
     *MEMBER_SOURCE_COLUMNS,
     "reasons",
@@ -428,17 +430,16 @@ def plot_ratio_upgrades(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def _membership(scored: pd.DataFrame, line: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-firm flags of the three list rules: D; C under the line; unregistered lease.
 
-    Plain numpy on the columns: a scored frame carries `attrs` that pandas deep-copies on every
-    Series operation, which made the pandas version several times slower.
+    Plain numpy on the columns (text compared in Arrow): a scored frame carries `attrs` that
+    pandas deep-copies on every Series operation, which made the pandas version several times
+    slower.
     """
-    status = scored["status"].to_numpy(dtype=object, na_value="")
-    tier = scored["tier"].to_numpy(dtype=object, na_value="")
+    evaluated = queries.text_is(scored["status"], labels.STATUS_EVALUATED)
     tax = scored["tax_per_mu"].to_numpy(dtype="float64", na_value=np.nan)
     lease = scored["unregistered_lease_mu"].to_numpy(dtype="float64", na_value=0.0)
-    evaluated = status == labels.STATUS_EVALUATED
-    is_d = evaluated & (tier == "D")
+    is_d = evaluated & queries.text_is(scored["tier"], "D")
     with np.errstate(invalid="ignore"):
-        c_low = evaluated & (tier == "C") & (tax < line)
+        c_low = evaluated & queries.text_is(scored["tier"], "C") & (tax < line)
         has_lease = lease > 0
     return is_d, c_low, has_lease
 
@@ -460,15 +461,16 @@ def low_efficiency_members(scored: pd.DataFrame, profile: Profile) -> pd.DataFra
     """
     line = float(profile.low_efficiency_tax_per_mu)
     is_d, c_low, lease = _membership(scored, line)
-    member = is_d | c_low | lease
-    frame = pd.DataFrame({c: scored[c].to_numpy()[member] for c in MEMBER_SOURCE_COLUMNS})
-    named = tuple(
-        zip((is_d[member], c_low[member], lease[member]), reason_labels(profile), strict=True)
+    rows = np.flatnonzero(is_d | c_low | lease)
+    frame = queries.take_rows(scored, MEMBER_SOURCE_COLUMNS, rows)
+    # Each firm's reasons are one of 2³ texts: the bits of (D, C low, lease) pick it.
+    rules = tuple(zip((4, 2, 1), reason_labels(profile), strict=True))
+    sep = labels.LOW_EFFICIENCY_REASON_SEP
+    texts = np.array(
+        [sep.join(text for bit, text in rules if k & bit) for k in range(8)], dtype=object
     )
-    frame["reasons"] = [
-        labels.LOW_EFFICIENCY_REASON_SEP.join(text for flags, text in named if flags[i])
-        for i in range(len(frame))
-    ]
+    picked = is_d[rows] * 4 + c_low[rows] * 2 + lease[rows] * 1
+    frame["reasons"] = pd.array(texts[picked], dtype="str")
     frame["year"] = frame["year"].astype("int64")
     frame["tier"] = frame["tier"].astype(object).where(frame["tier"].notna(), "")
     return frame.sort_values(["town", "credit_code"]).reset_index(drop=True)
@@ -523,18 +525,15 @@ def leaving_list(
     line = float(profile.low_efficiency_tax_per_mu)
     previous = low_efficiency_members(previous_scored, profile)
     is_d, c_low, lease = _membership(scored, line)
-    status = scored["status"].to_numpy(dtype=object, na_value="")
-    tier = scored["tier"].to_numpy(dtype=object, na_value="")
     improved = (
-        (status == labels.STATUS_EVALUATED)
-        & np.isin(tier, ["A", "B", "C"])
+        queries.text_is(scored["status"], labels.STATUS_EVALUATED)
+        & queries.text_is(scored["tier"], "A", "B", "C")
         & ~(is_d | c_low | lease)
     )
-    now = pd.DataFrame(
-        {
-            c: scored[c].to_numpy()[improved]
-            for c in ("credit_code", "name", "industry", "town", "tier", "tax_per_mu")
-        }
+    now = queries.take_rows(
+        scored,
+        ("credit_code", "name", "industry", "town", "tier", "tax_per_mu"),
+        np.flatnonzero(improved),
     )
     before = previous[["credit_code", "tier", "tax_per_mu", "reasons"]].rename(
         columns={

@@ -18,6 +18,8 @@ import duckdb
 import pandas as pd
 
 from muyun import queries, scoring
+from muyun.db import rollback_quietly
+from muyun.profile import profile_from_toml
 
 TABLE = "score_summaries"
 VALUE_COLUMNS = [
@@ -144,3 +146,76 @@ def save(
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _muyun_summary_rows")
         finally:
             con.unregister("_muyun_summary_rows")
+
+
+def store_years(con: duckdb.DuckDBPyConnection, profile_text: str, name: str) -> list[int]:
+    """Score and store every scorable year's summary and tiers that the store lacks under this
+    profile text; returns the years it scored.
+
+    Why: the overview's trend, a firm's history and the programme evaluation read every year,
+    and a server that finds them stored reads a few thousand rows per year instead of scoring
+    200,000 firms five times on its first visit. One year is scored at a time (a province year
+    needs ~0.6 GB while it is scored). `con` is writable and outside a transaction.
+    """
+    if not available(con):
+        return []
+    prof = profile_from_toml(profile_text, name)
+    sha = profile_sha(profile_text)
+    fingerprints = input_fingerprints(con)
+    scored_years = []
+    for year in scoring.scorable_years(sorted(fingerprints), prof):
+        if is_stored(con, year, sha, fingerprints[year]):
+            continue
+        scored = scoring.score_year(con, year, prof)
+        summary, tiers = queries.year_summary(scored), year_tiers(scored)
+        del scored  # a province year: let it go before the next is scored
+        con.execute("BEGIN TRANSACTION")
+        try:
+            save(con, year, sha, fingerprints[year], summary, tiers)
+        except BaseException:
+            rollback_quietly(con)
+            raise
+        con.execute("COMMIT")
+        scored_years.append(year)
+    return scored_years
+
+
+def is_stored(con: duckdb.DuckDBPyConnection, year: int, profile: str, inputs: str) -> bool:
+    """Whether both the summary and the tiers of (year, profile SHA, inputs) are stored."""
+    if not available(con):
+        return False
+    return all(
+        con.execute(
+            f"SELECT count(*) > 0 FROM {table} WHERE year = ? AND profile_sha = ? AND inputs = ?",
+            [int(year), profile, inputs],
+        ).fetchall()[0][0]
+        for table in (TABLE, TIERS_TABLE)
+    )
+
+
+def firm_tiers(
+    con: duckdb.DuckDBPyConnection, credit_code: str, profile: str, inputs: dict[int, str]
+) -> dict[int, pd.DataFrame] | None:
+    """One firm's stored `year_tiers` row in each year of `inputs` (year → fingerprint; empty
+    where the firm has no row that year), or None when any of those years is not stored.
+
+    Why: a firm's history needs one row a year, and loading every year's tiers to find it read
+    200,000 rows a year on 企业画像's first visit at province scale.
+    """
+    if not available(con) or not all(is_stored(con, y, profile, i) for y, i in inputs.items()):
+        return None
+    rows = con.sql(
+        f"SELECT year, inputs, {', '.join(TIER_COLUMNS)} FROM {TIERS_TABLE} "
+        "WHERE profile_sha = $profile AND credit_code = $code",
+        params={"profile": profile, "code": credit_code},
+    ).to_arrow_table()
+    found = rows.to_pandas(types_mapper=scoring.pandas_type)
+    frames = {}
+    for year, fingerprint in inputs.items():
+        mine = (found["year"] == year) & (found["inputs"] == fingerprint)
+        frames[year] = (
+            found.loc[mine, TIER_COLUMNS]
+            .reset_index(drop=True)
+            .astype({"rank": "Int64", "pool_size": "int64"})
+        )
+    return frames

@@ -1,4 +1,4 @@
-"""What every real-browser test shares: the Chromium it drives and the `streamlit run app.py`
+"""What every real-browser test shares: the Chromium it drives and the `streamlit run server.py`
 server it talks to (fixtures `chromium_path` and `demo_app` in conftest.py use these).
 
 Why one place: each browser test used to carry its own copy of the port search, the health
@@ -71,8 +71,9 @@ def server_rss_mb(process: subprocess.Popen) -> float:
 def streamlit_app(
     db_path: Path, log_path: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on a free port with `MUYUN_DB=db_path` (plus `env`); yields the
-    base URL and the process, and stops the server afterwards. The log is appended to."""
+    """`streamlit run server.py` (as the README starts it) on a free port with `MUYUN_DB=db_path`
+    (plus `env`); yields the base URL and the process, and stops the server afterwards. The log
+    is appended to."""
     port = free_port()
     environment = {**os.environ, "MUYUN_DB": str(db_path), **(env or {})}
     command = [
@@ -80,7 +81,7 @@ def streamlit_app(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "server.py",
         "--server.port",
         str(port),
         "--server.headless",

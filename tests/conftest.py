@@ -51,7 +51,7 @@ def chromium_path() -> Path:
 def demo_app(
     demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on a private copy of the demo city: (base URL, server process),
+    """`streamlit run server.py` on a private copy of the demo city: (base URL, server process),
     one server per test module. The server log is `streamlit.log` beside the copy."""
     workdir = tmp_path_factory.mktemp("browser")
     db_copy = workdir / "demo.duckdb"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from muyun import creditcode, labels, queries, scoring
+from muyun import creditcode, db, labels, queries, scoring
 from muyun.profile import load_profile, profile_path
 
 PROFILE = load_profile(profile_path("yongkang-default"))
@@ -317,3 +317,38 @@ def test_among_answers_as_isin_does_with_missing_codes_and_any_index(dtype: obje
         got = queries.among(values, pool)
         assert got.equals(values.isin(pool))
     assert queries.among(values, pools[0]).any()
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "string"])
+def test_text_is_answers_as_isin_does_with_missing_values(dtype: object) -> None:
+    rng = np.random.default_rng(8)
+    tiers = [None if rng.random() < 0.1 else "ABCD"[rng.integers(0, 4)] for _ in range(1000)]
+    values = pd.Series(tiers, dtype=dtype, index=rng.permutation(1000))
+    for chosen in (("D",), ("A", "B", "C"), ("E",)):
+        got = queries.text_is(values, *chosen)
+        assert isinstance(got, np.ndarray) and got.dtype == bool
+        np.testing.assert_array_equal(got, values.isin(chosen).to_numpy())
+    assert queries.text_is(values, "D").any()
+
+
+def test_take_rows_keeps_each_columns_dtype_and_numbers_rows_from_zero() -> None:
+    frame = pd.DataFrame(
+        {
+            "code": pd.Series(["a", "b", None, "d"], dtype="str"),
+            "tax": [1.0, np.nan, 3.0, 4.0],
+            "year": pd.array([2024, None, 2024, 2024], dtype="Int64"),
+        },
+        index=[10, 11, 12, 13],
+    )
+    got = queries.take_rows(frame, ["code", "tax", "year"], np.array([3, 0, 2]))
+    expected = frame.iloc[[3, 0, 2]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert list(queries.take_rows(frame, ["tax"], np.array([], dtype=int)).columns) == ["tax"]
+
+
+def test_largest_year_counts_the_firms_of_the_fullest_year(city) -> None:
+    empty = db.connect(":memory:")
+    assert queries.largest_year(empty) == 0
+    empty.close()
+    counts = city.execute("SELECT count(*) FROM enterprises GROUP BY year").fetchall()
+    assert queries.largest_year(city) == max(n for (n,) in counts) > 0

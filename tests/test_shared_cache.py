@@ -178,3 +178,29 @@ def test_objects_are_frozen_again_only_after_a_run_that_imported_something(
     monkeypatch.setitem(shared_cache.sys.modules, "muyun_test_new_module", shared_cache)
     shared_cache.freeze_imports()
     assert len(frozen) == 2
+
+
+def test_arrow_allocates_with_malloc_so_trimming_returns_its_memory() -> None:
+    import pyarrow as pa
+
+    assert pa.default_memory_pool().backend_name == "system"
+    buffer = pa.allocate_buffer(1 << 20)
+    assert pa.total_allocated_bytes() >= 1 << 20
+    del buffer
+
+
+def test_years_are_scored_one_at_a_time_once_they_are_province_sized(
+    app_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from muyun import queries
+    from ui import cache
+
+    monkeypatch.delenv("MUYUN_SCORING_THREADS", raising=False)
+    cache.scoring_threads.clear()
+    assert cache.scoring_threads() == 2  # the demo city: 4,460 firms
+    monkeypatch.setattr(queries, "largest_year", lambda con: 200_000)
+    cache.scoring_threads.clear()
+    assert cache.scoring_threads() == 1
+    monkeypatch.setenv("MUYUN_SCORING_THREADS", "2")
+    cache.scoring_threads.clear()
+    assert cache.scoring_threads() == 2

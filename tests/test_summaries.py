@@ -146,3 +146,52 @@ def test_last_years_stored_tiers_and_attributes_stand_in_for_its_scored_year(
                 )
             )
     assert len(changes) > 0
+
+
+def test_the_demo_store_comes_with_the_default_profiles_summaries(store: db.Database) -> None:
+    sha, inputs = summaries.profile_sha(PROFILE_TEXT), summaries.input_fingerprints(store.reader())
+    years = scoring.scorable_years(sorted(inputs), PROFILE)
+    assert years == [2020, 2021, 2022, 2023, 2024]
+    for year in years:
+        frame = scored(store.reader(), year)
+        stored = summaries.load(store.reader(), year, sha, inputs[year])
+        assert stored is not None and int(stored["firms"].sum()) == len(frame), year
+        tiers = summaries.load_tiers(store.reader(), year, sha, inputs[year])
+        expected = summaries.year_tiers(frame).sort_values("credit_code", ignore_index=True)
+        pd.testing.assert_frame_equal(tiers, expected)
+
+
+def test_store_years_scores_only_the_years_whose_inputs_changed(demo_db_copy: Path) -> None:
+    con = db.connect(demo_db_copy)
+    try:
+        assert summaries.store_years(con, PROFILE_TEXT, "yongkang-default") == []
+        con.execute("UPDATE enterprises SET tax = tax + 1 WHERE year = 2022 AND rowid % 7 = 0")
+        # 2022's own rows and 2023's year before changed; the other years are still valid.
+        assert summaries.store_years(con, PROFILE_TEXT, "yongkang-default") == [2022, 2023]
+        assert summaries.store_years(con, PROFILE_TEXT, "yongkang-default") == []
+        other = profile.profile_path("huangyan-2022").read_text(encoding="utf-8")
+        assert summaries.store_years(con, other, "huangyan-2022") == [2020, 2021, 2022, 2023, 2024]
+    finally:
+        con.close()
+
+
+def test_a_firms_stored_rows_give_the_history_its_whole_years_give(store: db.Database) -> None:
+    con = store.reader()
+    sha, inputs = summaries.profile_sha(PROFILE_TEXT), summaries.input_fingerprints(con)
+    whole = {year: summaries.year_tiers(scored(con, year)) for year in sorted(inputs)}
+    codes = (
+        con.execute(
+            "SELECT credit_code FROM enterprises GROUP BY credit_code "
+            "ORDER BY count(*), credit_code LIMIT 3"  # firms missing from some years first
+        ).fetchall()
+        + con.execute("SELECT max(credit_code) FROM enterprises").fetchall()
+    )
+    for (code,) in codes:
+        own = summaries.firm_tiers(con, code, sha, inputs)
+        assert own is not None
+        expected = queries.firm_history(whole, code)
+        assert len(expected) > 0
+        pd.testing.assert_frame_equal(queries.firm_history(own, code), expected)
+    assert len(queries.firm_history(whole, codes[0][0])) < len(inputs)
+    assert summaries.firm_tiers(con, codes[0][0], sha, {**inputs, 2024: "other"}) is None
+    assert summaries.firm_tiers(con, codes[0][0], sha + "x", inputs) is None

@@ -39,9 +39,11 @@ from ui import shared_cache
 CACHE_TTL_S = 3600
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
-# Years scored at once when several are missing: two on this two-core machine; each scoring
-# of a province year holds ~0.5 GB while it runs, so `MUYUN_SCORING_THREADS=1` bounds memory.
-SCORING_THREADS = shared_cache.positive_int_from_env("MUYUN_SCORING_THREADS", 2)
+# Years scored at once when several are missing: two on this two-core machine while the years
+# are small; a scoring holds ~3 KB a firm while it runs (~0.6 GB for a 200,000-firm year), so
+# larger years are scored one at a time and the server stays within its memory. Set
+# `MUYUN_SCORING_THREADS` to choose.
+PARALLEL_SCORING_MAX_FIRMS = 60_000
 SUMMARY_BUDGET = 64 * 1024 * 1024
 
 
@@ -160,6 +162,14 @@ def year_profile(year: int, default: str) -> str:
 def available_years() -> list[int]:
     """Years with enterprise data, ascending."""
     return queries.available_years(database().reader())
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
+def scoring_threads() -> int:
+    """How many years are scored at once (see `PARALLEL_SCORING_MAX_FIRMS`)."""
+    firms = queries.largest_year(database().reader())
+    default = 2 if firms <= PARALLEL_SCORING_MAX_FIRMS else 1
+    return shared_cache.positive_int_from_env("MUYUN_SCORING_THREADS", default)
 
 
 @st.cache_data(max_entries=4, ttl=CACHE_TTL_S, show_spinner=False)
@@ -358,6 +368,40 @@ def year_lean(year: int, profile_name: str, basis: str | None = None) -> pd.Data
     )
 
 
+def scored_columns(
+    year: int, profile_name: str, basis: str | None, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """`columns` of the scored year, in its display order, as a frame of their own.
+
+    Why: an earlier year that the store keeps the tiers of (a live score under this profile)
+    is read from DuckDB — its stored tiers, the firms' own columns and their indicators —
+    instead of scoring 200,000 firms for a few columns (the land list's last year, the
+    programme cohorts' years). A published year, or one not stored yet, is cut from its scored
+    frame, and the result is the same either way.
+    """
+    year, basis = int(year), basis or current_basis()
+    key = ("columns", year, profile_name, basis, columns)
+    return shared(key, lambda: _scored_columns(year, profile_name, basis, columns))
+
+
+def _scored_columns(
+    year: int, profile_name: str, basis: str, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    sha, inputs = _stored_key(year, profile_name)
+    live = result_source(year, profile_name, basis).run_id is None
+    con = database().reader()
+    if not (live and inputs is not None and summary_store.is_stored(con, year, sha, inputs)):
+        # A copy of its own: a cut would keep the whole scored year's arrays alive.
+        return scored_year(year, profile_name, basis)[list(columns)].copy().reset_index(drop=True)
+    tiers = year_tiers(year, profile_name, BASIS_LIVE)
+    indicators = [c for c in columns if c in scoring.INDICATOR_FORMULAS]
+    own = [c for c in columns if c not in tiers.columns and c not in indicators]
+    rows = scoring.year_columns(con, year, own, [*dict.fromkeys([*indicators, "tax_per_mu"])])
+    lean = rows.merge(tiers, on="credit_code", how="left", validate="one_to_one")
+    order = scoring.display_order(lean["total"].to_numpy(), lean["tax_per_mu"].to_numpy())
+    return lean.take(order)[list(columns)].reset_index(drop=True)
+
+
 def _lean(scored: pd.DataFrame) -> pd.DataFrame:
     columns = [*summary_store.TIER_COLUMNS, *queries.ATTRIBUTE_COLUMNS[1:]]
     return scored[columns].reset_index(drop=True)
@@ -372,8 +416,9 @@ def year_summaries(
     years = [int(y) for y in years]
     input_fingerprints()  # on the script thread: the workers find it cached
     missing = [y for y in years if _summary_source(y, profile_name, basis)[0] not in summaries()]
-    if len(missing) > 1:
-        with st.spinner(labels.SPINNERS["scoring"]), ThreadPoolExecutor(SCORING_THREADS) as pool:
+    threads = scoring_threads()
+    if len(missing) > 1 and threads > 1:
+        with st.spinner(labels.SPINNERS["scoring"]), ThreadPoolExecutor(threads) as pool:
             list(pool.map(lambda y: year_summary(y, profile_name, basis), missing))
     return {y: year_summary(y, profile_name, basis) for y in years}
 
@@ -413,9 +458,26 @@ def firm_history(credit_code: str, profile_name: str, basis: str | None = None) 
 @st.cache_data(max_entries=256, ttl=CACHE_TTL_S, show_spinner=False)
 def _firm_history(credit_code: str, profile_name: str, basis: str) -> pd.DataFrame:
     years = scoring.scorable_years(available_years(), load_profile(profile_name))
-    year_summaries(years, profile_name, basis)  # scores what the store lacks, two at a time
-    tiers = {year: year_tiers(year, profile_name, basis) for year in years}
+    tiers = _stored_firm_tiers(credit_code, profile_name, basis, years)
+    if tiers is None:
+        year_summaries(years, profile_name, basis)  # scores what the store lacks, two at a time
+        tiers = {year: year_tiers(year, profile_name, basis) for year in years}
     return queries.firm_history(tiers, credit_code)
+
+
+def _stored_firm_tiers(
+    credit_code: str, profile_name: str, basis: str, years: list[int]
+) -> dict[int, pd.DataFrame] | None:
+    """The firm's own rows of the stored tiers when every year is a live score the store keeps
+    (`summaries.firm_tiers`); None sends the caller to the whole years."""
+    if any(result_source(y, profile_name, basis).run_id is not None for y in years):
+        return None
+    fingerprints = input_fingerprints()
+    if any(fingerprints.get(y) is None for y in years):
+        return None
+    sha = summary_store.profile_sha(profile_text(profile_name))
+    inputs = {y: fingerprints[y] for y in years}
+    return summary_store.firm_tiers(database().reader(), credit_code, sha, inputs)
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_S, show_spinner=False)

@@ -88,7 +88,7 @@ def _low_efficiency(year: int, profile_name: str, basis: str) -> tuple[pd.DataFr
     profile = cache.load_profile(profile_name)
     scored = cache.scored_year(year, profile_name, basis)
     previous = (
-        cache.scored_year(year - 1, profile_name, basis)
+        cache.scored_columns(year - 1, profile_name, basis, land.PREVIOUS_YEAR_COLUMNS)
         if year - 1 in scoring.scorable_years(cache.available_years(), profile)
         else None
     )

@@ -55,10 +55,12 @@ def _small(key: tuple, compute: Callable[[], V]) -> V:
 
 def _two_at_a_time(jobs: dict[K, Callable[[], V]]) -> dict[K, V]:
     """Run the jobs on two threads (reading and scoring a year release the GIL for most of
-    their time, and the machine has two cores); one job runs here."""
-    if len(jobs) < 2:
+    their time, and the machine has two cores) when the years are small enough to be scored
+    at once (`cache.scoring_threads`), else one after the other here."""
+    threads = cache.scoring_threads()
+    if len(jobs) < 2 or threads < 2:
         return {key: job() for key, job in jobs.items()}
-    with ThreadPoolExecutor(cache.SCORING_THREADS) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         futures = {key: pool.submit(job) for key, job in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
 
@@ -203,9 +205,9 @@ def _programme_effects(programme: str, profile_name: str, basis: str) -> pd.Data
 
 
 def _programme_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
-    """A scored year cut to what the programme evaluation reads, as a copy of its own, so the
-    shared cache may drop the scored year while the other cohort years are scored."""
-    return cache.scored_year(year, profile_name, basis)[list(programmes.HISTORY_COLUMNS)].copy()
+    """A scored year cut to what the programme evaluation reads (`cache.scored_columns`: read
+    from the store without scoring the year when it keeps the year's tiers)."""
+    return cache.scored_columns(year, profile_name, basis, programmes.HISTORY_COLUMNS)
 
 
 def programme_tiers(programme: str, profile_name: str, basis: str) -> pd.DataFrame:

@@ -26,11 +26,12 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 T = TypeVar("T")
 
 # The default leaves room, under the 1.5 GB a province-scale server may use, for the process
-# itself (~300 MB), DuckDB and two scorings in flight (`ui.cache.SCORING_THREADS`);
+# itself (~300 MB), DuckDB and the scoring in flight (`ui.cache.scoring_threads`);
 # `MUYUN_CACHE_MB` overrides it.
 DEFAULT_BUDGET_MB = 420
 # A value this large was computed with as much again in temporaries: return them to the OS.
@@ -103,6 +104,16 @@ def freeze_imports() -> None:
         gc.collect()
         gc.freeze()
         _modules_when_frozen = len(sys.modules)
+
+
+def use_system_allocator() -> None:
+    """Let Arrow allocate with malloc instead of its own mimalloc pool.
+
+    Why: every read from DuckDB and every text column goes through Arrow, and mimalloc kept
+    what those freed (~100 MB after scoring a province year) where `malloc_trim` cannot
+    return it; with malloc, `release_free_memory` gives it back too.
+    """
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_free_memory() -> None:
@@ -268,3 +279,7 @@ def positive_int_from_env(name: str, default: int) -> int:
 def budget_from_env() -> int:
     """The cache budget in bytes: `MUYUN_CACHE_MB`, else the default."""
     return positive_int_from_env("MUYUN_CACHE_MB", DEFAULT_BUDGET_MB) * 1024 * 1024
+
+
+# The server imports this module before its first read from DuckDB.
+use_system_allocator()
