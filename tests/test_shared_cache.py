@@ -204,3 +204,22 @@ def test_years_are_scored_one_at_a_time_once_they_are_province_sized(
     monkeypatch.setenv("MUYUN_SCORING_THREADS", "2")
     cache.scoring_threads.clear()
     assert cache.scoring_threads() == 2
+
+
+def test_room_for_a_value_is_made_before_it_is_computed() -> None:
+    one = shared_cache.nbytes(frame(1000))
+    cache = SharedCache(budget=int(one * 2.5), ttl_s=60)
+    cache.get(("live", 2022), lambda: frame(1000))
+    cache.get(("live", 2023), lambda: frame(1000))
+    held_while_computing: list[int] = []
+
+    def compute() -> pd.DataFrame:
+        held_while_computing.append(cache.size)
+        return frame(1000)
+
+    cache.get(("live", 2024), compute)
+    # The last "live" value was one frame: the oldest went before 2024 was computed.
+    assert held_while_computing == [one]
+    assert ("live", 2022) not in cache and ("live", 2023) in cache and ("live", 2024) in cache
+    cache.get(("other", 1), lambda: frame(10))  # a kind never seen: nothing dropped ahead
+    assert ("live", 2023) in cache

@@ -127,6 +127,11 @@ def release_free_memory() -> None:
         _TRIM(0)
 
 
+def _kind(key: Hashable) -> Hashable:
+    """The kind of a key: its first item when it is a tuple (`("live", 2024, "…")` → "live")."""
+    return key[0] if isinstance(key, tuple) and key else key
+
+
 def nbytes(value: object) -> int:
     """Bytes held by a cached value: frames, arrays and the dataclasses and containers of them."""
     if isinstance(value, pd.DataFrame):
@@ -191,6 +196,7 @@ class SharedCache:
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
         self._generation = 0
+        self._last_size: dict[Hashable, int] = {}  # kind → bytes of its latest value
 
     @property
     def size(self) -> int:
@@ -217,6 +223,7 @@ class SharedCache:
                 if entry is not None:
                     return hand_out(entry.value)
                 generation = self._generation
+                self._make_room(self._last_size.get(_kind(key), 0))
             try:
                 value = compute()
             finally:
@@ -225,6 +232,7 @@ class SharedCache:
             freeze(value)
             size = nbytes(value)
             with self._lock:
+                self._last_size[_kind(key)] = size
                 if generation == self._generation:  # not cleared while computing
                     self._store(key, value, size)
             if size >= TRIM_AFTER_BYTES:
@@ -261,10 +269,19 @@ class SharedCache:
             self._drop(key)
         if size > self.budget:
             return
-        while self._entries and self._size + size > self.budget:
-            self._drop(next(iter(self._entries)))
+        self._make_room(size)
         self._entries[key] = _Entry(value, size, time.monotonic())
         self._size += size
+
+    def _make_room(self, size: int) -> None:
+        """Drop the least recently used values until `size` more bytes fit the budget.
+
+        Also called before a value is computed, with the size of the last value of its kind:
+        a province year is scored beside what the cache holds, so making room first keeps the
+        server's peak near the budget instead of a scored year above it.
+        """
+        while self._entries and self._size + size > self.budget:
+            self._drop(next(iter(self._entries)))
 
     def _drop(self, key: Hashable) -> None:
         self._size -= self._entries.pop(key).size
