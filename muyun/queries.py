@@ -542,9 +542,10 @@ def _summary_line(kind: str, item: str, score: object) -> dict[str, object]:
 
 
 def pool_rows(scored: pd.DataFrame, pool: str) -> pd.DataFrame:
-    """The ranked (评价) firms of one pool, e.g. "规上·车业"."""
-    rows = ranked(scored)
-    return rows[rows["pool"] == pool]
+    """The ranked (评价) firms of one pool, e.g. "规上·车业" (one cut of the year's rows: first
+    every ranked firm and then the pool copied 150,000 rows of 83 columns at province scale)."""
+    chosen = text_is(scored["status"], labels.STATUS_EVALUATED) & text_is(scored["pool"], pool)
+    return scored.iloc[np.flatnonzero(chosen)]
 
 
 def a_entry_value(pool: pd.DataFrame, column: str) -> float:

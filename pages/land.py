@@ -1,6 +1,10 @@
 """低效用地整治: rectified land against targets, micro-enterprise parks, funds, plot-ratio
 upgrades and the managed list of low-efficiency firms. Renders only; figures come from
-`muyun.land` through `ui.land_cache`."""
+`muyun.land` through `ui.land_cache`.
+
+Only the open tab runs (its name is kept in the URL, `?land_tab=低效企业清单`): at province scale
+the list scores two years, and the other tabs' charts cost the browser seconds unseen.
+"""
 
 from __future__ import annotations
 
@@ -220,16 +224,22 @@ selection = filters.current()
 st.title(labels.PAGE_TITLES["land"])
 land_year = _land_year(selection.year)
 progress_tab, parks_tab, funds_tab, list_tab = st.tabs(
-    [T["tab_progress"], T["tab_parks"], T["tab_funds"], T["tab_list"]]
+    [T["tab_progress"], T["tab_parks"], T["tab_funds"], T["tab_list"]],
+    key=land_tabs.TAB_KEY,
+    bind="query-params",
 )
-with progress_tab:
-    if land_year is None:
-        st.info(T["no_land_data"])
-    else:
-        _progress_tab(land_year)
-with parks_tab:
-    land_tabs.parks(land_year or selection.year)
-with funds_tab:
-    land_tabs.funds()
-with list_tab:
-    land_list.render(selection)
+if progress_tab.open:
+    with progress_tab:
+        if land_year is None:
+            st.info(T["no_land_data"])
+        else:
+            _progress_tab(land_year)
+if parks_tab.open:
+    with parks_tab:
+        land_tabs.parks(land_year or selection.year)
+if funds_tab.open:
+    with funds_tab:
+        land_tabs.funds()
+if list_tab.open:
+    with list_tab:
+        land_list.render(selection)

@@ -112,3 +112,24 @@ def test_every_page_in_chromium(
         print(f"PDF report download (s): first {report_s[0]:.2f}, again {report_s[1]:.2f}")
         print(f"server RSS incl. children: {rss:.0f} MB (limit {MAX_RSS_MB} MB)")
     assert rss < MAX_RSS_MB
+
+
+def test_the_land_pages_tabs_draw_when_opened_and_stay_in_the_url(
+    chromium_path: Path, demo_app: tuple[str, subprocess.Popen]
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, _process = demo_app
+    text = labels.LAND_TEXT
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+        page.goto(f"{url}/land?year=2022")
+        _settle(page, "land")
+        on_list = page.get_by_text(text["list_total"], exact=False)
+        assert on_list.count() == 0  # the list tab is not drawn before it is opened
+        page.get_by_role("tab", name=text["tab_list"]).click()
+        on_list.first.wait_for(timeout=120_000)
+        _check_page(page, "land")
+        assert "land_tab=" in page.url, page.url
+        browser.close()

@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, importer, labels
+from ui import land_tabs
 
 REPO = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location(
@@ -234,7 +235,8 @@ def test_fund_use_html_is_escaped_on_the_funds_chart(
     with db.connect(demo_db_copy) as con:
         year = con.execute("SELECT max(year) FROM funds").fetchall()[0][0]
         con.execute("INSERT INTO funds VALUES (?, ?, 10, 5)", [year, LINK_USE])
-    at = _app_on(demo_db_copy, monkeypatch, "pages/land.py", year=str(year))
+    funds_tab = {land_tabs.TAB_KEY: labels.LAND_TEXT["tab_funds"]}
+    at = _app_on(demo_db_copy, monkeypatch, "pages/land.py", year=str(year), **funds_tab)
     specs = [chart.proto.spec for chart in at.get("plotly_chart")]
     funds = next(spec for spec in specs if "点此领取补贴" in spec)
     assert "<a href" not in funds and "\\u003ca href" not in funds

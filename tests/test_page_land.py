@@ -17,18 +17,27 @@ from streamlit.testing.v1 import AppTest
 from muyun import accounts, db, importer, labels, land, queries
 from muyun.profile import load_profile, profile_path
 from muyun.scoring import score_year
+from ui import land_tabs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "land-admin-test"
 
 
-def _open(path: Path, monkeypatch: pytest.MonkeyPatch, year: int = 2022) -> AppTest:
-    """The app on `path`, showing the land page for `year` (fresh caches: new file each test)."""
+PARKS, FUNDS, LIST = (labels.LAND_TEXT[k] for k in ("tab_parks", "tab_funds", "tab_list"))
+
+
+def _open(
+    path: Path, monkeypatch: pytest.MonkeyPatch, year: int = 2022, tab: str | None = None
+) -> AppTest:
+    """The app on `path`, showing the land page for `year` with `tab` open (the first tab by
+    default; only the open tab is drawn) — fresh caches: new file each test."""
     monkeypatch.setenv("MUYUN_DB", str(path))
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["year"] = str(year)
+    if tab is not None:
+        at.query_params[land_tabs.TAB_KEY] = tab
     at.run()
     at.switch_page("pages/land.py")
     at.run()
@@ -67,6 +76,9 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
     for part in ("2,600 亩", "7,155 亩", "132 亩（8.8 万平方米）", "856 亩", "885 亩"):
         assert any(part in t for t in progress), part
 
+    # Only the open tab is drawn: the list (two scored years at province scale) waits.
+    assert not [d for d in at.dataframe if "reasons" in d.value.columns]
+    at = _open(demo_db_copy, monkeypatch, 2022, PARKS)
     assert _metric(at, "小微企业园").value == "35 个"
     assert _metric(at, "规划建筑面积").value == "325 万平方米"
     # Issue 13 item 7: the count is the card's value, the floor area under it (no cut text).
@@ -80,6 +92,7 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
     assert (star.value, star.proto.delta) == ("6 个", "2022年新增 3 个")
     assert firms > 0 and _metric(at, "入驻企业").value == f"{firms:,} 家"
 
+    at = _open(demo_db_copy, monkeypatch, 2022, FUNDS)
     drawn, spent = _metric(at, "累计提取"), _metric(at, "累计使用")
     assert (drawn.value, drawn.delta) == ("1.2 亿元", "12,000 万元")
     assert (spent.value, spent.delta) == ("0.94 亿元", "9,400 万元")
@@ -87,6 +100,7 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
     assert case and "4.75 万平方米 → 9.9 万平方米" in case[0] and "来源：" in case[0]
 
     assert len(highlights) >= 2, "rankings and the early tasks are published facts"
+    at = _open(demo_db_copy, monkeypatch, 2022)
     markdown = [m.value for m in at.markdown]
     for fact in highlights.itertuples(index=False):
         line = [t for t in markdown if fact.label in t]
@@ -150,12 +164,11 @@ def test_page_without_land_data(demo_db_copy, monkeypatch):
     ):
         con.execute(f"DELETE FROM {table}")
     con.close()
-    at = _open(demo_db_copy, monkeypatch, 2024)
-    infos = [i.value for i in at.info]
-    assert any("尚无低效用地整治数据" in t for t in infos)
-    assert any("尚无小微企业园数据" in t for t in infos)
-    assert any("尚无专项经费数据" in t for t in infos)
-    assert _list_frame(at) is not None
+    notes = {None: "尚无低效用地整治数据", PARKS: "尚无小微企业园数据", FUNDS: "尚无专项经费数据"}
+    for tab, note in notes.items():
+        at = _open(demo_db_copy, monkeypatch, 2024, tab)
+        assert any(note in i.value for i in at.info), tab
+    assert _list_frame(_open(demo_db_copy, monkeypatch, 2024, LIST)) is not None
 
 
 def _members(path: Path, year: int, scale: str) -> pd.DataFrame:
@@ -175,7 +188,7 @@ def _list_frame(at: AppTest) -> pd.DataFrame:
 
 def test_list_follows_the_engine(demo_db_copy, monkeypatch):
     expected = _members(demo_db_copy, 2022, "规上")
-    at = _open(demo_db_copy, monkeypatch, 2022)
+    at = _open(demo_db_copy, monkeypatch, 2022, LIST)
     shown = _list_frame(at)
     assert len(expected) > 0
     assert sorted(shown["credit_code"]) == sorted(expected["credit_code"])
@@ -197,7 +210,7 @@ def test_stored_edit_is_shown_after_restart(demo_db_copy, monkeypatch):
     land.save_list_edits(store, 2022, before, after, "王主任", at=datetime(2024, 6, 1, 9, 30))
     store.close()
 
-    at = _open(demo_db_copy, monkeypatch, 2022)
+    at = _open(demo_db_copy, monkeypatch, 2022, LIST)
     row = _list_frame(at).set_index("credit_code").loc[code]
     assert (row["path"], row["notes"]) == ("兼并重组", "意向收购方已对接")
     history = [d.value for d in at.dataframe if "原值" in d.value.columns]
@@ -211,7 +224,7 @@ def test_only_administrators_edit_the_list(demo_db_copy, monkeypatch):
     store = db.Database(demo_db_copy)
     accounts.create_account(store, "land.admin", PASSWORD, accounts.ROLE_ADMIN, "王主任")
     store.close()
-    at = _open(demo_db_copy, monkeypatch, 2022)
+    at = _open(demo_db_copy, monkeypatch, 2022, LIST)
     assert not at.data_editor and "保存修改" not in [b.label for b in at.button]
     at.text_input(key="land_admin_username").input("land.admin")
     at.text_input(key="land_admin_password").input("wrong")

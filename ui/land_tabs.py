@@ -25,6 +25,7 @@ WAN_YUAN_FORMAT = tables.number_format(1)
 PCT_FORMAT = tables.number_format(1)
 COUNT_FORMAT = "%,d"
 YEAR_FORMAT = "%d"
+TAB_KEY = "land_tab"  # the land page's open tab, kept in the URL
 
 
 def card_grid(cards: int, per_row: int = 3) -> list[DeltaGenerator]:
