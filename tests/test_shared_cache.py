@@ -223,3 +223,13 @@ def test_room_for_a_value_is_made_before_it_is_computed() -> None:
     assert ("live", 2022) not in cache and ("live", 2023) in cache and ("live", 2024) in cache
     cache.get(("other", 1), lambda: frame(10))  # a kind never seen: nothing dropped ahead
     assert ("live", 2023) in cache
+
+
+def test_no_room_is_made_ahead_for_a_kind_too_large_to_share_the_budget() -> None:
+    one = shared_cache.nbytes(frame(1000))
+    cache = SharedCache(budget=int(one * 2.5), ttl_s=60)
+    cache.get(("live", 2023), lambda: frame(1000))
+    cache.get(("report", 2023), lambda: frame(2000))  # over half the budget
+    cache.get(("live", 2024), lambda: frame(1000))
+    cache.get(("report", 2024), lambda: frame(10))  # no eviction ahead of it
+    assert ("live", 2024) in cache and ("report", 2024) in cache

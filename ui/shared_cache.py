@@ -232,7 +232,8 @@ class SharedCache:
             freeze(value)
             size = nbytes(value)
             with self._lock:
-                self._last_size[_kind(key)] = size
+                # Room is made ahead only for values that are kept and leave room for others.
+                self._last_size[_kind(key)] = size if size <= self.budget // 2 else 0
                 if generation == self._generation:  # not cleared while computing
                     self._store(key, value, size)
             if size >= TRIM_AFTER_BYTES:
