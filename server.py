@@ -17,14 +17,12 @@ from contextlib import asynccontextmanager
 import streamlit as st
 
 
-def preload_modules() -> list[str]:
+def preload_modules() -> None:
     """Import every module of the `ui` package (and through them, what the pages use of
-    `muyun`, pandas, DuckDB and plotly); returns their names."""
+    `muyun`, pandas, DuckDB and plotly)."""
     ui = importlib.import_module("ui")
-    names = [f"ui.{module.name}" for module in pkgutil.iter_modules(ui.__path__)]
-    for name in names:
-        importlib.import_module(name)
-    return names
+    for module in pkgutil.iter_modules(ui.__path__):
+        importlib.import_module(f"ui.{module.name}")
 
 
 @asynccontextmanager
