@@ -202,7 +202,7 @@ def firm_tiers(
     Why: a firm's history needs one row a year, and loading every year's tiers to find it read
     200,000 rows a year on 企业画像's first visit at province scale.
     """
-    if not all(is_stored(con, y, profile, i) for y, i in inputs.items()):
+    if not available(con) or not all(is_stored(con, y, profile, i) for y, i in inputs.items()):
         return None
     rows = con.sql(
         f"SELECT year, inputs, {', '.join(TIER_COLUMNS)} FROM {TIERS_TABLE} "
