@@ -233,3 +233,42 @@ def test_no_room_is_made_ahead_for_a_kind_too_large_to_share_the_budget() -> Non
     cache.get(("live", 2024), lambda: frame(1000))
     cache.get(("report", 2024), lambda: frame(10))  # no eviction ahead of it
     assert ("live", 2024) in cache and ("report", 2024) in cache
+
+
+def test_a_buffer_two_entries_share_is_counted_once() -> None:
+    base = frame(1000).assign(y=2.0, z=3.0)
+    cache = SharedCache(budget=10**6, ttl_s=60)
+    cache.get(("live", 2024), lambda: base)
+    alone = cache.size
+    cache.get(("policy", 2024), lambda: base.assign(money=1.0))  # shares base's columns
+    assert cache.size - alone < alone / 2  # only the new column and its index came on top
+    cache.discard("live")
+    assert cache.size > alone  # the policy year still holds base's column
+    cache.discard("policy")
+    assert cache.size == 0
+
+
+def test_a_value_built_of_cached_parts_is_kept_though_its_sum_passes_the_budget() -> None:
+    """A report context holds the scored year twice and the raw year: its parts are already
+    in the cache, so it adds almost nothing and must not be refused as too large."""
+    year = frame(1000)
+    one = shared_cache.nbytes(year)
+    cache = SharedCache(budget=int(one * 1.5), ttl_s=60)
+    cache.get(("live", 2024), lambda: year)
+    context = cache.get(("report", 2024), lambda: Arrays({"scored": year, "history": year}, year))
+    assert shared_cache.nbytes(context) == one
+    assert ("report", 2024) in cache and ("live", 2024) in cache
+    assert cache.size == one
+
+
+def test_a_value_whose_cached_parts_go_to_make_room_is_not_kept_over_the_budget() -> None:
+    year = frame(1000)
+    cache = SharedCache(budget=int(shared_cache.nbytes(year) * 1.5), ttl_s=60)
+    cache.get(("live", 2024), lambda: year)
+    cache.get(("other", 1), lambda: frame(400))
+    # Beside the year it adds 0.6 of a year; the year, least recently used, goes to make room,
+    # and then the value would hold 1.6 years on its own.
+    got = cache.get(("report", 2024), lambda: (year, frame(600)))
+    assert len(got[1]) == 600
+    assert ("report", 2024) not in cache
+    assert cache.size <= cache.budget

@@ -132,21 +132,86 @@ def _kind(key: Hashable) -> Hashable:
     return key[0] if isinstance(key, tuple) and key else key
 
 
+def buffers(value: object) -> dict[int, int]:
+    """The memory a cached value holds, as {address: bytes} of each distinct buffer in it.
+
+    Why by buffer: pandas' copy-on-write lets a frame share its columns with the frame it was
+    made from, so a policy year shares every scored column with its scored year and a report
+    context holds the scored year twice. Counted frame by frame, a province report context
+    came to ~640 MB (it holds ~120 MB of its own) and was never kept. Keyed by address, the
+    cache counts each buffer once however many frames and entries hold it.
+    """
+    found: dict[int, int] = {}
+    _collect(value, found)
+    return found
+
+
 def nbytes(value: object) -> int:
-    """Bytes held by a cached value: frames, arrays and the dataclasses and containers of them."""
+    """Bytes held by a cached value, each shared buffer counted once (`buffers`)."""
+    return sum(buffers(value).values())
+
+
+def _collect(value: object, found: dict[int, int]) -> None:
     if isinstance(value, pd.DataFrame):
-        return int(value.memory_usage(index=True, deep=True).sum())
-    if isinstance(value, pd.Series):
-        return int(value.memory_usage(index=True, deep=True))
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
-    if isinstance(value, dict):
-        return sum(nbytes(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return sum(nbytes(v) for v in value)
-    return 64
+        for _, column in value.items():
+            _collect_array(column.array, found)
+        _collect_index(value.index, found)
+    elif isinstance(value, pd.Series):
+        _collect_array(value.array, found)
+        _collect_index(value.index, found)
+    elif isinstance(value, pd.Index):
+        _collect_index(value, found)
+    elif isinstance(value, np.ndarray):
+        _collect_array(value, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _collect(getattr(value, field.name), found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect(item, found)
+    else:
+        found[id(value)] = 64
+
+
+def _collect_index(index: pd.Index, found: dict[int, int]) -> None:
+    if isinstance(index, pd.RangeIndex | pd.MultiIndex):
+        found[id(index)] = int(index.memory_usage(deep=True))
+    else:
+        _collect_array(index.array, found)
+
+
+def _collect_array(array: object, found: dict[int, int]) -> None:
+    """One column's buffers: a numpy view is counted as the whole array it views."""
+    if isinstance(array, pd.arrays.NumpyExtensionArray):
+        array = np.asarray(array)
+    if isinstance(array, np.ndarray):
+        root = array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        size = root.nbytes
+        if root.dtype == object:
+            size += int(pd.Series(root.ravel(), copy=False).memory_usage(index=False, deep=True))
+        address = root.__array_interface__["data"][0]
+        found[address] = max(found.get(address, 0), size)
+    elif isinstance(array, pd.Categorical):
+        _collect_array(array.codes, found)
+        _collect_index(array.categories, found)
+    elif isinstance(array, pd.arrays.ArrowExtensionArray):
+        for chunk in array.__arrow_array__().chunks:
+            _collect_arrow(chunk, found)
+    else:
+        found[id(array)] = int(getattr(array, "nbytes", 64))
+
+
+def _collect_arrow(chunk: pa.Array, found: dict[int, int]) -> None:
+    for buffer in chunk.buffers():
+        if buffer is not None:
+            found[buffer.address] = max(found.get(buffer.address, 0), buffer.size)
+    if isinstance(chunk, pa.DictionaryArray):
+        _collect_arrow(chunk.dictionary, found)
 
 
 def freeze(value: object) -> None:
@@ -178,25 +243,28 @@ def hand_out(value: T) -> T:
 @dataclasses.dataclass
 class _Entry:
     value: Any
-    size: int
+    buffers: dict[int, int]
     stored_at: float
 
 
 class SharedCache:
     """A thread-safe LRU keyed by plain values, bounded by `budget` bytes and `ttl_s` seconds.
 
-    An entry larger than the whole budget is still handed out but not kept.
+    The bytes held are those of the distinct buffers of every entry (`buffers`): a buffer
+    that two entries share counts once, and is freed only when the last of them goes. An
+    entry that would add more than the whole budget is still handed out but not kept.
     """
 
     def __init__(self, budget: int, ttl_s: float) -> None:
         self.budget = budget
         self.ttl_s = ttl_s
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._held: dict[int, list[int]] = {}  # buffer address → [bytes, entries holding it]
         self._size = 0
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
         self._generation = 0
-        self._last_size: dict[Hashable, int] = {}  # kind → bytes of its latest value
+        self._last_size: dict[Hashable, int] = {}  # kind → bytes its latest value added
 
     @property
     def size(self) -> int:
@@ -223,20 +291,21 @@ class SharedCache:
                 if entry is not None:
                     return hand_out(entry.value)
                 generation = self._generation
-                self._make_room(self._last_size.get(_kind(key), 0))
+                self._make_room({}, self._last_size.get(_kind(key), 0))
             try:
                 value = compute()
             finally:
                 with self._lock:
                     self._computing.pop(key, None)
             freeze(value)
-            size = nbytes(value)
+            found = buffers(value)
             with self._lock:
+                added = self._added_bytes(found)
                 # Room is made ahead only for values that are kept and leave room for others.
-                self._last_size[_kind(key)] = size if size <= self.budget // 2 else 0
+                self._last_size[_kind(key)] = added if added <= self.budget // 2 else 0
                 if generation == self._generation:  # not cleared while computing
-                    self._store(key, value, size)
-            if size >= TRIM_AFTER_BYTES:
+                    self._store(key, value, found)
+            if added >= TRIM_AFTER_BYTES:
                 release_free_memory()
             return hand_out(value)
 
@@ -244,6 +313,7 @@ class SharedCache:
         """Drop everything (after a write to the store); a computation in flight is not kept."""
         with self._lock:
             self._entries.clear()
+            self._held.clear()
             self._size = 0
             self._generation += 1
 
@@ -265,27 +335,44 @@ class SharedCache:
         self._entries.move_to_end(key)
         return entry
 
-    def _store(self, key: Hashable, value: object, size: int) -> None:
+    def _added_bytes(self, found: dict[int, int]) -> int:
+        """What holding these buffers would add to the bytes held now."""
+        return sum(
+            max(0, size - self._held.get(address, (0,))[0]) for address, size in found.items()
+        )
+
+    def _store(self, key: Hashable, value: object, found: dict[int, int]) -> None:
         if key in self._entries:
             self._drop(key)
-        if size > self.budget:
+        if self._added_bytes(found) > self.budget:
             return
-        self._make_room(size)
-        self._entries[key] = _Entry(value, size, time.monotonic())
-        self._size += size
+        self._make_room(found, 0)
+        if self._added_bytes(found) > self.budget:  # its parts were held, and went to make room
+            return
+        for address, size in found.items():
+            held = self._held.setdefault(address, [0, 0])
+            self._size += max(0, size - held[0])
+            held[0], held[1] = max(held[0], size), held[1] + 1
+        self._entries[key] = _Entry(value, found, time.monotonic())
 
-    def _make_room(self, size: int) -> None:
-        """Drop the least recently used values until `size` more bytes fit the budget.
+    def _make_room(self, found: dict[int, int], more: int) -> None:
+        """Drop the least recently used values until the buffers `found` and `more` bytes
+        fit the budget (what `found` adds grows as the entries sharing its buffers go).
 
-        Also called before a value is computed, with the size of the last value of its kind:
+        Also called before a value is computed, with what the last value of its kind added:
         a province year is scored beside what the cache holds, so making room first keeps the
         server's peak near the budget instead of a scored year above it.
         """
-        while self._entries and self._size + size > self.budget:
+        while self._entries and self._size + self._added_bytes(found) + more > self.budget:
             self._drop(next(iter(self._entries)))
 
     def _drop(self, key: Hashable) -> None:
-        self._size -= self._entries.pop(key).size
+        for address in self._entries.pop(key).buffers:
+            held = self._held[address]
+            held[1] -= 1
+            if not held[1]:
+                self._size -= held[0]
+                del self._held[address]
 
 
 def positive_int_from_env(name: str, default: int) -> int:

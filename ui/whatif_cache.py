@@ -4,12 +4,14 @@ Why resources and not `st.cache_data`: a data cache hands every hit a fresh unpi
 at 200,000 firms unpickling the year on every slider step cost a quarter of the step. What a
 step needs is prepared once per (year, profile, scale) — `whatif.RankedScale`: the engine's
 per-point item scores, bonus, deductions and pools of the scale's ranked firms — and held once
-per process in a bounded `st.cache_resource`; a step is then weights → totals → ranks → tiers in
-numpy (`whatif.outcome`, identical to the engine), and only the scale shown is touched. Resources
-are shared by every session: callers must treat what they get as read-only.
+per process in the byte-bounded shared cache (`ui.cache.shared`); a step is then weights →
+totals → ranks → tiers in numpy (`whatif.outcome`, identical to the engine), and only the scale
+shown is touched. A step's results are small resources (`RESULT_ENTRIES`). Both are shared by
+every session: callers must treat what they get as read-only.
 
-`clear_data_caches()` (ui/cache.py) clears the data caches after an import: every resource here
-is keyed by `_generation()`, a data cache of its own, so that clear makes them rebuild too.
+`clear_data_caches()` (ui/cache.py) clears the data caches after an import: the shared cache with
+them, and every resource here is keyed by `_generation()`, a data cache of its own, so that clear
+makes them rebuild too.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import streamlit as st
 from muyun import labels, scoring, whatif
 from ui import cache
 
-# Per entry at 200,000 firms (137,687 ranked 规下): 35 MB prepared, 10 MB a pair of results.
-PREPARED_ENTRIES = 4  # e.g. both scales under two profiles; more are prepared again (~1–3 s)
+# Per entry at 200,000 firms (137,687 ranked 规下): 10 MB a pair of results.
 RESULT_ENTRIES = 4  # the baseline, the last steps (a matrix click reruns one), a comparison
 
 
@@ -34,19 +35,25 @@ def _generation() -> int:
     return time.monotonic_ns()
 
 
-@st.cache_resource(
-    max_entries=PREPARED_ENTRIES, ttl=cache.CACHE_TTL_S, show_spinner=labels.SPINNERS["scoring"]
-)
-def _ranked(year: int, profile_name: str, scale: str, generation: int) -> whatif.RankedScale:
+def ranked(year: int, profile_name: str, scale: str) -> whatif.RankedScale:
+    """The scale's ranked firms under the profile, prepared for re-weighting (shared).
+
+    Kept in the byte-bounded shared cache with the scored years it is made from (~35 MB at
+    province scale): a count-bounded resource cache held up to four of them beyond that budget.
+    """
+    year = int(year)
+    return cache.shared(
+        ("whatif_ranked", year, profile_name, scale),
+        lambda: _prepare(year, profile_name, scale),
+        labels.SPINNERS["scoring"],
+    )
+
+
+def _prepare(year: int, profile_name: str, scale: str) -> whatif.RankedScale:
     profile = cache.load_profile(profile_name)
     history = None if profile.policy is None else cache.prior_tiers(year, profile_name)
     scored = cache.live_year(year, profile_name)  # the engine's result the other pages use
     return whatif.prepare(cache.year_data(year), profile, scale, history, scored)
-
-
-def ranked(year: int, profile_name: str, scale: str) -> whatif.RankedScale:
-    """The scale's ranked firms under the profile, prepared for re-weighting (shared)."""
-    return _ranked(year, profile_name, scale, _generation())
 
 
 def _outcome(year: int, profile_name: str, scale: str, key: tuple) -> whatif.Outcome:
