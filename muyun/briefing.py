@@ -65,10 +65,12 @@ def with_previous_year(table: pd.DataFrame, previous: pd.DataFrame | None) -> pd
         out["tier_before"] = pd.Series(pd.NA, index=out.index, dtype="string")
         out["rank_before"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
         return out
-    last = previous.drop_duplicates("credit_code").set_index("credit_code")
-    codes = out["credit_code"]
-    out["tier_before"] = codes.map(last["tier"]).astype("string")
-    out["rank_before"] = pd.to_numeric(codes.map(last["rank"]), errors="coerce").astype("Int64")
+    last = previous.drop_duplicates("credit_code")
+    position = queries.position_in(out["credit_code"], last["credit_code"])
+    tier = last["tier"].array.take(position, allow_fill=True)
+    rank = pd.to_numeric(last["rank"], errors="coerce").astype("Int64").array
+    out["tier_before"] = pd.Series(tier, index=out.index).astype("string")
+    out["rank_before"] = pd.Series(rank.take(position, allow_fill=True), index=out.index)
     return out
 
 

@@ -154,6 +154,16 @@ def among(values: pd.Series, pool: pd.Series | Iterable[str]) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
+def position_in(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """Each value's first position in `pool`, −1 where absent (`ExtensionArray.take` with
+    `allow_fill` turns −1 into a missing value): Arrow's hash lookup, as in `among`, where two
+    `Series.map` over a province's credit codes cost ~0.25 s."""
+    column = pa.array(values, from_pandas=True, type=pa.large_string())
+    value_set = pa.array(pool, from_pandas=True, type=pa.large_string())
+    found = pc.index_in(column, value_set=value_set, skip_nulls=True).fill_null(-1)
+    return found.to_numpy(zero_copy_only=False).astype(np.intp)
+
+
 def text_is(values: pd.Series, *texts: str) -> np.ndarray:
     """Where a text column equals one of `texts` (False where missing), as a plain array: the
     Arrow hash set of `among`, since turning a province's Arrow-backed column into Python

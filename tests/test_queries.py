@@ -352,3 +352,10 @@ def test_largest_year_counts_the_firms_of_the_fullest_year(city) -> None:
     empty.close()
     counts = city.execute("SELECT count(*) FROM enterprises GROUP BY year").fetchall()
     assert queries.largest_year(city) == max(n for (n,) in counts) > 0
+
+
+def test_position_in_finds_each_code_first_place_and_minus_one_when_absent() -> None:
+    values = pd.Series(["B", "X", None, "A", "B"], dtype="str")
+    pool = pd.Series(["A", "B", "A"], dtype="str")
+    assert queries.position_in(values, pool).tolist() == [1, -1, -1, 0, 1]
+    assert queries.position_in(values, pool.iloc[:0]).tolist() == [-1] * 5
