@@ -38,8 +38,14 @@ from muyun.labels import (
     score_header,
 )
 
-_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
-_CSV_OPTIONS_NO_HEADER = pacsv.WriteOptions(quoting_style="needed", include_header=False)
+# Rows Arrow's CSV writer formats per batch. Its default, 1,024, sets up a cast per column per
+# batch: 12,500 (two batches per slice) took `write_csv_table` on a 200,000-row score table from
+# 0.73 to 0.64 s CPU here (medians of 26, same run). Batches only split the work: same bytes.
+CSV_BATCH_ROWS = 12_500
+_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", batch_size=CSV_BATCH_ROWS)
+_CSV_OPTIONS_NO_HEADER = pacsv.WriteOptions(
+    quoting_style="needed", batch_size=CSV_BATCH_ROWS, include_header=False
+)
 # `write_csv_table`: rows per slice, and threads (two paid on the 2-core server; more cores
 # would not be kept busy by a single writer of the joined bytes).
 CSV_SLICE_ROWS = 25_000
@@ -155,6 +161,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)  # its categories are text cells too
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
         text = column.astype("string")
@@ -163,7 +171,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if out is frame:
             out = frame.copy()
-        out.iloc[:, position] = column.map(neutralise)
+        out.isetitem(position, column.map(neutralise))
     return out
 
 

@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -188,6 +189,41 @@ def test_neutralise_prefixes_formula_starts_with_an_apostrophe(name):
 @pytest.mark.parametrize("value", ["永康甲有限公司", "-12.5", "+3%", "1,234.5", "", None, 7, -3.0])
 def test_neutralise_leaves_plain_text_and_numbers(value):
     assert export.neutralise(value) == value
+
+
+def test_a_formula_among_the_categories_of_a_column_is_neutralised():
+    frame = pd.DataFrame({"town": pd.Categorical(["=HYPERLINK(1)", "古山镇", "=HYPERLINK(1)"])})
+    text = export.to_csv_bytes(frame).decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(text))][1:] == [
+        "'=HYPERLINK(1)",
+        "古山镇",
+        "'=HYPERLINK(1)",
+    ]
+    assert export.neutralise_frame(frame)["town"].tolist()[1] == "古山镇"
+
+
+def test_csv_neutralises_a_formula_in_a_later_chunk_or_after_a_slice():
+    def part(*names: str) -> pd.DataFrame:
+        return pd.DataFrame({"name": pd.array(names, dtype="str")})
+
+    chunked = pd.concat([part("甲", "乙"), part("@SUM(1)")], ignore_index=True)
+    sliced = part("甲", "乙", "丙", "=1+1").iloc[1:]  # the formula is past the unsliced end
+    assert pa.array(chunked["name"]).num_chunks == 2
+    assert pa.array(sliced["name"]).offset == 1
+    for frame, expected in [(chunked, ["甲", "乙", "'@SUM(1)"]), (sliced, ["乙", "丙", "'=1+1"])]:
+        text = export.to_csv_bytes(frame).decode("utf-8-sig")
+        assert [row[0] for row in csv.reader(io.StringIO(text))][1:] == expected
+
+
+@pytest.mark.parametrize("batch", [1, 3, 1_000_000])
+def test_csv_batch_size_only_splits_the_work(monkeypatch, batch):
+    """`CSV_BATCH_ROWS` is a speed setting: any batch size writes the same bytes."""
+    frame = sliced_frame(57)
+    one = export.to_csv_bytes(frame)
+    monkeypatch.setattr(
+        export, "_CSV_OPTIONS", pacsv.WriteOptions(quoting_style="needed", batch_size=batch)
+    )
+    assert export.to_csv_bytes(frame) == one
 
 
 def test_excel_export_has_no_formulas_or_links():
