@@ -832,7 +832,7 @@ def _check_town(con: duckdb.DuckDBPyConnection, changes: Mapping[str, object]) -
     town = changes.get("town")
     if town is None:
         return
-    towns = [r[0] for r in con.execute("SELECT name FROM towns").fetchall()]
+    towns = [r[0] for r in con.execute("SELECT name FROM towns ORDER BY name").fetchall()]
     if town not in towns:
         raise EvaluationError(
             E["bad_value"].format(

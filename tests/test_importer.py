@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import random
 import subprocess
 import sys
@@ -451,6 +452,15 @@ def test_enterprise_rule_rejects_the_file(store_with_firms, overrides, key, valu
     assert (error.row, error.column, error.value) == (3, TABLE_HEADERS["enterprises"][key], value)
     assert reason in error.reason
     assert str(error) == f"第3行 列「{error.column}」 值「{value}」：{error.reason}"
+
+
+def test_an_unknown_town_lists_the_known_ones_in_one_order(store_with_firms):
+    """The list was joined from a set, so the same file's message changed between processes."""
+    rows = [firm(CODE_A), firm(CODE_E, town="杭州市")]
+    errors = rejected(store_with_firms, csv_bytes("enterprises", rows), "enterprises")
+    towns = sorted(r[0] for r in store_with_firms.execute("SELECT name FROM towns").fetchall())
+    assert len(towns) > 1
+    assert errors[0].reason.endswith("（应为：" + "、".join(towns) + "）")
 
 
 OTHER_RULES = [
@@ -1110,6 +1120,24 @@ def test_numbers_follow_their_own_grammar_not_duckdbs_looser_cast(store, value):
     assert [(e.column, e.value, e.reason) for e in errors] == [
         ("税收实际贡献（万元）", value, "不是有效的数字")
     ]
+
+
+def test_numbers_the_cast_reads_as_written_end_as_the_grammars_steps_end(monkeypatch):
+    """`_fast_sql` lets numbers DuckDB's cast reads skip the grammar's steps: for every short
+    string of digits, points, signs, exponents, underscores and blanks (and a few more), the
+    value and the rule are those of the steps alone."""
+    cells = {"".join(p) for n in range(1, 5) for p in itertools.product("09.-+e_ ", repeat=n)}
+    cells |= {"inf", "-inf", "nan", "1e400", "-1e400", "0x10", "\t7\t", "12\x0b", "1,000", "１"}
+    text = pd.Series(sorted(cells))
+    for key in ("tax", "employees"):
+        col = importer.SPECS["enterprises"].column(key)
+        fast, [(fast_bad, fast_reasons)] = importer.parse_column(col, text, frozenset())
+        with monkeypatch.context() as patch:
+            patch.setattr(importer, "_fast_sql", lambda col, c, n: "false")
+            slow, [(slow_bad, slow_reasons)] = importer.parse_column(col, text, frozenset())
+        pd.testing.assert_series_equal(fast, slow)
+        assert fast_bad.tolist() == slow_bad.tolist()
+        assert fast_reasons.tolist() == slow_reasons.tolist()
 
 
 def test_quoted_line_breaks_and_blank_lines_are_read_by_pandas_with_the_same_numbers(store):
