@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from muyun import labels, queries, watchlist
+from muyun import labels, queries
 
 OUTCOMES: tuple[str, ...] = ("tax_per_mu", "va_per_mu", "tier_score")
 # What the difference-in-differences reads of a scored year (`_outcome`): each year is kept as
@@ -163,13 +163,13 @@ def matched_differences(
             continue
         pre = _outcome(history[pre_year], outcome)
         post = _outcome(history[post_year], outcome)
-        at = watchlist.positions(post.codes, pre.codes)
+        at = queries.position_in(pre.codes, post.codes)
         both = np.flatnonzero(at >= 0)  # firms with both values, in the pre year's order
         codes, value, total = pre.codes.iloc[both], pre.value[both], pre.total[both]
         after, cell = post.value[at[both]], pre.cell[both]
         members = pd.Series(cohort.index[cohort == year])
-        treated = np.flatnonzero(watchlist.positions(members, codes) >= 0)
-        control = watchlist.positions(everyone, codes) < 0
+        treated = np.flatnonzero(queries.position_in(codes, members) >= 0)
+        control = queries.position_in(codes, everyone) < 0
         cells = {c: np.flatnonzero(control & (cell == c)) for c in set(cell[treated]) if c >= 0}
         for i in treated:
             candidates = cells.get(cell[i])

@@ -156,8 +156,12 @@ def among(values: pd.Series, pool: pd.Series | Iterable[str]) -> pd.Series:
 
 def position_in(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """Each value's first position in `pool`, −1 where absent (`ExtensionArray.take` with
-    `allow_fill` turns −1 into a missing value): Arrow's hash lookup, as in `among`, where two
-    `Series.map` over a province's credit codes cost ~0.25 s."""
+    `allow_fill` turns −1 into a missing value): how one year's firms are found in another.
+
+    Why Arrow's hash lookup, as in `among`: matching 200,000 credit codes through a pandas
+    index of strings (or two `Series.map`) took ~0.3 s each time, and the watch list, the
+    programme evaluation and the ranking table's 上年 columns match years against each other.
+    """
     column = pa.array(values, from_pandas=True, type=pa.large_string())
     value_set = pa.array(pool, from_pandas=True, type=pa.large_string())
     found = pc.index_in(column, value_set=value_set, skip_nulls=True).fill_null(-1)

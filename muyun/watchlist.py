@@ -20,10 +20,8 @@ from collections import defaultdict
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from muyun import labels, scoring
+from muyun import labels, queries, scoring
 from muyun.profile import Profile, Threshold, WarningRule
 
 T = labels.WATCH_TEXT
@@ -63,19 +61,6 @@ def earlier_year_live(con: duckdb.DuckDBPyConnection, year: int, profile: Profil
     score's indicator columns are the year's own values (`scoring.indicator_values`), whatever
     the profile, so only the rows' order differs — and the rules match years by credit code."""
     return scoring.indicator_values(con, year, history_columns(profile)[1:])
-
-
-def positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Where each value of `wanted` sits in `keys` (−1 when absent; `keys` unique).
-
-    Why Arrow: matching 200,000 credit codes through a pandas index of strings takes ~0.3 s
-    each time, and the watch list matches a year against several others.
-    """
-    values, value_set = pa.array(wanted, from_pandas=True), pa.array(keys, from_pandas=True)
-    if value_set.type != values.type:
-        value_set = value_set.cast(values.type)
-    found = pc.index_in(values, value_set=value_set)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _is(mask: pd.Series) -> np.ndarray:
@@ -129,7 +114,7 @@ def _previous(
     prior = history.get(year - 1)
     if prior is None or key not in prior:
         return np.full(len(codes), np.nan)
-    return _taken(_column(prior, key), positions(prior["credit_code"], codes))
+    return _taken(_column(prior, key), queries.position_in(codes, prior["credit_code"]))
 
 
 def measured(
@@ -164,7 +149,7 @@ def declines(history: dict[int, pd.DataFrame], year: int, years: int) -> pd.Seri
     codes = first["credit_code"].reset_index(drop=True)
     columns = [_column(first, DECLINE_INDICATOR)]
     for y in needed[1:]:
-        at = positions(history[y]["credit_code"], codes)
+        at = queries.position_in(codes, history[y]["credit_code"])
         columns.append(_taken(_column(history[y], DECLINE_INDICATOR), at))
     values = np.column_stack(columns)
     complete = ~np.isnan(values).any(axis=1)
@@ -222,7 +207,7 @@ def watch_list(history: dict[int, pd.DataFrame], year: int, profile: Profile) ->
 
     codes = frame["credit_code"]
     paths = declines(history, year, rule.decline_years)
-    at = positions(pd.Series(paths.index, dtype=codes.dtype), codes)
+    at = queries.position_in(codes, pd.Series(paths.index, dtype=codes.dtype))
     decline = at >= 0
     texts = paths.to_numpy(dtype=object)
     for i in np.flatnonzero(decline).tolist():
@@ -242,6 +227,25 @@ def watch_list(history: dict[int, pd.DataFrame], year: int, profile: Profile) ->
     return listed.sort_values(
         ["n_reasons", "tier", "gap"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)
+
+
+def firm_entry(
+    history: dict[int, pd.DataFrame], year: int, credit_code: str, profile: Profile
+) -> pd.DataFrame:
+    """The firm's row of `watch_list` (no rows when it is not listed), found on its own
+    ranking pool: every reason is the firm's own values and years, or its pool's cut-offs.
+
+    Why: the firm page asked for the whole list to show one firm's line, ~1 s of a province
+    year's first visit; a pool is a fraction of the year.
+    """
+    scored = history[year]
+    mine = scored["credit_code"] == credit_code
+    if mine.any():
+        pool = scored.loc[mine, "pool"].iloc[0]
+        if not pd.isna(pool):
+            mine = mine | (scored["pool"] == pool).fillna(False).astype(bool)
+    listed = watch_list({**history, year: scored[mine]}, year, profile)
+    return listed[listed["credit_code"] == credit_code].reset_index(drop=True)
 
 
 def firm_signals(

@@ -359,3 +359,6 @@ def test_position_in_finds_each_code_first_place_and_minus_one_when_absent() -> 
     pool = pd.Series(["A", "B", "A"], dtype="str")
     assert queries.position_in(values, pool).tolist() == [1, -1, -1, 0, 1]
     assert queries.position_in(values, pool.iloc[:0]).tolist() == [-1] * 5
+    as_objects = pd.Series(["A"], dtype=object)  # a frame built by hand, not read from Arrow
+    assert queries.position_in(pd.Series(["Z", "A"]), as_objects).tolist() == [-1, 0]
+    assert queries.position_in(pool, pd.Series([], dtype=object)).tolist() == [-1, -1, -1]

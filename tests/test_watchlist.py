@@ -183,6 +183,20 @@ def test_demo_watch_list_exports_formula_safe(demo_years):
     assert labels.WATCH_HEADERS["reasons"] in data and "领先下一档（分）" in data
 
 
+def test_a_firms_entry_is_its_row_of_the_whole_list(demo_years):
+    listed = watchlist.watch_list(demo_years, 2024, PROFILE)
+    scored = demo_years[2024]
+    on_list = listed["credit_code"].iloc[:: max(1, len(listed) // 25)]
+    off_list = scored.loc[~scored["credit_code"].isin(listed["credit_code"]), "credit_code"]
+    assert len(on_list) > 10 and (scored.loc[off_list.index, "status"] != "评价").any()
+    for code in on_list:
+        expected = listed[listed["credit_code"] == code].reset_index(drop=True)
+        got = watchlist.firm_entry(demo_years, 2024, code, PROFILE)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    for code in [*off_list.iloc[:: max(1, len(off_list) // 15)], "NOT-A-CODE"]:
+        assert watchlist.firm_entry(demo_years, 2024, code, PROFILE).empty
+
+
 def test_earlier_years_are_read_for_the_rules_columns_only(demo_years):
     needed = watchlist.history_years(PROFILE, 2024)
     assert list(needed) == [2021, 2022, 2023]  # decline_years = 3; growth needs 2023
@@ -214,14 +228,6 @@ def test_a_live_years_columns_come_from_its_raw_data_unscored(demo_db_path: Path
     scored = watchlist.earlier_year(demo_years[2023], PROFILE).set_index("credit_code")
     assert list(raw.columns) == list(scored.columns)
     pd.testing.assert_frame_equal(raw.sort_index(), scored.sort_index(), check_exact=True)
-
-
-def test_positions_find_each_code_and_mark_the_missing():
-    keys = pd.Series(["B", "A", "C"])
-    assert watchlist.positions(keys, pd.Series(["C", "X", "B", "A"])).tolist() == [2, -1, 0, 1]
-    as_objects = pd.Series(["A"], dtype=object)  # a frame built by hand, not read from Arrow
-    assert watchlist.positions(as_objects, pd.Series(["Z", "A"])).tolist() == [-1, 0]
-    assert watchlist.positions(pd.Series([], dtype=object), keys).tolist() == [-1, -1, -1]
 
 
 # --- the profile's [warning] section ------------------------------------------------------------
