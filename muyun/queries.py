@@ -168,6 +168,13 @@ def position_in(values: pd.Series, pool: pd.Series) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False).astype(np.intp)
 
 
+def first_position(values: pd.Series, value: str) -> int | None:
+    """The first row of `values` equal to `value` (None when there is none): one pass of
+    Arrow's comparison, ~1 ms over a province year's codes, where indexing them costs ~0.1 s."""
+    found = pc.index(pa.array(values, from_pandas=True, type=pa.large_string()), value).as_py()
+    return None if found < 0 else int(found)
+
+
 def text_is(values: pd.Series, *texts: str) -> np.ndarray:
     """Where a text column equals one of `texts` (False where missing), as a plain array: the
     Arrow hash set of `among`, since turning a province's Arrow-backed column into Python

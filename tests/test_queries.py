@@ -362,3 +362,11 @@ def test_position_in_finds_each_code_first_place_and_minus_one_when_absent() -> 
     as_objects = pd.Series(["A"], dtype=object)  # a frame built by hand, not read from Arrow
     assert queries.position_in(pd.Series(["Z", "A"]), as_objects).tolist() == [-1, 0]
     assert queries.position_in(pool, pd.Series([], dtype=object)).tolist() == [-1, -1, -1]
+
+
+def test_first_position_is_the_first_equal_row_or_none() -> None:
+    values = pd.Series(["B", None, "A", "B"], dtype="str")
+    assert queries.first_position(values, "B") == 0
+    assert queries.first_position(values, "A") == 2
+    assert queries.first_position(values, "X") is None
+    assert queries.first_position(values.iloc[:0], "A") is None

@@ -182,6 +182,20 @@ class _Tags(HTMLParser):
 # ── the report's figures are the engine's ─────────────────────────────────────────────────
 
 
+def test_a_firm_is_found_at_the_same_row_by_scan_and_by_index(city_con, profile):
+    ctx = report.prepare_context(city_con, 2024, profile)
+    codes = [*ctx.scored["credit_code"].iloc[::7], "NOT-A-CODE"]
+    assert len(codes) < report.SCANS_BEFORE_INDEX
+    scanned = [ctx.position(2024, code) for code in codes]
+    assert 2024 not in ctx._positions  # found by scanning, no index built
+    for _ in range(report.SCANS_BEFORE_INDEX):
+        ctx.position(2024, codes[0])
+    assert 2024 in ctx._positions
+    assert [ctx.position(2024, code) for code in codes] == scanned
+    assert scanned[-1] is None and scanned[:3] == [0, 7, 14]
+    assert ctx.position(1990, codes[0]) is None
+
+
 def test_report_figures_equal_score_year(city_con, profile):
     scored = scoring.score_year(city_con, 2024, profile)
     ctx = report.prepare_context(city_con, 2024, profile)
