@@ -235,8 +235,8 @@ def firm_entry(
     """The firm's row of `watch_list` (no rows when it is not listed), found on its own
     ranking pool: every reason is the firm's own values and years, or its pool's cut-offs.
 
-    Why: the firm page asked for the whole list to show one firm's line, ~1 s of a province
-    year's first visit; a pool is a fraction of the year.
+    Why: the firm page built the whole list to show one firm's line; at province scale the
+    list took ~0.4 s of CPU, the firm's pool ~0.17 s (the earlier years' lookups remain).
     """
     scored = history[year]
     mine = scored["credit_code"] == credit_code

@@ -111,7 +111,7 @@ def watch_history(year: int, profile_name: str, basis: str) -> dict[int, pd.Data
     ]
     _resolve_sources([year, *earlier], profile_name, basis)
     # The earlier years are read, not scored, and are a few MB each: one worker reads them
-    # while this thread scores the year (at province scale ~0.3 s of a first visit overlapped),
+    # while this thread scores the year (at province scale up to ~0.3 s of reading overlapped),
     # whatever `cache.scoring_threads` allows for scoring years side by side.
     with ThreadPoolExecutor(1) as pool:
         pending = {y: pool.submit(_earlier_year, y, profile_name, basis) for y in earlier}
