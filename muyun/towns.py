@@ -32,6 +32,14 @@ RANK_KEYS: tuple[str, ...] = (
     "land_progress",
 )
 LOWER_IS_BETTER = frozenset({"share_d"})
+# What the league reads of last year: its sums (growth), its D firms (cleared) and its
+# low-efficiency list (handled). A few columns instead of a second scored year, which at
+# province scale does not fit in the shared cache beside the year shown.
+PREVIOUS_YEAR_COLUMNS: tuple[str, ...] = (
+    *land.PREVIOUS_YEAR_COLUMNS,
+    "tax",
+    "value_added",
+)
 # A town's firm list: what its page shows and filters on, and what `tier_counts` reads.
 FIRM_COLUMNS: tuple[str, ...] = (
     "credit_code",

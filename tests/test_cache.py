@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from muyun import land, programmes, scoring
+from muyun import land, programmes, scoring, towns
 from ui import cache
 
 PROFILE = "yongkang-default"
-COLUMN_SETS = (programmes.HISTORY_COLUMNS, land.PREVIOUS_YEAR_COLUMNS)
+COLUMN_SETS = (programmes.HISTORY_COLUMNS, land.PREVIOUS_YEAR_COLUMNS, towns.PREVIOUS_YEAR_COLUMNS)
 
 
 @pytest.mark.parametrize("columns", COLUMN_SETS)

@@ -76,14 +76,6 @@ def _resolve_sources(years: list[int], profile_name: str, basis: str) -> None:
         cache.result_source(year, profile_name, basis)
 
 
-def _scored(years: list[int], profile_name: str, basis: str) -> dict[int, pd.DataFrame]:
-    """The scored years (`cache.scored_year`), the missing ones two at a time."""
-    _resolve_sources(years, profile_name, basis)
-    return _two_at_a_time(
-        {y: partial(cache.scored_year, y, profile_name, basis) for y in years},
-    )
-
-
 def _earlier_year(year: int, profile_name: str, basis: str) -> pd.DataFrame:
     """The columns of an earlier year the watch list reads, shared (a few MB at province scale
     instead of a 145 MB scored year): a published year's from its run, a live year's from its
@@ -162,13 +154,15 @@ def town_league(year: int, profile_name: str, basis: str) -> pd.DataFrame:
 
 
 def _town_league(year: int, profile_name: str, basis: str) -> pd.DataFrame:
-    wanted = [year] + ([year - 1] if year - 1 in _scorable(profile_name) else [])
-    years = _scored(wanted, profile_name, basis)
+    """The league from the scored year and last year's few columns (`towns.PREVIOUS_YEAR_COLUMNS`,
+    read from the store when it keeps that year's tiers), not a second scored year."""
+    previous = None
+    if year - 1 in _scorable(profile_name):
+        previous = cache.scored_columns(year - 1, profile_name, basis, towns.PREVIOUS_YEAR_COLUMNS)
+    scored = cache.scored_year(year, profile_name, basis)
     inputs = towns.load_inputs(cache.database().reader(), year)
     names = list(cache.towns()["name"])
-    return towns.league(
-        years[year], years.get(year - 1), inputs, cache.load_profile(profile_name), names
-    )
+    return towns.league(scored, previous, inputs, cache.load_profile(profile_name), names)
 
 
 def town_firms(year: int, profile_name: str, basis: str, town: str) -> pd.DataFrame:

@@ -33,7 +33,7 @@ T = TypeVar("T")
 # The default leaves room, under the 1.5 GB a province-scale server may use, for the process
 # itself (~300 MB), DuckDB and the scoring in flight (`ui.cache.scoring_threads`);
 # `MUYUN_CACHE_MB` overrides it.
-DEFAULT_BUDGET_MB = 420
+DEFAULT_BUDGET_MB = 360
 # A value this large was computed with as much again in temporaries: return them to the OS.
 TRIM_AFTER_BYTES = 16 * 1024 * 1024
 
