@@ -12,7 +12,7 @@ Measured in headless Chromium (Playwright, /usr/bin/chromium), all in one run:
    other work on the machine: the "cpu" columns). Then the switch: in a tab that has 总览 open
    (行业排名 for 总览 itself), a click on the page in the sidebar, timed from the click until
    the last element changed — how an official moves between pages. A new tab pays for loading
-   Streamlit's and plotly's JavaScript every time (the trivial page alone takes most of a
+   Streamlit's and its charts' JavaScript every time (the trivial page alone takes most of a
    second); a switch does not.
 3. The what-if slider step (/whatif, slider 亩均税收（分）, key →) until the LAST element changed,
    for both scale filters, and its ratio to the trivial page's step.

@@ -1035,20 +1035,20 @@ OVERVIEW_TEXT: dict[str, str] = {
     "trend_table": "五年主要指标",
     "map": "企业分布（按镇街，按分类着色）",
     "map_failed": "地图暂时无法显示（{error}），不影响本页其他内容。",
-    "hover_mix": "%{x} · %{customdata}<br>%{text} 家（%{y:.1%}）<extra></extra>",
-    "hover_tier_trend": "%{x}年 · %{fullData.name}类：%{y} 家<extra></extra>",
-    "hover_map": (
-        "<b>%{text}</b><br>%{customdata[0]} · %{customdata[1]}<br>"
-        "%{customdata[2]} · 综合得分 %{customdata[3]:.2f} 分<extra></extra>"
-    ),
-    "hover_bubbles": (
-        "<b>%{customdata[0]}</b> · %{customdata[1]}<br>%{customdata[2]:,} 家"
-        " · 平均综合得分 %{customdata[3]:.2f} 分<extra></extra>"
-    ),
+    "tip_total": "综合得分（分）",
+    "tip_mean_total": "平均综合得分（分）",
     "bubbles_note": (
         "所选范围内有 {n:,} 家定级企业，超过逐家显示上限 {limit:,} 家：每个镇街按分类合并为"
         "一个圆点，面积与企业数成正比。缩小筛选范围（行业、镇街或分类）可逐家显示。"
     ),
+}
+# The numbers of a box in the rankings' box chart (`muyun.paging.box_stats`), top to bottom.
+BOX_STAT_NAMES: dict[str, str] = {
+    "upperfence": "须线上端",
+    "q3": "上四分位数",
+    "median": "中位数",
+    "q1": "下四分位数",
+    "lowerfence": "须线下端",
 }
 RANKINGS_TEXT: dict[str, str] = {
     "scope": "{year}年 · {scale} · 评价方案：{profile} · 排名在“规模×行业”池内计算",
@@ -1095,7 +1095,6 @@ ENTERPRISE_TEXT: dict[str, str] = {
     "radar_note": "雷达图为各项得分率（单项得分 ÷ 权重，1 = 达到基准值）。",
     "history": "五年评价记录",
     "no_history": "没有历年记录。",
-    "hover_history": "%{x}年：%{y:.2f} 分 %{text}<extra></extra>",
     "leases": "厂房租赁",
     "no_leases": "本年度没有厂房租赁记录。",
     "report": "企业亩均效益分析报告",

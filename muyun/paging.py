@@ -23,7 +23,7 @@ from muyun import labels, queries
 PAGE_ROWS = 200
 # Firms listed by a search picker (the enterprise page): enough to pick from, few to send.
 PICK_ROWS = 50
-# Plotly's whiskers: the last value within 1.5 interquartile ranges of the box.
+# A box's whiskers: the last value within 1.5 interquartile ranges of the box.
 _WHISKER_IQR = 1.5
 
 
@@ -113,14 +113,13 @@ def first_choices(frame: pd.DataFrame, limit: int = PICK_ROWS) -> pd.DataFrame:
 def box_stats(
     frame: pd.DataFrame, value: str, group: str, order: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """One row per group with the five numbers Plotly draws for a box of `value`: q1, median,
-    q3 and the whisker ends. Groups come in `order`, by default in order of first appearance
-    (Plotly colours one trace per group in that order); those without values are left out.
+    """One row per group with the five numbers a box of `value` shows: q1, median, q3 and the
+    whisker ends. Groups come in `order`, by default in order of first appearance; those without
+    values are left out.
 
-    Computed as Plotly's own "linear" quartile method does in the browser (its interpolation is
-    NumPy's "hazen" method) and with its whiskers (the furthest value within 1.5 × IQR of the
-    box), so the precomputed box looks as the box of all points did, for five numbers instead of
-    every firm's score.
+    Linear quartiles (NumPy's "hazen" interpolation, as plotly.js computed them when the box was
+    drawn from every point) and whiskers to the furthest value within 1.5 × IQR of the box, so
+    the chart (行业排名's Vega-Lite box) gets five numbers per industry instead of every score.
     """
     rows = []
     present = frame[[group, value]].dropna(subset=[value])

@@ -8,7 +8,6 @@ numbers a page shows are computed in one tested place and never inside a page.
 from __future__ import annotations
 
 import hashlib
-import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -429,7 +428,7 @@ def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame
 
     The store has no factory coordinates, only the 镇街; each firm gets a small, deterministic
     offset derived from its credit code so the same firm stays in the same spot between runs.
-    Names are HTML-escaped because chart hover labels interpret a little markup.
+    Names stay as the firms wrote them: the chart passes them as data, and its tooltip escapes.
     """
     rows = ranked(scored)[["credit_code", "name", "industry", "town", "tier", "total"]]
     rows = rows.merge(town_centres, left_on="town", right_on="name", suffixes=("", "_town"))
@@ -437,7 +436,6 @@ def map_points(scored: pd.DataFrame, town_centres: pd.DataFrame) -> pd.DataFrame
     out = rows.drop(columns="name_town").copy()
     out["lat"] = out["lat"] + offsets[:, 0] * MAP_JITTER_DEG
     out["lon"] = out["lon"] + offsets[:, 1] * MAP_JITTER_DEG
-    out["name"] = out["name"].map(lambda name: html.escape(name, quote=False))
     out["tier_class"] = out["tier"].map(labels.TIER_CLASS)
     return out.reset_index(drop=True)
 

@@ -8,11 +8,8 @@ the list scores two years, and the other tabs' charts cost the browser seconds u
 
 from __future__ import annotations
 
-from typing import Any
-
+import altair as alt
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
@@ -25,6 +22,9 @@ MU_FORMAT = tables.number_format(2)  # 亩 and 公顷 in tables: two places, as 
 PCT_FORMAT = tables.number_format(1)  # a percentage number under a header that carries "（%）"
 COUNT_FORMAT = "%,d"
 CHART_HEIGHT_PX = 420
+MU_CHART_FORMAT = ",.2f"  # 亩 in tooltips: two places, as the tables beside the charts
+TARGET_COLOUR = "#333333"
+OTHER_COLOUR = "#999999"
 
 
 def _pct(share: float | None) -> str:
@@ -41,13 +41,120 @@ def _mu_column(name: str) -> ColumnConfig:
     return tables.number_column(name, labels.UNIT_MU, digits=2)
 
 
-def _category_chart_args(order: list[str]) -> dict[str, Any]:
-    """The same colour and legend order for the five categories in every chart."""
-    return {
-        "color": "category",
-        "color_discrete_map": labels.RECTIFICATION_COLOURS,
-        "category_orders": {"category": order},
-    }
+def _category_colour(order: list[str]) -> alt.Color:
+    """The same colour and legend order for the five categories in every chart; the legend
+    under the plot, so a half-width chart keeps its width for the bars."""
+    return alt.Color(
+        "category:N",
+        title=None,
+        sort=order,
+        scale=alt.Scale(
+            domain=order,
+            # The importer admits only the five categories; grey marks anything else.
+            range=[labels.RECTIFICATION_COLOURS.get(c, OTHER_COLOUR) for c in order],
+        ),
+        # Two columns of whole names fit a half-width chart only with a 12 px label close to
+        # its symbol (the theme's 14 px and 16 px gap cut the second column).
+        legend=alt.Legend(
+            orient="bottom",
+            columns=2,
+            labelLimit=0,
+            labelFontSize=12,
+            labelPadding=4,
+            symbolType="square",
+        ),
+    )
+
+
+def _area_tooltip(where: alt.Tooltip) -> list[alt.Tooltip]:
+    """Where (a town, a year), the category and its 亩, as the tables beside the charts."""
+    return [
+        where,
+        alt.Tooltip("category:N", title=H["category"]),
+        alt.Tooltip("area_mu:Q", title=H["area_mu"], format=MU_CHART_FORMAT),
+    ]
+
+
+def _stack_order(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Adds each category's place in `order`, so the stacks follow the legend."""
+    return frame.assign(stack=frame["category"].map({c: i for i, c in enumerate(order)}))
+
+
+def _town_chart(by_town: pd.DataFrame, categories: list[str], order: list[str]) -> alt.Chart:
+    """Rectified 亩 by town in the table's order (largest first), stacked by category."""
+    ranked = by_town.assign(rank=range(len(by_town)))
+    long = ranked.melt(
+        id_vars=["town", "rank"], value_vars=categories, var_name="category", value_name="area_mu"
+    )
+    return (
+        alt.Chart(_stack_order(long, order))
+        .mark_bar()
+        .encode(
+            x=alt.X("area_mu:Q", title=H["area_mu"], axis=alt.Axis(format=",d")),
+            y=alt.Y(
+                "town:N",
+                title=H["town"],
+                # Sorted by a rank in the data: town names stay out of the spec (data only).
+                sort=alt.EncodingSortField("rank", op="min"),
+                axis=alt.Axis(labelOverlap=False),  # every town named, as in the table below
+            ),
+            color=_category_colour(order),
+            order=alt.Order("stack:Q"),
+            tooltip=_area_tooltip(alt.Tooltip("town:N", title=H["town"])),
+        )
+        .properties(height=CHART_HEIGHT_PX)
+    )
+
+
+def _trend_chart(
+    history: pd.DataFrame, targets: pd.DataFrame, order: list[str]
+) -> alt.Chart | alt.LayerChart:
+    """Rectified 亩 per year stacked by category, each year's total target as a dashed line.
+
+    One dataset: the target rows ride in the same frame under the series name of the line.
+    Years are ordinal, so every year has its tick (a year of targets alone included).
+    """
+    target_name = T["trend_target"]
+    rows = _stack_order(history[["year", "category", "area_mu"]], order)
+    if not targets.empty:
+        target_rows = targets.rename(columns={"year_target_mu": "area_mu"})
+        rows = pd.concat(
+            [rows, target_rows.assign(category=target_name, series=target_name)], ignore_index=True
+        )
+    base = alt.Chart(rows).encode(
+        x=alt.X("year:O", title=H["year"], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("area_mu:Q", title=H["area_mu"], axis=alt.Axis(format=",d")),
+    )
+    bars = (
+        base.transform_filter(alt.datum.category != target_name)
+        .mark_bar()
+        .encode(
+            color=_category_colour(order),
+            order=alt.Order("stack:Q"),
+            tooltip=_area_tooltip(alt.Tooltip("year:O", title=H["year"])),
+        )
+    )
+    line = (
+        base.transform_filter(alt.datum.category == target_name)
+        .mark_line(point=alt.OverlayMarkDef(color=TARGET_COLOUR), color=TARGET_COLOUR)
+        .encode(
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=[target_name], range=[[6, 4]]),
+                legend=alt.Legend(
+                    orient="top", labelFontSize=12, labelPadding=4, symbolType="stroke"
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("year:O", title=H["year"]),
+                alt.Tooltip("area_mu:Q", title=H["target_mu"], format=MU_CHART_FORMAT),
+            ],
+        )
+    )
+    if targets.empty:
+        return bars.properties(height=CHART_HEIGHT_PX)
+    return alt.LayerChart(layer=[bars, line], height=CHART_HEIGHT_PX)
 
 
 def _land_year(selected: int) -> int | None:
@@ -135,53 +242,19 @@ def _progress_tab(year: int) -> None:
     with left:
         st.subheader(T["by_town"])
         if not view.by_town.empty:
-            long = view.by_town.melt(
-                id_vars=["town"],
-                value_vars=town_categories,
-                var_name="category",
-                value_name="area_mu",
+            st.altair_chart(
+                _town_chart(view.by_town, town_categories, order),
+                width="stretch",
+                key="land_by_town",
             )
-            chart = _category_chart_args(order)
-            chart["category_orders"]["town"] = list(view.by_town["town"])
-            fig = px.bar(
-                long,
-                x="area_mu",
-                y="town",
-                orientation="h",
-                labels={"area_mu": H["area_mu"], "town": H["town"], "category": H["category"]},
-                **chart,
-            )
-            fig.update_layout(
-                height=CHART_HEIGHT_PX, margin={"t": 10, "b": 10}, legend_title_text=""
-            )
-            st.plotly_chart(fig, key="land_by_town")
     with right:
         st.subheader(T["trend"])
         if not history.empty:
-            fig = px.bar(
-                history,
-                x="year",
-                y="area_mu",
-                labels={"area_mu": H["area_mu"], "year": H["year"], "category": H["category"]},
-                **_category_chart_args(order),
+            st.altair_chart(
+                _trend_chart(history, land_cache.trend_targets(), order),
+                width="stretch",
+                key="land_trend",
             )
-            targets = land_cache.trend_targets()
-            if not targets.empty:
-                fig.add_trace(
-                    go.Scatter(
-                        x=targets["year"],
-                        y=targets["year_target_mu"],
-                        name=T["trend_target"],
-                        mode="lines+markers",
-                        line={"color": "#333333", "dash": "dash"},
-                    )
-                )
-            fig.update_layout(
-                height=CHART_HEIGHT_PX, margin={"t": 10, "b": 10}, legend_title_text=""
-            )
-            fig.update_xaxes(dtick=1)
-            fig.update_yaxes(tickformat=",d")  # 12,000, not plotly's "12k"
-            st.plotly_chart(fig, key="land_trend")
     if not view.by_town.empty:
         # 合计 beside the town, and the unit in the cells: seven columns fit the page width.
         st.dataframe(

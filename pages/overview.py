@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
 from muyun import formatting, labels, queries
@@ -38,6 +37,12 @@ assert isinstance(mix, pd.DataFrame) and (before is None or isinstance(before, q
 # 规下 firms report no value added (data dictionary): no empty 亩均增加值 panel, say why instead.
 has_va = bool(trend["va_per_mu"].notna().any())
 K = labels.KPI_LABELS
+H = labels.SCORE_HEADERS
+F = labels.FILTER_LABELS
+# Tooltip titles the labels lack yet (temporary here; to move into labels.OVERVIEW_TEXT).
+TIERS = list(labels.TIERS)
+# Counts printed on a tier's bar segment: white on the dark green and red, dark on the light ones.
+DARK_TIERS = ["A", "D"]
 
 
 def card(
@@ -91,89 +96,144 @@ for column, tier in zip(st.columns(4), labels.TIERS, strict=True):
 if before is None:
     st.caption(T["no_previous"])
 
+
+def show(chart: alt.Chart | alt.LayerChart) -> None:
+    """Draw as SVG: a printed handout keeps sharp vector charts (Streamlit picks canvas above
+    2,000 marks, a raster on paper); the map's at most `queries.MAP_POINTS_MAX` dots stay quick
+    in SVG."""
+    st.altair_chart(
+        chart.properties(usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch"
+    )
+
+
+def tier_colour() -> alt.Color:
+    """Tiers in their fixed colours and A–D order, whatever tiers a selection has."""
+    return alt.Color(
+        "tier:N",
+        title=F["tier"],
+        scale=alt.Scale(domain=TIERS, range=[labels.TIER_COLOURS[t] for t in TIERS]),
+    )
+
+
+def tier_tips() -> list[alt.Tooltip]:
+    """The tier letter and its class name, as every tooltip of the page shows a tier."""
+    return [
+        alt.Tooltip("tier:N", title=H["tier"]),
+        alt.Tooltip("tier_class:N", title=H["tier_class"]),
+    ]
+
+
+def mix_chart(mix: pd.DataFrame) -> alt.LayerChart:
+    """Each industry's bar split into its tiers' shares (A at the bottom), the count of firms
+    printed on every segment tall enough to read; every industry is named on the axis."""
+    rows = mix[["industry", "tier", "tier_class", "firms", "share"]].copy()
+    rows["top"] = rows.groupby("industry", sort=False)["share"].cumsum()
+    rows["bottom"] = rows["top"] - rows["share"]
+    rows["middle"] = rows["bottom"] + rows["share"] / 2
+    base = alt.Chart(rows).encode(
+        x=alt.X(
+            "industry:N",
+            title=F["industry"],
+            sort=list(dict.fromkeys(rows["industry"])),
+            axis=alt.Axis(labelAngle=-30, labelOverlap=False),
+        ),
+        tooltip=[
+            alt.Tooltip("industry:N", title=F["industry"]),
+            *tier_tips(),
+            alt.Tooltip("firms:Q", title=labels.TREND_HEADERS["firms"], format=",d"),
+            alt.Tooltip("share:Q", title=T["share"], format=".1%"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y(
+            "bottom:Q",
+            title=T["share"],
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format=".0%"),
+        ),
+        y2="top:Q",
+        color=tier_colour(),
+    )
+    counts = (
+        base.transform_filter((alt.datum.share >= 0.05) & (alt.datum.firms > 0))
+        .mark_text(fontSize=11)
+        .encode(
+            y="middle:Q",
+            text=alt.Text("firms:Q", format=",d"),
+            color=alt.condition(
+                alt.FieldOneOfPredicate("tier", DARK_TIERS), alt.value("white"), alt.value("#222")
+            ),
+        )
+    )
+    return alt.LayerChart(layer=[bars, counts], height=380)
+
+
+def trend_chart(trend: pd.DataFrame, key: str, height: int, last: bool) -> alt.Chart:
+    """One indicator over the years, its axis from zero; only the lowest panel names the years
+    (the panels share them)."""
+    return (
+        alt.Chart(
+            trend[["year", key]],
+            title=alt.TitleParams(labels.TREND_HEADERS[key], fontSize=14, offset=6),
+        )
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "year:O",
+                title=labels.TREND_HEADERS["year"] if last else None,
+                axis=alt.Axis(labelAngle=0, labels=last, ticks=last),
+            ),
+            y=alt.Y(f"{key}:Q", title=None, scale=alt.Scale(zero=True)),
+            tooltip=[
+                alt.Tooltip("year:O", title=labels.TREND_HEADERS["year"]),
+                alt.Tooltip(f"{key}:Q", title=labels.TREND_HEADERS[key], format=",.2f"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def tier_trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    """Firms of each tier per year, stacked A at the bottom."""
+    rows = trend[["year", *TIERS]].melt(id_vars="year", var_name="tier", value_name="firms")
+    rows["tier_class"] = rows["tier"].map(labels.TIER_CLASS)
+    return (
+        alt.Chart(rows)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title=labels.TREND_HEADERS["year"], axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("firms:Q", title=labels.UNIT_FIRMS, axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=tier_colour(),
+            order=alt.Order("tier:N", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("year:O", title=labels.TREND_HEADERS["year"]),
+                *tier_tips(),
+                alt.Tooltip("firms:Q", title=labels.TREND_HEADERS["firms"], format=",d"),
+            ],
+        )
+        .properties(height=340)
+    )
+
+
 left, right = st.columns(2)
 with left:
     st.subheader(T["tier_mix"])
     if mix.empty:
         st.info(T["no_ranked"])
     else:
-        figure = go.Figure(
-            [
-                go.Bar(
-                    x=rows["industry"],
-                    y=rows["share"],
-                    name=tier,
-                    marker_color=labels.TIER_COLOURS[tier],
-                    text=rows["firms"],
-                    customdata=rows["tier_class"],
-                    hovertemplate=T["hover_mix"],
-                )
-                for tier, rows in mix.groupby("tier", sort=False)
-            ]
-        )
-        # Every industry named on the axis, at any width (plotly otherwise skips labels).
-        present = list(dict.fromkeys(mix["industry"]))
-        figure.update_xaxes(tickmode="array", tickvals=present, tickangle=-30)
-        figure.update_layout(
-            barmode="stack",
-            yaxis_tickformat=".0%",
-            height=380,
-            margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            legend_title_text=labels.FILTER_LABELS["tier"],
-        )
-        st.plotly_chart(figure, width="stretch")
+        show(mix_chart(mix))
 
 with right:
     st.subheader(T["trend"])
     keys = ["tax_per_mu", "va_per_mu"] if has_va else ["tax_per_mu"]
-    figure = make_subplots(
-        rows=len(keys),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.14,
-        subplot_titles=[labels.TREND_HEADERS[k] for k in keys],
-    )
-    for row, key in enumerate(keys, start=1):
-        figure.add_trace(
-            go.Scatter(
-                x=trend["year"],
-                y=trend[key],
-                mode="lines+markers",
-                name=labels.TREND_HEADERS[key],
-                showlegend=False,
-            ),
-            row=row,
-            col=1,
-        )
-    figure.update_yaxes(rangemode="tozero")
-    figure.update_xaxes(dtick=1)
-    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    st.plotly_chart(figure, width="stretch")
+    for index, key in enumerate(keys):
+        last = index == len(keys) - 1
+        show(trend_chart(trend, key, height=180 if len(keys) > 1 else 380, last=last))
 
 bars, table = st.columns([2, 3])  # the five-year table needs ~470 px
 with bars:
     st.subheader(T["tier_trend"])
-    figure = go.Figure(
-        [
-            go.Bar(
-                x=trend["year"],
-                y=trend[tier],
-                name=tier,
-                marker_color=labels.TIER_COLOURS[tier],
-                hovertemplate=T["hover_tier_trend"],
-            )
-            for tier in labels.TIERS
-        ]
-    )
-    figure.update_layout(
-        barmode="stack",
-        height=340,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis_dtick=1,
-        yaxis_title=labels.UNIT_FIRMS,
-        legend_title_text=labels.FILTER_LABELS["tier"],
-    )
-    st.plotly_chart(figure, width="stretch")
+    show(tier_trend_chart(trend))
 with table:
     st.subheader(T["trend_table"])
     digits = {"firms": 0, "land_mu": 1, "tax_per_mu": 2, "va_per_mu": 2}
@@ -195,80 +255,71 @@ with table:
 
 
 def draw_map() -> None:
-    """Firms around their town centre on plain lon/lat axes: no tiles, so it works offline.
+    """Firms around their town centre on a plain lon/lat projection: no tiles, so it works
+    offline.
 
     One point per firm up to `queries.MAP_POINTS_MAX`; a larger selection is drawn as one
     bubble per town and tier (issue 15), so the browser never receives tens of thousands of
-    points.
+    points (at province scale: 15 towns × 4 tiers).
     """
     centres = cache.towns()
-
     summary = f.select(cache.year_summary(f.year, f.profile))
     firms = int(summary.loc[summary["status"] == labels.STATUS_EVALUATED, "firms"].sum())
     if firms <= queries.MAP_POINTS_MAX:
-        traces = firm_points(
-            queries.map_points(f.select(cache.scored_year(f.year, f.profile)), centres)
-        )
+        points = queries.map_points(f.select(cache.scored_year(f.year, f.profile)), centres)
+        marks = firm_points(points)
     else:
         st.caption(T["bubbles_note"].format(n=firms, limit=queries.MAP_POINTS_MAX))
-        traces = town_bubbles(queries.map_bubbles(summary, centres))
-    figure = go.Figure(traces)
-    figure.add_trace(
-        go.Scatter(
-            x=centres["lon"],
-            y=centres["lat"],
-            mode="text",
-            text=centres["name"],
-            textfont={"size": 12, "color": "#333"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+        marks = town_bubbles(queries.map_bubbles(summary, centres))
+    # One dataset: the marks, then a row per town centre for its name (on a white halo).
+    centre_rows = centres.rename(columns={"name": "label"}).assign(kind="town")
+    rows = pd.concat([marks.assign(kind="mark"), centre_rows], ignore_index=True)
+    base = alt.Chart(rows).project(type="mercator")  # keeps the city's shape at any width
+    where = {"longitude": "lon:Q", "latitude": "lat:Q"}
+    dots = (
+        base.transform_filter(alt.datum.kind == "mark")
+        .mark_circle(opacity=0.75)
+        .encode(**where, color=tier_colour(), size=alt.Size("area:Q", scale=None, legend=None))
     )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.14)
-    figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0})
-    st.plotly_chart(figure, width="stretch")
-
-
-def firm_points(points: pd.DataFrame) -> list[go.Scatter]:
-    """One marker per ranked firm, a trace per tier."""
-    return [
-        go.Scatter(
-            x=rows["lon"],
-            y=rows["lat"],
-            mode="markers",
-            name=tier,
-            marker={"size": 6, "color": labels.TIER_COLOURS[tier], "opacity": 0.75},
-            text=rows["name"],
-            customdata=rows[["industry", "town", "tier_class", "total"]],
-            hovertemplate=T["hover_map"],
+    if "name" in marks:
+        dots = dots.encode(
+            tooltip=[
+                alt.Tooltip("name:N", title=H["name"]),
+                alt.Tooltip("industry:N", title=H["industry"]),
+                alt.Tooltip("town:N", title=H["town"]),
+                *tier_tips(),
+                alt.Tooltip("total:Q", title=T["tip_total"], format=".2f"),
+            ]
         )
-        for tier, rows in points.groupby("tier", sort=True)
-    ]
-
-
-def town_bubbles(bubbles: pd.DataFrame) -> list[go.Scatter]:
-    """One bubble per town and tier, its area proportional to the number of firms."""
-    largest = max(int(bubbles["firms"].max()), 1) if not bubbles.empty else 1
-    return [
-        go.Scatter(
-            x=rows["lon"],
-            y=rows["lat"],
-            mode="markers",
-            name=tier,
-            marker={
-                "size": rows["firms"],
-                "sizemode": "area",
-                "sizeref": 2.0 * largest / 40.0**2,
-                "sizemin": 3,
-                "color": labels.TIER_COLOURS[tier],
-                "opacity": 0.75,
-            },
-            customdata=rows[["town", "tier_class", "firms", "mean_total"]],
-            hovertemplate=T["hover_bubbles"],
+    else:
+        dots = dots.encode(
+            tooltip=[
+                alt.Tooltip("town:N", title=H["town"]),
+                *tier_tips(),
+                alt.Tooltip("firms:Q", title=labels.TREND_HEADERS["firms"], format=",d"),
+                alt.Tooltip("mean_total:Q", title=T["tip_mean_total"], format=".2f"),
+            ]
         )
-        for tier, rows in bubbles.groupby("tier", sort=True)
-    ]
+    names = base.transform_filter(alt.datum.kind == "town").encode(**where, text="label:N")
+    halo = names.mark_text(fontSize=12, color="white", stroke="white", strokeWidth=3)
+    show(alt.LayerChart(layer=[dots, halo, names.mark_text(fontSize=12, color="#333")], height=520))
+
+
+def firm_points(points: pd.DataFrame) -> pd.DataFrame:
+    """One 6-px dot per ranked firm, with only the fields its tooltip shows (no credit code);
+    names go as data, which Vega's tooltip escapes."""
+    rows = points[["lon", "lat", "name", "industry", "town", "tier", "tier_class", "total"]].copy()
+    rows["area"] = 6.0**2
+    return rows
+
+
+def town_bubbles(bubbles: pd.DataFrame) -> pd.DataFrame:
+    """One bubble per town and tier, its area proportional to the number of firms (the largest
+    40 px across, none under 6 px so a town of one firm stays visible)."""
+    rows = bubbles[["lon", "lat", "town", "tier", "tier_class", "firms", "mean_total"]].copy()
+    largest = max(int(rows["firms"].max()), 1) if not rows.empty else 1
+    rows["area"] = (rows["firms"] / largest * 40.0**2).clip(lower=6.0**2)
+    return rows
 
 
 st.subheader(T["map"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
-import plotly.graph_objects as go
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from muyun import export, formatting, labels, programmes
@@ -13,6 +14,8 @@ from ui import cache, filters, regional, tables
 
 T = labels.PROGRAMME_TEXT
 H = labels.PROGRAMME_HEADERS
+MEAN_COLUMNS = ("treated_pre", "treated_post", "control_pre", "control_post")
+SERIES_COLOURS = ["#2166ac", "#878787"]  # participants in the firm report's blue, controls grey
 
 f = filters.current()
 st.title(labels.PAGE_TITLES["programmes"])
@@ -82,22 +85,40 @@ missing = int(effects["not_evaluable"].max())
 if missing:
     st.caption(T["not_evaluable"].format(n=missing))
 
+# Four means per outcome: participants and matched controls, the year before and after.
+periods = [T["period_pre"], T["period_post"]]
+series = [T["series_treated"], T["series_control"]]
 columns = st.columns(len(effects))
 for column, (_, effect) in zip(columns, effects.iterrows(), strict=True):
-    figure = go.Figure()
-    periods = [T["period_pre"], T["period_post"]]
-    for name, pre, post in (
-        (T["series_treated"], effect["treated_pre"], effect["treated_post"]),
-        (T["series_control"], effect["control_pre"], effect["control_post"]),
-    ):
-        figure.add_trace(go.Scatter(x=periods, y=[pre, post], mode="lines+markers", name=name))
-    figure.update_layout(
-        title=effect["outcome"],
-        height=300,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h"},
+    means = pd.DataFrame(
+        {
+            "series": [series[0]] * 2 + [series[1]] * 2,
+            "period": periods * 2,
+            "value": [float(effect[c]) for c in MEAN_COLUMNS],
+            "label": [H[c] for c in MEAN_COLUMNS],
+        }
     )
-    column.plotly_chart(figure, width="stretch")
+    chart = (
+        alt.Chart(means, title=alt.TitleParams(str(effect["outcome"]), anchor="start"))
+        .mark_line(point=alt.OverlayMarkDef(filled=True, size=60))
+        .encode(
+            x=alt.X("period:N", sort=periods, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                sort=series,
+                title=None,
+                scale=alt.Scale(domain=series, range=SERIES_COLOURS),
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="title"),  # vega-tooltip's heading: 参与企业·前
+                alt.Tooltip("value:Q", title=str(effect["outcome"]), format=",.2f"),
+            ],
+        )
+        .properties(height=300)
+    )
+    column.altair_chart(chart, width="stretch")
     column.caption(
         T["effect_line"].format(did=effect["did"], low=effect["ci_low"], high=effect["ci_high"])
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-import plotly.graph_objects as go
+import altair as alt
 import streamlit as st
 
 from muyun import export, formatting, labels, paging, queries
@@ -23,6 +23,11 @@ from ui import (
 
 T = labels.RANKINGS_TEXT
 X = labels.RANKINGS_EXTRA
+# The five numbers of an industry's box (whiskers: the furthest score within 1.5 × IQR), in the
+# order the tooltip lists them. TEMPORARY: these labels belong in muyun/labels.py.
+BOX_COLOUR = "#2166ac"
+BOX_WIDTH_EXPR = alt.ExprRef("bandwidth('x') * 0.5")  # the median tick as wide as the box
+
 f = filters.current()
 prof = cache.load_profile(f.profile)
 st.title(labels.PAGE_TITLES["rankings"])
@@ -120,31 +125,43 @@ with dist_col:
     if ranked_scope.empty:
         st.info(T["empty"])
     else:
-        # Five numbers per industry, not every firm's score (1.5 MB at province scale).
+        # Five numbers per industry, not every firm's score (1.5 MB at province scale): a rule
+        # from whisker to whisker, a bar from q1 to q3, a tick at the median.
         boxes = paging.box_stats(ranked_scope, "total", "industry")
-        figure = go.Figure(
-            [
-                go.Box(
-                    x=[box["industry"]],
-                    name=box["industry"],
-                    q1=[box["q1"]],
-                    median=[box["median"]],
-                    q3=[box["q3"]],
-                    lowerfence=[box["lowerfence"]],
-                    upperfence=[box["upperfence"]],
-                    boxpoints=False,
-                )
-                for box in boxes.to_dict("records")
-            ]
+        present = list(boxes["industry"])
+        order = [i for i in labels.INDUSTRIES if i in present]
+        order += [i for i in present if i not in order]
+        score_title = tables.header(labels.SCORE_HEADERS["total"], labels.UNIT_POINTS)
+        base = alt.Chart(boxes).encode(
+            x=alt.X(
+                "industry:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=90),
+            ),
+            tooltip=[
+                alt.Tooltip("industry:N", title=labels.SCORE_HEADERS["industry"]),
+                *[
+                    alt.Tooltip(
+                        f"{stat}:Q", title=tables.header(name, labels.UNIT_POINTS), format=",.2f"
+                    )
+                    for stat, name in labels.BOX_STAT_NAMES.items()
+                ],
+            ],
         )
-        figure.update_xaxes(categoryorder="array", categoryarray=list(labels.INDUSTRIES))
-        figure.update_layout(
-            showlegend=False,
-            height=380,
-            margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            yaxis_title=tables.header(labels.SCORE_HEADERS["total"], labels.UNIT_POINTS),
+        score = alt.Scale(zero=False, nice=True)
+        whiskers = base.mark_rule(color=BOX_COLOUR).encode(
+            y=alt.Y("lowerfence:Q", title=score_title, scale=score),
+            y2="upperfence:Q",
         )
-        st.plotly_chart(figure, width="stretch")
+        box = base.mark_bar(
+            color=BOX_COLOUR, opacity=0.45, stroke=BOX_COLOUR, width=alt.RelativeBandSize(0.5)
+        ).encode(y="q1:Q", y2="q3:Q")
+        median = base.mark_tick(color=BOX_COLOUR, thickness=2, size=BOX_WIDTH_EXPR).encode(
+            y="median:Q"
+        )
+        chart = (whiskers + box + median).properties(height=380)
+        st.altair_chart(chart, width="stretch")
 
 with pool_col:
     st.subheader(T["pools"])

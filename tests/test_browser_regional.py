@@ -62,8 +62,11 @@ def test_towns_watchlist_and_programmes_in_chromium(
 
         _open(page, f"{url}/programmes?year=2024", "programmes")
         assert page.get_by_text(labels.PROGRAMME_TEXT["effects"]).count() > 0
-        charts = page.locator(".js-plotly-plot")
-        charts.first.wait_for(timeout=60_000)
+        # Three before/after charts, each drawn by Vega (its SVG or canvas has the class "marks").
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        drawn = charts.locator("svg.marks, canvas.marks")
+        drawn.first.wait_for(timeout=60_000)
         assert charts.count() == 3
+        assert drawn.count() == 3
         page.screenshot(path=str(ARTIFACTS / "programmes.png"))
         browser.close()

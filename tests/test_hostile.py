@@ -9,11 +9,13 @@ files also go through the upload page, which must survive them.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from page_support import vega_charts
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, importer, labels
@@ -229,18 +231,43 @@ def test_a_url_like_name_is_not_linked_in_the_enterprise_heading(
     st.cache_resource.clear()
 
 
+def _keys(node: object) -> set[str]:
+    """Every key anywhere in a JSON value."""
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _keys(v)}
+    if isinstance(node, list):
+        return {k for v in node for k in _keys(v)}
+    return set()
+
+
 def test_fund_use_html_is_escaped_on_the_funds_chart(
     demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An imported use with a link reaches the chart as data only, verbatim, never as markup.
+
+    Vega draws axis labels and legends as SVG/canvas text, and its tooltip handler (vega-tooltip
+    in Streamlit's frontend, default `sanitize`) escapes `&` and `<` of every key and value.
+    What would still turn text into HTML or a link is the spec: the text spliced into it, an
+    `href` channel (a mark that navigates), a tooltip field named `image` (vega-tooltip draws
+    `<img src>`), or `usermeta.embedOptions` (vega-embed merges it into the tooltip options).
+    Pre-escaping the text as for plotly would show "&lt;a href" on the axis.
+    """
     with db.connect(demo_db_copy) as con:
         year = con.execute("SELECT max(year) FROM funds").fetchall()[0][0]
         con.execute("INSERT INTO funds VALUES (?, ?, 10, 5)", [year, LINK_USE])
     funds_tab = {land_tabs.TAB_KEY: labels.LAND_TEXT["tab_funds"]}
     at = _app_on(demo_db_copy, monkeypatch, "pages/land.py", year=str(year), **funds_tab)
-    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
-    funds = next(spec for spec in specs if "点此领取补贴" in spec)
-    assert "<a href" not in funds and "\\u003ca href" not in funds
-    assert "&lt;a href" in funds
+    charts = vega_charts(at)
+    found = [(s, d) for s, d in charts if (d == LINK_USE).any().any()]
+    assert len(found) == 1, "the use, as imported (not pre-escaped), in one chart's data"
+    spec, data = found[0]
+    assert list(data.loc[data["use"] == LINK_USE, "use"]) == [LINK_USE], "verbatim, once"
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "点此领取补贴" not in text and "evil.example" not in text, "data only, not the spec"
+    assert spec["encoding"]["x"]["field"] == "use"
+    assert not {"href", "url", "usermeta", "embedOptions"} & _keys(spec)
+    tooltips = spec["encoding"]["tooltip"]
+    assert all(t.get("title") != "image" and t["field"] != "image" for t in tooltips)
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -3,15 +3,13 @@ verbatim, every number comes from DuckDB, the list follows the engine and stored
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
+from page_support import vega_charts
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, importer, labels, land, queries
@@ -91,11 +89,19 @@ def test_published_2022_figures_appear_exactly(demo_db_copy, monkeypatch):
     assert (provincial.value, provincial.proto.delta) == ("14 个", "2022年新增 1 个")
     assert (star.value, star.proto.delta) == ("6 个", "2022年新增 3 个")
     assert firms > 0 and _metric(at, "入驻企业").value == f"{firms:,} 家"
+    _, recognition = _chart(at, "year", "value")
+    provincial, star = labels.LAND_HEADERS["provincial_total"], labels.LAND_HEADERS["star_total"]
+    assert list(recognition["year"]) == [2018, 2019, 2020, 2021, 2022]
+    assert recognition.iloc[-1][[provincial, star]].tolist() == [14, 6]
 
     at = _open(demo_db_copy, monkeypatch, 2022, FUNDS)
     drawn, spent = _metric(at, "累计提取"), _metric(at, "累计使用")
     assert (drawn.value, drawn.delta) == ("1.2 亿元", "12,000 万元")
     assert (spent.value, spent.delta) == ("0.94 亿元", "9,400 万元")
+    spec, by_use = _chart(at, "use", "value")
+    assert spec["encoding"]["y"]["title"] == labels.UNIT_WAN_YUAN
+    drawn_col, spent_col = labels.LAND_HEADERS["extracted_10k"], labels.LAND_HEADERS["spent_10k"]
+    assert (by_use[drawn_col].sum(), by_use[spent_col].sum()) == (12_000, 9_400)
     case = [s.value for s in at.success if "公开案例" in s.value]
     assert case and "4.75 万平方米 → 9.9 万平方米" in case[0] and "来源：" in case[0]
 
@@ -272,27 +278,58 @@ def test_next_years_targets_add_no_second_year_selector(demo_db_copy, monkeypatc
     assert _metric(at, "整治总面积（2024年）")
 
 
-def _plotly_array(values: list | dict) -> list:
-    """A trace's values as a list (plotly sends numbers as a typed array: dtype + base64)."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
-    return list(values)
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def _chart(at: AppTest, x: str, y: str) -> tuple[dict, pd.DataFrame]:
+    """The one chart whose x and y encode the fields `x` and `y`."""
+    found = [
+        (spec, data)
+        for spec, data in vega_charts(at)
+        if any(
+            layer["encoding"]["x"]["field"] == x and layer["encoding"]["y"]["field"] == y
+            for layer in _layers(spec)
+        )
+    ]
+    assert len(found) == 1, [spec for spec, _ in vega_charts(at)]
+    return found[0]
 
 
 def test_history_chart_includes_next_years_targets(demo_db_copy, monkeypatch):
     """Issue 13 item 15: with 2025's targets imported (no projects yet) the history chart still
-    stopped at 2024; every year with data must be on it."""
+    stopped at 2024; every year with data must be on it, one tick per year, in whole 亩."""
     con = db.connect(demo_db_copy)
     con.execute(
         "INSERT INTO rectification_targets SELECT 2025, category, target_mu "
         "FROM rectification_targets WHERE year = 2024"
     )
+    view = land.year_view(con, 2024)
     con.close()
     at = _open(demo_db_copy, monkeypatch, 2024)
     target_name = labels.LAND_TEXT["trend_target"]
-    years: set[int] = set()
-    for chart in at.get("plotly_chart"):
-        for trace in json.loads(chart.proto.spec)["data"]:
-            if trace.get("name") == target_name:
-                years |= {int(x) for x in _plotly_array(trace["x"])}
-    assert 2025 in years and 2024 in years, sorted(years)
+    spec, data = _chart(at, "year", "area_mu")
+    bars, line = _layers(spec)
+    assert bars["mark"]["type"] == "bar" and line["mark"]["type"] == "line"
+    assert line["encoding"]["strokeDash"]["scale"]["domain"] == [target_name]
+    for layer in (bars, line):
+        x, y = layer["encoding"]["x"], layer["encoding"]["y"]
+        assert x["type"] == "ordinal", "a band per year: one tick per year, no 2020.5"
+        assert y["axis"]["format"] == ",d", "12,000, not 12k"
+        assert (x["title"], y["title"]) == (labels.LAND_HEADERS["year"], "整治面积（亩）")
+    targets = data[data["series"] == target_name]
+    assert list(targets["year"]) == [2020, 2021, 2022, 2023, 2024, 2025]
+    assert targets.set_index("year").loc[2025, "area_mu"] == view.total_target_mu
+    projects = data[data["series"].isna()]
+    assert set(projects["year"]) == {2020, 2021, 2022, 2023, 2024}
+    assert set(projects["category"]) == set(labels.RECTIFICATION_CATEGORIES)
+    assert projects.groupby("year")["area_mu"].sum()[2024] == pytest.approx(view.total_mu)
+
+    spec, data = _chart(at, "area_mu", "town")
+    assert list(data.drop_duplicates("town").sort_values("rank")["town"]) == list(
+        view.by_town["town"]
+    ), "towns in the table's order, largest first"
+    assert spec["encoding"]["y"]["sort"] == {"field": "rank", "op": "min"}
+    assert data["area_mu"].sum() == pytest.approx(view.total_mu)
+    colour = spec["encoding"]["color"]["scale"]
+    assert colour["range"] == [labels.RECTIFICATION_COLOURS[c] for c in colour["domain"]]

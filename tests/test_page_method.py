@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from page_support import open_page
+from page_support import chart_data, open_page
 from streamlit.testing.v1 import AppTest
 
 from muyun import accounts, db, labels, scoring
@@ -41,14 +41,31 @@ def test_tabs_show_the_lab_results_of_the_engine(app_store: Path) -> None:
     assert expected in captions
     # Only the open tab ran: no sensitivity caption, no heat map, no diff yet.
     assert not any(c.startswith("规上：") for c in captions)
-    assert not at.get("plotly_chart")
+    assert not at.get("vega_lite_chart")
     assert len(at.get("download_button")) == 2  # the flags, Excel and CSV
     at = open_page(PAGE, year="2024", lab_tab=T["tab_sensitivity"])
     assert any(c.value.startswith("规上：") for c in at.caption)  # a city pool runs unasked
     assert not any(b.label == T["run_sensitivity"] for b in at.button)
     assert len(at.get("download_button")) == 2  # the firms' intervals, Excel and CSV
+    (indices,) = at.get("vega_lite_chart")
+    spec, bars = chart_data(indices)
+    spread = int(sensitivity.SPREAD * 100)
+    result = method_lab.sensitivity_report(2024, "yongkang-default", "规上", spread)
+    assert spec["facet"]["column"]["field"] == "output"
+    assert len(bars) == 2 * len(result.indices)  # first-order and total effect of each row
+    assert set(bars["output"]) == {labels.SENSITIVITY_OUTPUTS[o] for o in result.indices["output"]}
+    C = labels.METHOD_LAB_COLUMNS
+    assert set(bars["kind"]) == {C["first_order"], C["total_effect"]}
     at = open_page(PAGE, year="2024", lab_tab=T["tab_redundancy"])
-    assert len(at.get("plotly_chart")) == 1  # the heat map
+    (heatmap,) = at.get("vega_lite_chart")  # the heat map, nothing else
+    spec, cells = chart_data(heatmap)
+    assert spec["title"]["text"] == T["redundancy_title"].format(scale="规上")
+    matrix = method_lab.redundancy_report(2024, "yongkang-default").matrices["规上"]
+    names = [labels.INDICATORS[k].name for k in matrix.columns]
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == names
+    assert len(cells) == len(names) ** 2
+    rho = cells.pivot(index="first", columns="second", values="rho").loc[names, names]
+    assert rho.to_numpy() == pytest.approx(matrix.to_numpy())
     at = open_page(PAGE, year="2024", lab_tab=T["tab_profiles"])
     diff_titles = [m.value for m in at.markdown if T["diff_title"].split("：")[0] in m.value]
     assert diff_titles  # the copy-and-diff tab rendered

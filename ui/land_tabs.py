@@ -6,10 +6,8 @@ so none scrolls sideways (issue 13 item 8); the Excel exports keep every column.
 
 from __future__ import annotations
 
-import html
-
+import altair as alt
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -25,6 +23,9 @@ WAN_YUAN_FORMAT = tables.number_format(1)
 PCT_FORMAT = tables.number_format(1)
 COUNT_FORMAT = "%,d"
 YEAR_FORMAT = "%d"
+RECOGNITION_HEIGHT_PX = 320
+FUNDS_HEIGHT_PX = 340
+WAN_YUAN_CHART_FORMAT = ",.1f"  # 万元 in tooltips: one place, as the funds table
 TAB_KEY = "land_tab"  # the land page's open tab, kept in the URL
 
 
@@ -85,21 +86,9 @@ def parks(year: int) -> None:
 
     if not view.recognition.empty:
         st.subheader(T["parks_over_time"])
-        long = view.recognition.melt(
-            id_vars=["year"], value_vars=["provincial_total", "star_total"], var_name="kind"
+        st.altair_chart(
+            _recognition_chart(view.recognition), width="stretch", key="land_parks_over_time"
         )
-        long["kind"] = long["kind"].map(H)
-        fig = px.line(
-            long,
-            x="year",
-            y="value",
-            color="kind",
-            markers=True,
-            labels={"year": H["year"], "value": H["parks"], "kind": ""},
-        )
-        fig.update_layout(height=320, margin={"t": 10, "b": 10})
-        fig.update_xaxes(dtick=1)
-        st.plotly_chart(fig, key="land_parks_over_time")
 
     st.subheader(T["parks_table"])
     f1, f2 = st.columns(2)
@@ -141,22 +130,7 @@ def funds() -> None:
                 delta_color="off",
             )
         c3.metric(T["funds_rate"], _pct(funds.spend_rate))
-        long = funds.by_use.melt(
-            id_vars=["use"], value_vars=["extracted_10k", "spent_10k"], var_name="kind"
-        )
-        long["kind"] = long["kind"].map(H)
-        # Plotly renders tags (<a href>, <b>) in axis and hover text: imported uses are escaped.
-        long["use"] = long["use"].map(html.escape)
-        fig = px.bar(
-            long,
-            x="use",
-            y="value",
-            color="kind",
-            barmode="group",
-            labels={"use": H["use"], "value": labels.UNIT_WAN_YUAN, "kind": ""},
-        )
-        fig.update_layout(height=340, margin={"t": 10, "b": 10})
-        st.plotly_chart(fig, key="land_funds")
+        st.altair_chart(_funds_chart(funds.by_use), width="stretch", key="land_funds")
         money = st.column_config.NumberColumn
         st.dataframe(
             funds.by_use[["use", "extracted_10k", "spent_10k", "spend_rate_pct"]],
@@ -194,6 +168,67 @@ def funds() -> None:
             icon=":material/push_pin:",
         )
     _upgrades_table(ups.cases)
+
+
+def _folded(frame: pd.DataFrame, keep: str, series: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """`frame` with the `series` columns under their headers (with units), and those headers.
+
+    The chart folds them into one mark per series, so the frame stays one row per year or use
+    and every tooltip shows all the series of its row.
+    """
+    names = [H[c] for c in series]
+    return frame[[keep, *series]].rename(columns=dict(zip(series, names, strict=True))), names
+
+
+def _recognition_chart(recognition: pd.DataFrame) -> alt.Chart:
+    """Provincial and star parks to date, one line each, one tick per year."""
+    wide, names = _folded(recognition, "year", ["provincial_total", "star_total"])
+    return (
+        alt.Chart(wide)
+        .transform_fold([*names], as_=["kind", "value"])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=H["year"], axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=H["parks"], axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.Color("kind:N", title=None, sort=names, legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("year:O", title=H["year"]),
+                *(alt.Tooltip(f"{n}:Q", format=",d") for n in names),
+            ],
+        )
+        .properties(height=RECOGNITION_HEIGHT_PX)
+    )
+
+
+def _funds_chart(by_use: pd.DataFrame) -> alt.Chart:
+    """Drawn and spent 万元 side by side for each use of the fund.
+
+    The uses are imported text: they travel as data only, never in the spec (the order is a
+    rank in the data). Vega draws axis labels as SVG or canvas text and its tooltip escapes
+    HTML, so a use reads as typed, tags and all, and nothing in it is a link.
+    """
+    wide, names = _folded(by_use, "use", ["extracted_10k", "spent_10k"])
+    return (
+        alt.Chart(wide.assign(rank=range(len(wide))))
+        .transform_fold([*names], as_=["kind", "value"])
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "use:N",
+                title=H["use"],
+                sort=alt.EncodingSortField("rank", op="min"),  # the table's order
+                axis=alt.Axis(labelAngle=0),
+            ),
+            xOffset=alt.XOffset("kind:N", sort=names),
+            y=alt.Y("value:Q", title=labels.UNIT_WAN_YUAN, axis=alt.Axis(format=",d")),
+            color=alt.Color("kind:N", title=None, sort=names, legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("use:N", title=H["use"]),
+                *(alt.Tooltip(f"{n}:Q", format=WAN_YUAN_CHART_FORMAT) for n in names),
+            ],
+        )
+        .properties(height=FUNDS_HEIGHT_PX)
+    )
 
 
 def _all_columns(key: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import partial
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from muyun import export, labels
@@ -21,6 +20,7 @@ from muyun.accounts import Account
 from muyun.method_lab import profiles, quality, redundancy, sensitivity
 from muyun.profile import Profile, shipped_profiles
 from ui import admin, cache
+from ui import method_lab_charts as lab_charts
 
 T = labels.METHOD_LAB_TEXT
 S = labels.METHOD_LAB_SCALE_TEXT
@@ -97,7 +97,7 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
         out["rule"] = out["rule"].map(labels.QUALITY_RULES)
     for column in _NAMED:
         if column in out:
-            out[column] = out[column].map(_factor_name)
+            out[column] = out[column].map(lab_charts.factor_name)
     if "output" in out:
         out["output"] = out["output"].map(labels.SENSITIVITY_OUTPUTS)
     if "denominator" in out:
@@ -192,18 +192,11 @@ def redundancy_tab(year: int, profile_name: str, scale: str) -> None:
         st.info(labels.REASON_SCALE_NOT_IN_PROFILE)
         return
     matrix = result.matrices[scale]
-    names = [_factor_name(k) for k in matrix.columns]
-    figure = px.imshow(
-        matrix.to_numpy(),
-        x=names,
-        y=names,
-        zmin=-1,
-        zmax=1,
-        color_continuous_scale="RdBu_r",
-        text_auto=".2f",
-        title=T["redundancy_title"].format(scale=scale),
+    st.altair_chart(
+        lab_charts.heatmap(matrix, T["redundancy_title"].format(scale=scale)),
+        width="stretch",
+        key="lab_heatmap",
     )
-    st.plotly_chart(figure, key="lab_heatmap")
     st.subheader(T["pairs_title"].format(limit=redundancy.PAIR_MAX))
     pairs = result.pairs[result.pairs["scale"] == scale]
     if pairs.empty:
@@ -245,21 +238,7 @@ def sensitivity_tab(year: int, profile_name: str, prof: Profile, scale: str) -> 
     table(result.drop_one, "lab_drop")
     st.subheader(T["indices_title"])
     st.caption(T["indices_help"])
-    long = shown(result.indices).melt(
-        id_vars=[C["factor"], C["output"]],
-        value_vars=[C["first_order"], C["total_effect"]],
-        var_name=T["index_kind"],
-        value_name=T["index_value"],
-    )
-    figure = px.bar(
-        long,
-        x=C["factor"],
-        y=T["index_value"],
-        color=T["index_kind"],
-        barmode="group",
-        facet_col=C["output"],
-    )
-    st.plotly_chart(figure, key="lab_indices")
+    st.altair_chart(lab_charts.indices_chart(result.indices), width="stretch", key="lab_indices")
     table(result.indices, "lab_indices_table")
     borderline = sensitivity.borderline(result)
     st.subheader(T["borderline_title"].format(n=len(borderline)))
@@ -357,13 +336,6 @@ def _history() -> None:
         ]
     )
     table(frame, "lab_history")
-
-
-def _factor_name(key: object) -> str:
-    text = str(key)
-    if text == sensitivity.CAP_FACTOR:
-        return labels.SENSITIVITY_OUTPUTS["cap"]
-    return labels.INDICATORS[text].name if text in labels.INDICATORS else text
 
 
 def _header(column: str) -> str:

@@ -17,18 +17,26 @@ PRINT_CSS = """<style>
   [data-testid="stBaseButton-secondary"] { display: none !important; }
   [data-testid="stMain"], [data-testid="stAppViewContainer"] {
     margin-left: 0 !important; width: 100% !important; overflow: visible !important; }
-  /* Plotly draws a chart at the width of its box when the print layout applies, and keeps it
-     for the page: a fixed block width (zoomed to the 186 mm of an A4 line: 1150 × 0.6 ≈ 690 px)
-     gives every chart a box that fits the paper, whatever the screen was; each chart column
-     gets a whole line. */
+  /* The block is a fixed width zoomed to the 186 mm of an A4 line (1150 × 0.6 ≈ 690 px), each
+     chart column a whole line. A Vega-Lite chart redraws at the width its box measures, zoom
+     included, so its box is zoomed back to 1 (5/3 × 0.6): it redraws a whole line wide at full
+     size, not at 60 %. Until then (a printout may not wait) Streamlit scales the SVG drawn on
+     screen down into the box, also from a wide monitor. */
   [data-testid="stMainBlockContainer"] { width: 1150px !important; max-width: 1150px !important;
     padding: 0 !important; zoom: 0.6; }
-  [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) {
+  [data-testid="stHorizontalBlock"]:has([data-testid="stVegaLiteChart"]) {
     flex-direction: column !important; }
-  [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] {
-    width: 100% !important; flex: 1 1 auto !important; }
-  [data-testid="stMetric"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"],
-  [data-testid="stHorizontalBlock"] { break-inside: avoid; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stVegaLiteChart"])
+    > [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+  [data-testid="stVegaLiteChart"] { zoom: 1.6667; }
+  /* Cards, charts and tables kept whole, a heading or note with what follows it; a column of
+     charts may break between them (kept whole, it would push its charts a page on). */
+  [data-testid="stMetric"], [data-testid="stVegaLiteChart"], [data-testid="stDataFrame"],
+  [data-testid="stHorizontalBlock"]:not(:has([data-testid="stVegaLiteChart"])) {
+    break-inside: avoid; }
+  [data-testid="stElementContainer"]:has([data-testid="stHeading"]),
+  [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]) {
+    break-after: avoid; }
 }
 </style>"""
 
