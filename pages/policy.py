@@ -64,14 +64,15 @@ group = st.selectbox(
     format_func={ALL: T["all_groups"], **{g: g for g in table["group"]}}.__getitem__,  # no lambda
     key=f"pol_group_{by}",
 )
-behind = policy.firms_behind(frame, by, group or None)
+shown = [c for c in policy_view.FIRM_COLUMNS if c in frame.columns]
+behind = policy.firms_behind(frame, by, group or None, shown)
 label = T["all_groups"] if group == ALL else fmt.escape_markdown(group)  # imported names
 st.markdown(f"**{T['firms_behind'].format(label=label, n=len(behind))}**")
 policy_view.firms_table(behind, "pol_firms", scope=(f, by, group))
 st.download_button(
     T["download"],
     # Written on click: the CSV of every firm is not rebuilt on each run of the page.
-    data=partial(export.to_csv_bytes, behind[[c for c in policy_view.FIRM_COLUMNS if c in behind]]),
+    data=partial(export.to_csv_bytes, behind),
     file_name=f"policy-{f.year}-{by}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -246,6 +246,30 @@ def test_totals_are_sums_of_the_firms():
     assert list(policy.totals_by(with_money, "tier")["group"]) == list(labels.TIERS)
 
 
+def test_firms_behind_a_figure_with_a_few_columns_are_the_same_firms_in_the_same_order():
+    rng = np.random.default_rng(5)
+    rows = [
+        {
+            "tier": rng.choice(["A", "B", "C", "D", None]),
+            "industry": rng.choice(list(labels.INDUSTRIES[:3])),
+            "town": rng.choice(["东城街道", "古山镇"]),
+            "electricity_10k_kwh": rng.uniform(0, 500),
+            "water_t": rng.uniform(0, 1e5),
+            "land_own_mu": rng.uniform(3, 80),
+        }
+        for _ in range(120)
+    ]
+    with_money = policy.with_money(frame(rows), PROFILE, {})
+    columns = ["town", "tier", "policy_net"]
+    for group in (None, "古山镇"):
+        whole = policy.firms_behind(with_money, "town", group)
+        few = policy.firms_behind(with_money, "town", group, columns)
+        assert list(few.columns) == columns
+        pd.testing.assert_frame_equal(few, whole[columns])
+        assert few["policy_net"].is_monotonic_increasing  # most paid first
+    assert set(policy.firms_behind(with_money, "town", "古山镇", columns)["town"]) == {"古山镇"}
+
+
 def test_net_by_tier_matches_money_at_each_tier():
     prior = history(y2023={"C00": "D"}, y2022={"C00": "D"})
     scored = frame([{"tier": "D", "electricity_10k_kwh": 100.0, "land_own_mu": 15.0}])
