@@ -40,6 +40,10 @@ TIER_CLASS: dict[str, str] = {
     "D": "倒逼转型升级类",
 }
 TIER_COLOURS: dict[str, str] = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+# A firm (or a programme's participants) and what it is compared with (its pool's average, the
+# matched controls), in the firm report and on the pages alike.
+FIRM_COLOUR = "#2166ac"
+AVERAGE_COLOUR = "#878787"
 
 STATUS_EVALUATED = "评价"
 STATUS_EXEMPT = "不定级"

@@ -39,7 +39,6 @@ has_va = bool(trend["va_per_mu"].notna().any())
 K = labels.KPI_LABELS
 H = labels.SCORE_HEADERS
 F = labels.FILTER_LABELS
-# Tooltip titles the labels lack yet (temporary here; to move into labels.OVERVIEW_TEXT).
 TIERS = list(labels.TIERS)
 # Counts printed on a tier's bar segment: white on the dark green and red, dark on the light ones.
 DARK_TIERS = ["A", "D"]
@@ -267,10 +266,10 @@ def draw_map() -> None:
     firms = int(summary.loc[summary["status"] == labels.STATUS_EVALUATED, "firms"].sum())
     if firms <= queries.MAP_POINTS_MAX:
         points = queries.map_points(f.select(cache.scored_year(f.year, f.profile)), centres)
-        marks = firm_points(points)
+        marks, tips = firm_points(points)
     else:
         st.caption(T["bubbles_note"].format(n=firms, limit=queries.MAP_POINTS_MAX))
-        marks = town_bubbles(queries.map_bubbles(summary, centres))
+        marks, tips = town_bubbles(queries.map_bubbles(summary, centres))
     # One dataset: the marks, then a row per town centre for its name (on a white halo).
     centre_rows = centres.rename(columns={"name": "label"}).assign(kind="town")
     rows = pd.concat([marks.assign(kind="mark"), centre_rows], ignore_index=True)
@@ -279,47 +278,46 @@ def draw_map() -> None:
     dots = (
         base.transform_filter(alt.datum.kind == "mark")
         .mark_circle(opacity=0.75)
-        .encode(**where, color=tier_colour(), size=alt.Size("area:Q", scale=None, legend=None))
+        .encode(
+            **where,
+            color=tier_colour(),
+            size=alt.Size("area:Q", scale=None, legend=None),
+            tooltip=tips,
+        )
     )
-    if "name" in marks:
-        dots = dots.encode(
-            tooltip=[
-                alt.Tooltip("name:N", title=H["name"]),
-                alt.Tooltip("industry:N", title=H["industry"]),
-                alt.Tooltip("town:N", title=H["town"]),
-                *tier_tips(),
-                alt.Tooltip("total:Q", title=T["tip_total"], format=".2f"),
-            ]
-        )
-    else:
-        dots = dots.encode(
-            tooltip=[
-                alt.Tooltip("town:N", title=H["town"]),
-                *tier_tips(),
-                alt.Tooltip("firms:Q", title=labels.TREND_HEADERS["firms"], format=",d"),
-                alt.Tooltip("mean_total:Q", title=T["tip_mean_total"], format=".2f"),
-            ]
-        )
     names = base.transform_filter(alt.datum.kind == "town").encode(**where, text="label:N")
     halo = names.mark_text(fontSize=12, color="white", stroke="white", strokeWidth=3)
     show(alt.LayerChart(layer=[dots, halo, names.mark_text(fontSize=12, color="#333")], height=520))
 
 
-def firm_points(points: pd.DataFrame) -> pd.DataFrame:
-    """One 6-px dot per ranked firm, with only the fields its tooltip shows (no credit code);
-    names go as data, which Vega's tooltip escapes."""
+def firm_points(points: pd.DataFrame) -> tuple[pd.DataFrame, list[alt.Tooltip]]:
+    """One 6-px dot per ranked firm, with only the fields its tooltip shows (no credit code),
+    and that tooltip; names go as data, which Vega's tooltip escapes."""
     rows = points[["lon", "lat", "name", "industry", "town", "tier", "tier_class", "total"]].copy()
     rows["area"] = 6.0**2
-    return rows
+    tips = [
+        alt.Tooltip("name:N", title=H["name"]),
+        alt.Tooltip("industry:N", title=H["industry"]),
+        alt.Tooltip("town:N", title=H["town"]),
+        *tier_tips(),
+        alt.Tooltip("total:Q", title=T["tip_total"], format=".2f"),
+    ]
+    return rows, tips
 
 
-def town_bubbles(bubbles: pd.DataFrame) -> pd.DataFrame:
+def town_bubbles(bubbles: pd.DataFrame) -> tuple[pd.DataFrame, list[alt.Tooltip]]:
     """One bubble per town and tier, its area proportional to the number of firms (the largest
-    40 px across, none under 6 px so a town of one firm stays visible)."""
+    40 px across, none under 6 px so a town of one firm stays visible), and its tooltip."""
     rows = bubbles[["lon", "lat", "town", "tier", "tier_class", "firms", "mean_total"]].copy()
     largest = max(int(rows["firms"].max()), 1) if not rows.empty else 1
     rows["area"] = (rows["firms"] / largest * 40.0**2).clip(lower=6.0**2)
-    return rows
+    tips = [
+        alt.Tooltip("town:N", title=H["town"]),
+        *tier_tips(),
+        alt.Tooltip("firms:Q", title=labels.TREND_HEADERS["firms"], format=",d"),
+        alt.Tooltip("mean_total:Q", title=T["tip_mean_total"], format=".2f"),
+    ]
+    return rows, tips
 
 
 st.subheader(T["map"])

@@ -15,7 +15,7 @@ from ui import cache, filters, regional, tables
 T = labels.PROGRAMME_TEXT
 H = labels.PROGRAMME_HEADERS
 MEAN_COLUMNS = ("treated_pre", "treated_post", "control_pre", "control_post")
-SERIES_COLOURS = ["#2166ac", "#878787"]  # participants in the firm report's blue, controls grey
+SERIES_COLOURS = [labels.FIRM_COLOUR, labels.AVERAGE_COLOUR]  # participants, matched controls
 
 f = filters.current()
 st.title(labels.PAGE_TITLES["programmes"])

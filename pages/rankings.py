@@ -23,9 +23,7 @@ from ui import (
 
 T = labels.RANKINGS_TEXT
 X = labels.RANKINGS_EXTRA
-# The five numbers of an industry's box (whiskers: the furthest score within 1.5 × IQR), in the
-# order the tooltip lists them. TEMPORARY: these labels belong in muyun/labels.py.
-BOX_COLOUR = "#2166ac"
+BOX_COLOUR = labels.FIRM_COLOUR  # the product's blue, as the firm report draws a firm
 BOX_WIDTH_EXPR = alt.ExprRef("bandwidth('x') * 0.5")  # the median tick as wide as the box
 
 f = filters.current()

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from muyun import labels
+from muyun.report_templates.charts import radial_scale
 from ui import tables
 
 T = labels.ENTERPRISE_TEXT
@@ -26,9 +27,13 @@ PLOT_REACH = 1.22  # room around the rings for the names, as a multiple of the o
 GRID_COLOUR = "#d9d9d9"
 BENCHMARK_COLOUR = "#999999"
 TEXT_COLOUR = "#333333"
-# The firm in the report's blue, the pool's average in its grey, the A-tier reference in A's green.
+# The firm and its pool's average as in the firm report, the A-tier reference in A's green.
 SERIES_COLOURS = dict(
-    zip(labels.RADAR_SERIES.values(), ("#2166ac", "#878787", labels.TIER_COLOURS["A"]), strict=True)
+    zip(
+        labels.RADAR_SERIES.values(),
+        (labels.FIRM_COLOUR, labels.AVERAGE_COLOUR, labels.TIER_COLOURS["A"]),
+        strict=True,
+    )
 )
 
 
@@ -133,7 +138,7 @@ def _bars(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
 def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
     """Rings (the benchmark ring darker), spokes, names, and one closed polygon per series; only
     the points answer a hover."""
-    outer, step = _radial_scale(float(rates["rate"].max()) if len(rates) else 1.0)
+    outer, step = radial_scale(float(rates["rate"].max()) if len(rates) else 1.0)
     rings = [step * k for k in range(1, round(outer / step) + 1)]
     if not any(math.isclose(r, 1.0) for r in rings):
         rings.append(1.0)
@@ -243,10 +248,3 @@ def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
     )
     layers = [grid, spokes, ring_labels, *name_layers, polygons, dots]
     return alt.LayerChart(layer=layers).properties(height=RADAR_HEIGHT)
-
-
-def _radial_scale(top: float) -> tuple[float, float]:
-    """Outer ring and ring step, as the firm report's radar: a round value ≥ every point and 1."""
-    outer = min(max(top, 1.0), 4.0)
-    step = 0.5 if outer <= 2.5 else 1.0
-    return math.ceil(outer / step) * step, step

@@ -16,12 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-from muyun import formatting
+from muyun import formatting, labels
 
 PT_TO_MM = 25.4 / 72
 
-FIRM_COLOUR = "#2166ac"
-AVERAGE_COLOUR = "#878787"
 GRID_COLOUR = "#d9d9d9"
 TEXT_COLOUR = "#333333"
 RADAR_MIN_AXES = 3  # fewer indicators make no polygon: paired bars instead
@@ -285,30 +283,46 @@ def draw_radar(
         x, y = point(0, ring)
         canvas.text(x + 1.0, y + 0.8, f"{ring:g}", 5, "#777777", "start")
     canvas.polygon(
-        [point(i, a.average) for i, a in enumerate(axes)], AVERAGE_COLOUR, None, 1.0, 0.4, True
+        [point(i, a.average) for i, a in enumerate(axes)],
+        labels.AVERAGE_COLOUR,
+        None,
+        1.0,
+        0.4,
+        True,
     )
     canvas.polygon(
-        [point(i, a.firm) for i, a in enumerate(axes)], FIRM_COLOUR, FIRM_COLOUR, 0.25, 0.5, False
+        [point(i, a.firm) for i, a in enumerate(axes)],
+        labels.FIRM_COLOUR,
+        labels.FIRM_COLOUR,
+        0.25,
+        0.5,
+        False,
     )
     _legend(canvas, width, legend)
 
 
 def _radial_scale(axes: Sequence[RadarAxis], cap: float | None) -> tuple[float, float]:
-    """Outer value and ring step: the cap when there is one, else a round value ≥ every point."""
+    """Outer value and ring step: the cap when there is one, else `radial_scale` of the points."""
     if cap is not None:
-        outer = cap
-    else:
-        top = max([a.firm for a in axes] + [a.average for a in axes] + [1.0])
-        outer = _nice_max(min(top, 4.0), 0.5)
+        step = 0.5 if cap <= 2.5 else 1.0
+        return math.ceil(cap / step) * step, step
+    return radial_scale(max([a.firm for a in axes] + [a.average for a in axes] + [1.0]))
+
+
+def radial_scale(top: float) -> tuple[float, float]:
+    """Outer ring and ring step of a radar of score rates whose largest is `top`: a round value
+    ≥ every point and the benchmark 1 (at most 4), rings every 0.5 up to 2.5, else every 1.
+    The firm page's radar uses it too, so screen and report show the same rings."""
+    outer = _nice_max(min(max(top, 1.0), 4.0), 0.5)
     step = 0.5 if outer <= 2.5 else 1.0
     return math.ceil(outer / step) * step, step
 
 
 def _legend(canvas: Canvas, width: float, legend: tuple[str, str, str]) -> None:
     firm, average, benchmark = legend
-    canvas.rect(2, 2, 4, 2.2, FIRM_COLOUR)
+    canvas.rect(2, 2, 4, 2.2, labels.FIRM_COLOUR)
     canvas.text(7, 4, firm, 6, TEXT_COLOUR, "start")
-    canvas.line(width / 2 - 14, 3.1, width / 2 - 10, 3.1, AVERAGE_COLOUR, 0.4, True)
+    canvas.line(width / 2 - 14, 3.1, width / 2 - 10, 3.1, labels.AVERAGE_COLOUR, 0.4, True)
     canvas.text(width / 2 - 9, 4, average, 6, TEXT_COLOUR, "start")
     canvas.line(width - 30, 3.1, width - 26, 3.1, "#999999", 0.35, False)
     canvas.text(width - 25, 4, benchmark, 6, TEXT_COLOUR, "start")
@@ -332,8 +346,8 @@ def _draw_bars(
         bar = min(row / 3, 6.0)
         firm_w = span * max(0.0, min(axis.firm, outer)) / outer
         avg_w = span * max(0.0, min(axis.average, outer)) / outer
-        canvas.rect(left, y0 + row / 2 - bar, firm_w, bar, FIRM_COLOUR)
-        canvas.rect(left, y0 + row / 2 + 0.4, avg_w, bar, AVERAGE_COLOUR)
+        canvas.rect(left, y0 + row / 2 - bar, firm_w, bar, labels.FIRM_COLOUR)
+        canvas.rect(left, y0 + row / 2 + 0.4, avg_w, bar, labels.AVERAGE_COLOUR)
         canvas.text(
             left + firm_w + 1,
             y0 + row / 2 - 1,
@@ -388,18 +402,18 @@ def draw_trend(
         canvas.text(x, bottom + 4.5, str(p.year), 6, TEXT_COLOUR, "middle")
         if p.total is None:
             if len(segment) > 1:
-                canvas.polyline(segment, FIRM_COLOUR, 0.6)
+                canvas.polyline(segment, labels.FIRM_COLOUR, 0.6)
             segment = []
             canvas.text(x, bottom - 2, missing_label, 5.5, "#999999", "middle")
             continue
         segment.append((x, ypos(p.total)))
     if len(segment) > 1:
-        canvas.polyline(segment, FIRM_COLOUR, 0.6)
+        canvas.polyline(segment, labels.FIRM_COLOUR, 0.6)
     for x, p in zip(xs, points, strict=True):
         if p.total is None:
             continue
         y = ypos(p.total)
-        canvas.circle(x, y, 1.0, FIRM_COLOUR)
+        canvas.circle(x, y, 1.0, labels.FIRM_COLOUR)
         canvas.text(x, y - 4.2, formatting.number(p.total, 2), 5.5, TEXT_COLOUR, "middle")
         if p.tier:
             detail = f"{p.tier}  {p.rank}/{p.pool_size}"
