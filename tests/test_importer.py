@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import itertools
+import math
 import random
 import subprocess
 import sys
@@ -1232,3 +1233,112 @@ def test_cli_reports_an_unreadable_file_once_the_store_is_open(tmp_path, capsys)
     con = db.connect(target)
     assert con.execute("SELECT count(*) FROM import_log").fetchone() == (0,)
     con.close()
+
+
+# --- the typed reading of a clean CSV (issue 15): the same rows and errors as the steps -------
+
+# Cells of every kind an enterprise file holds: valid as written, valid after a step (blanks,
+# full width, lower case, thousands, a dash for missing), and invalid.
+TRICKY_CELLS = {
+    "year": ["2024", "2023", " 2024", "２０２４", "2024.5", "", "-", "1e3"],
+    "credit_code": [
+        CODE_A,
+        CODE_B,
+        CODE_C,
+        CODE_E,
+        CODE_A.lower(),
+        f" {CODE_B}",
+        CODE_A[:-1] + "0",
+    ],
+    "name": ["永康甲有限公司", " 永康乙 ", "-", "", "x" * 101, "名\x07", "A+B", "=1+2"],
+    "industry": ["车业", "五金工具", " 车业", "不存在的行业", ""],
+    "scale": ["规上", "规下", "规 上", ""],
+    "land_own_mu": ["20", "0", "1e1", "+5", "-1", "1,000", "１５", "", "-", "nan", "inf", "+-9"],
+    "tax": ["300.5", "-2", ".5", "5.", "1_000", "1e400", " 7 ", "\t8", "", "abc", "00012"],
+    "value_added": ["1500", "", "-", "0", "—"],
+    "employees": ["120", "0", "12.5", "3000000000", "", "1e2", "-3"],
+    "talents": ["30", "", "500", "-1"],
+    "safety_incidents": ["0", "", "2", "1.0"],
+    "listing": ["无", "", "上市", "其它"],
+    "veto": ["否", "是", "", "yes", "Y", "n", "maybe"],
+    "exempt": ["否", "", "是"],
+}
+
+
+def _typed_and_stepped(data: bytes) -> list[object]:
+    """What importing `data` gives through the typed reading (when it takes the file) and
+    through the steps alone: the stored rows in file order, or the errors and warnings."""
+    outcomes: list[object] = []
+    for typed in (True, False):
+        con = db.connect(":memory:")
+        with pytest.MonkeyPatch.context() as patch:
+            if not typed:
+                patch.setattr(importer, "_typed_rows", lambda *args: False)
+            try:
+                result = importer.import_file(con, data, "enterprises", file_name="e.csv")
+                rows = con.execute("SELECT * FROM enterprises").fetchall()
+                outcomes.append((rows, result.warnings))
+            except importer.ImportFailed as failure:
+                outcomes.append(([str(e) for e in failure.errors], failure.warnings))
+        con.close()
+    return outcomes
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [(key, value) for key, values in TRICKY_CELLS.items() for value in values] + [(None, None)],
+)
+def test_typed_reading_gives_the_steps_rows_and_errors(key, value):
+    """A valid file with one cell changed to a value of any kind: the stored rows (when the file
+    is still valid), errors and warnings are those of the rules' steps."""
+    changed = firm(CODE_B, **({key: value} if key else {}))
+    typed, stepped = _typed_and_stepped(csv_bytes("enterprises", [firm(CODE_A), changed]))
+    assert typed == stepped
+    if key is None:  # the clean file is stored, not refused
+        assert [row[1] for row in typed[0]] == [CODE_A, CODE_B]
+
+
+def test_a_clean_csv_is_read_typed_and_a_file_with_one_stepped_cell_is_not(store, monkeypatch):
+    """A clean file never reaches the steps; one full-width digit sends it through them."""
+    stepped = []
+    real = importer._rules_sql
+    monkeypatch.setattr(importer, "_rules_sql", lambda *a: stepped.append(1) or real(*a))
+    clean = [firm(CODE_A), firm(CODE_B, scale="规下", value_added="", employees="")]
+    importer.import_file(store, csv_bytes("enterprises", clean), "enterprises")
+    assert stepped == []
+    stored = store.execute("SELECT credit_code, value_added, employees, veto FROM enterprises")
+    assert stored.fetchall() == [(CODE_A, 1500.0, 120, False), (CODE_B, None, None, False)]
+    importer.import_file(store, csv_bytes("enterprises", [firm(CODE_C, tax="３")]), "enterprises")
+    assert stepped == [1]
+    tables = store.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    assert tables == []  # the reader's rejects tables are dropped
+
+
+def test_the_typed_reader_reads_no_number_the_rules_refuse(tmp_path):
+    """Every string of up to four number signs, blanks and letters that DuckDB's typed reader
+    takes as a finite number is read by the rules' steps as that same number, except those
+    with "_" or "+-", for which `_csv_table` offers no typed reader."""
+    alphabet = "09.-+eE_ \tdfxin"
+    cells = sorted({"".join(p) for n in range(1, 4) for p in itertools.product(alphabet, repeat=n)})
+    cells += ["+-9.5", "1_000", "0_1e3", "12345678901234567890", "1e-400", "-0"]
+    col = importer.SPECS["enterprises"].column("tax")
+    stepped, _ = importer.parse_column(col, pd.Series(cells), frozenset())
+    path = tmp_path / "numbers.csv"
+    path.write_text("".join(f"{c}\n" for c in cells), encoding="utf-8")
+    con = duckdb.connect()
+    read = con.execute(
+        f"SELECT x FROM read_csv('{path}', header = false, auto_detect = false,"
+        " columns = {'x': 'DOUBLE'}, delim = ',', quote = '\"', escape = '\"',"
+        " parallel = false, store_rejects = true)"
+    ).fetchall()
+    rejected = {line for (line,) in con.execute("SELECT line FROM reject_errors").fetchall()}
+    con.close()
+    pairs = enumerate(zip(cells, stepped, strict=True), 1)
+    kept = [(c, s) for line, (c, s) in pairs if line not in rejected]
+    assert len(kept) == len(read) > 100
+    differ = [
+        c
+        for (c, s), (x,) in zip(kept, read, strict=True)
+        if x is not None and math.isfinite(x) and s != x  # NaN: refused by the steps
+    ]
+    assert differ and all("_" in c or "+-" in c for c in differ)
