@@ -10,6 +10,10 @@ medians and ratios are printed for wall-clock seconds and for CPU seconds (user 
 threads and child processes included), which other load on the machine disturbs far less. The
 goal is both commands within 2.5× of the baseline.
 
+Each checkout's bytecode is compiled before the rounds, as `pip install` compiles an installed
+package's: with PYTHONDONTWRITEBYTECODE set (this machine sets it) every command would otherwise
+compile muyun's sources again (~0.1 s a run), while DuckDB and pandas load compiled bytecode.
+
     python benchmarks/bench_score_cli.py [--rows 200000 | --db STORE --year 2024] [--runs 5]
         [--repo OTHER_CHECKOUT]   # also time another checkout's commands (before/after)
 """
@@ -17,6 +21,7 @@ goal is both commands within 2.5× of the baseline.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import functools
 import io
@@ -143,6 +148,7 @@ def main() -> None:
         }
         checkouts = {"": ROOT} | ({" [--repo]": args.repo.resolve()} if args.repo else {})
         for tag, repo in checkouts.items():
+            compileall.compile_dir(repo / "muyun", quiet=1)
             score_command = command(repo, *score, str(work / "scores.csv"))
             cases[f"muyun score --input, process{tag}"] = functools.partial(timed, score_command)
             cases[f"muyun import, process{tag}"] = functools.partial(import_command, repo)
