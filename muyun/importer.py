@@ -1298,9 +1298,10 @@ def _typed_rows(
     not cast, sends the whole file through the steps, which name every problem.
     tests/test_importer.py checks both ways give the same rows and errors on random files.
     """
-    if source.typed is None:
-        return False
     numbers = {int(ref[1:]): "DOUBLE" for col, ref in columns if ref and col.kind in ("int", "num")}
+    reader = source.typed(numbers, header) if source.typed else None
+    if reader is None:
+        return False
     filled = [
         f"c{i} IS NOT NULL" if i in numbers else _filled_sql(f"coalesce(c{i}, '')")
         for i in range(source.width)
@@ -1324,7 +1325,7 @@ def _typed_rows(
         passes.append(
             f"(NOT {empty} AND {valid})" if col.required == "yes" else f"({empty} OR {valid})"
         )
-    rows = f"SELECT row_number() OVER () + {header} AS row, * FROM {source.typed(numbers, header)}"
+    rows = f"SELECT row_number() OVER () + {header} AS row, * FROM {reader}"
     select = ", ".join(["row", *typed, *flags, f"{' AND '.join(passes) or 'true'} AS _valid"])
     where = " OR ".join(filled) or "false"
     try:
@@ -1610,12 +1611,13 @@ def _spec(table: str) -> TableSpec:
 class _Source:
     """The file while the checks run: `width` text columns in `_muyun_cells`, `head` a query of
     its first rows (the header), and `typed(types, skip)` DuckDB's reader of the lines after
-    `skip` with the columns' types by position (`_typed_rows`), or None where the file must go
-    through the rules' steps (a workbook, or a CSV the typed reader would read differently)."""
+    `skip` with the columns' types by position (`_typed_rows`; it gives None for lines its cast
+    would read more loosely than the rules), or None for a workbook or a CSV with an empty
+    line, which go through the rules' steps."""
 
     width: int
     head: str
-    typed: Callable[[dict[int, str], int], str] | None = None
+    typed: Callable[[dict[int, str], int], str | None] | None = None
 
 
 @contextmanager
@@ -1652,9 +1654,10 @@ def _csv_table(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[_Source
     arrive in file order, which row_number() follows.
 
     The typed reader is offered unless a line was empty (then padded, and a blank number cell
-    would not cast) or the file holds "_" or "+-" anywhere: DuckDB's cast reads "1_000" as 1000
-    and "+-9" as -9, which the rules refuse as not numbers (the only such strings among every
-    string of up to four number signs, blanks and letters; tests/test_importer.py)."""
+    would not cast), and gives None where the lines it would read hold "_" or "+-": DuckDB's
+    cast reads "1_000" as 1000 and "+-9" as -9, which the rules refuse as not numbers (the only
+    such strings among every string of up to four number signs, blanks and letters;
+    tests/test_importer.py). A header may hold them (English keys do)."""
     data = source.data
     padded = _has_empty_line(data)
     if padded:  # DuckDB skips empty lines, pandas counts them
@@ -1678,7 +1681,12 @@ def _csv_table(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[_Source
                 f" parallel = false{options})"
             )
 
-        def typed(types: dict[int, str], skip: int) -> str:
+        def typed(types: dict[int, str], skip: int) -> str | None:
+            body = 0
+            for _ in range(skip):
+                body = data.find(b"\n", body) + 1
+            if data.find(b"_", body) >= 0 or data.find(b"+-", body) >= 0:
+                return None
             rejects = f"rejects_table = '{_REJECTS}', rejects_scan = '{_REJECT_SCANS}'"
             return reader(f", skip = {int(skip)}, store_rejects = true, {rejects}", types)
 
@@ -1691,8 +1699,7 @@ def _csv_table(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[_Source
             "SELECT row_number() OVER () AS row, *"
             f" FROM (SELECT * FROM {first} LIMIT {HEADER_SEARCH_ROWS})"
         )
-        looser = b"_" in data or (b"+" in data and b"+-" in data)
-        yield _Source(source.width, head, None if padded or looser else typed)
+        yield _Source(source.width, head, None if padded else typed)
     finally:
         with suppress(duckdb.Error):  # gone already if the transaction was rolled back
             con.execute(f"DROP VIEW IF EXISTS {_CELLS}")

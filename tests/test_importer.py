@@ -1265,13 +1265,17 @@ TRICKY_CELLS = {
 }
 
 
-def _typed_and_stepped(data: bytes) -> list[object]:
+def _typed_and_stepped(data: bytes) -> tuple[object, object, bool]:
     """What importing `data` gives through the typed reading (when it takes the file) and
-    through the steps alone: the stored rows in file order, or the errors and warnings."""
+    through the steps alone: the stored rows in file order, or the errors and warnings; and
+    whether the typed reading took the file (the steps never ran)."""
     outcomes: list[object] = []
+    stepped: list[bool] = []
+    real = importer._rules_sql
     for typed in (True, False):
         con = db.connect(":memory:")
         with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(importer, "_rules_sql", lambda *a, t=typed: stepped.append(t) or real(*a))
             if not typed:
                 patch.setattr(importer, "_typed_rows", lambda *args: False)
             try:
@@ -1281,7 +1285,7 @@ def _typed_and_stepped(data: bytes) -> list[object]:
             except importer.ImportFailed as failure:
                 outcomes.append(([str(e) for e in failure.errors], failure.warnings))
         con.close()
-    return outcomes
+    return outcomes[0], outcomes[1], True not in stepped
 
 
 @pytest.mark.parametrize(
@@ -1292,10 +1296,54 @@ def test_typed_reading_gives_the_steps_rows_and_errors(key, value):
     """A valid file with one cell changed to a value of any kind: the stored rows (when the file
     is still valid), errors and warnings are those of the rules' steps."""
     changed = firm(CODE_B, **({key: value} if key else {}))
-    typed, stepped = _typed_and_stepped(csv_bytes("enterprises", [firm(CODE_A), changed]))
+    typed, stepped, took = _typed_and_stepped(csv_bytes("enterprises", [firm(CODE_A), changed]))
     assert typed == stepped
-    if key is None:  # the clean file is stored, not refused
-        assert [row[1] for row in typed[0]] == [CODE_A, CODE_B]
+    if key is None:  # the clean file is read typed and stored
+        assert took and [row[1] for row in typed[0]] == [CODE_A, CODE_B]
+
+
+def _shaped(shape: str) -> bytes:
+    """Valid cells in files of every shape the checks handle beyond single cells."""
+    rows = [firm(CODE_A), firm(CODE_B), firm(CODE_C, scale="规下", value_added="", employees="")]
+    if shape == "duplicate key and scale rule":
+        rows = [firm(CODE_A), firm(CODE_B, value_added=""), firm(CODE_A)]
+    if shape == "talents above employees (a warning)":
+        rows[1]["talents"] = "500"
+    text = csv_bytes("enterprises", rows).decode()
+    header, *lines = text.strip().split("\r\n")
+    if shape == "title rows above the header":
+        return ("2024年企业监测数据,,\r\n说明\r\n" + text).encode()
+    if shape == "a row of empty cells and a short row":
+        short = ",".join(lines[2].split(",")[:21])  # veto and exempt left out: their defaults
+        return "\r\n".join([header, lines[0], ",,,,", lines[1], short, ""]).encode()
+    if shape == "extra columns, named and unnamed":
+        lines = [f"{line},x,,见附件" for line in lines]
+        return "\r\n".join([f"{header},备注,,", *lines, ""]).encode()
+    if shape == "English headers in another order, optional columns absent":
+        keys = ["tax", "year", "name", "credit_code", "scale", "industry", "town", "revenue"]
+        keys += ["land_own_mu", "value_added", "employees"]
+        return csv_bytes("enterprises", rows, english=True, columns=keys)
+    return text.encode()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "plain",
+        "duplicate key and scale rule",
+        "talents above employees (a warning)",
+        "title rows above the header",
+        "a row of empty cells and a short row",
+        "extra columns, named and unnamed",
+        "English headers in another order, optional columns absent",
+    ],
+)
+def test_typed_reading_keeps_row_numbers_and_the_table_rules(shape):
+    """Clean cells in files of every shape: the typed reading takes the file and gives the
+    steps' rows, errors (numbered as the spreadsheet numbers rows) and warnings."""
+    typed, stepped, took = _typed_and_stepped(_shaped(shape))
+    assert took
+    assert typed == stepped
 
 
 def test_a_clean_csv_is_read_typed_and_a_file_with_one_stepped_cell_is_not(store, monkeypatch):
