@@ -1296,7 +1296,8 @@ def _typed_rows(
     written; a text without blanks around it, control characters or a dash for missing), or
     it is empty where the column may be. One row that does not, or one cell the reader could
     not cast, sends the whole file through the steps, which name every problem.
-    tests/test_importer.py checks both ways give the same rows and errors on random files.
+    tests/test_importer.py checks both ways give the same rows, errors and warnings for every
+    kind of cell and every shape of file.
     """
     numbers = {int(ref[1:]): "DOUBLE" for col, ref in columns if ref and col.kind in ("int", "num")}
     reader = source.typed(numbers, header) if source.typed else None
@@ -1656,7 +1657,7 @@ def _csv_table(con: duckdb.DuckDBPyConnection, source: _Csv) -> Iterator[_Source
     The typed reader is offered unless a line was empty (then padded, and a blank number cell
     would not cast), and gives None where the lines it would read hold "_" or "+-": DuckDB's
     cast reads "1_000" as 1000 and "+-9" as -9, which the rules refuse as not numbers (the only
-    such strings among every string of up to four number signs, blanks and letters;
+    such strings among every short string of number signs, blanks and letters;
     tests/test_importer.py). A header may hold them (English keys do)."""
     data = source.data
     padded = _has_empty_line(data)
