@@ -1080,8 +1080,12 @@ def _in(values: str, item: str) -> str:
 def _strip_sql(c: str) -> str:
     """`c` stripped like str.strip(). DuckDB's trim() with a set of characters costs
     microseconds a call, so only cells that start or end with one of them get it."""
-    edge = f"contains($ws, left({c}, 1)) OR contains($ws, right({c}, 1))"
-    return f"CASE WHEN {c} <> '' AND ({edge}) THEN trim({c}, $ws) ELSE {c} END"
+    return f"CASE WHEN {c} <> '' AND {_blank_edge_sql(c)} THEN trim({c}, $ws) ELSE {c} END"
+
+
+def _blank_edge_sql(c: str) -> str:
+    """`c` starts or ends with a character str.strip() removes."""
+    return f"(contains($ws, left({c}, 1)) OR contains($ws, right({c}, 1)))"
 
 
 def _cell(position: int) -> str:
@@ -1335,9 +1339,11 @@ def _typed_rows(
             f"CREATE TEMP TABLE {_CHECKED} AS SELECT {select} FROM ({rows}) WHERE {where}",
             params,
         )
-        rejects = con.execute(f"SELECT count(*) FROM {_REJECTS}").fetchall()[0][0]
-        invalid = con.execute(f"SELECT count(*) FROM {_CHECKED} WHERE NOT _valid").fetchall()
-        if rejects == 0 and invalid[0][0] == 0:
+        refused = con.execute(
+            f"SELECT (SELECT count(*) FROM {_REJECTS}) + count(*) FILTER (WHERE NOT _valid)"
+            f" FROM {_CHECKED}"
+        ).fetchall()[0][0]
+        if refused == 0:
             return True
         con.execute(f"DROP TABLE {_CHECKED}")
         return False
@@ -1359,14 +1365,12 @@ def _valid_as_written_sql(col: Column, c: str) -> str:
             tests.append(f"NOT {outside}")
         return "(" + " AND ".join(tests) + ")"
     if col.kind == "text":
-        edge = f"contains($ws, left({c}, 1)) OR contains($ws, right({c}, 1))"
         return (
-            f"(NOT ({edge}) AND NOT {_in('missing', c)} AND length({c}) <= {col.max_len}"
-            f" AND NOT regexp_matches({c}, $control))"
+            f"(NOT {_blank_edge_sql(c)} AND NOT {_in('missing', c)}"
+            f" AND length({c}) <= {col.max_len} AND NOT regexp_matches({c}, $control))"
         )
     if col.kind == "code":
-        # CASE, not AND: the check function must only see codes of the alphabet's 18 symbols.
-        return f"CASE WHEN {_fast_sql(col, c, '')} THEN {_CHECK_FUNCTION}({c}) ELSE false END"
+        return _code_valid_sql(c, "false")  # no cell here has passed the symbols' test yet
     return _fast_sql(col, c, "")
 
 
