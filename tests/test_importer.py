@@ -15,6 +15,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 import duckdb
 import pandas as pd
@@ -1047,6 +1048,17 @@ def stripped_cells(con: duckdb.DuckDBPyConnection, raw: importer.RawFile) -> lis
 CSV_PIECES = st.sampled_from(
     ["a", "名", ",", ",", '"', '""', "\n", "\n", "\r\n", " ", "\u3000", "\t"]
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CSV_PIECES, max_size=60).map("".join), st.integers(1, 12))
+def test_the_widest_line_is_found_whatever_pieces_the_bytes_are_scanned_in(text, piece):
+    """`_widest` scans runs of whole lines of about `_SCAN_BYTES` (1 MB): with pieces of a
+    few bytes, every way a line can fall on a piece's edge gives the count of the widest."""
+    data = text.encode()
+    expected = max(line.count(b",") for line in data.split(b"\n")) + 1
+    with patch.object(importer, "_SCAN_BYTES", piece):
+        assert importer._widest(data, ",", importer._lines(data)[0]) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -913,6 +913,26 @@ def test_rows_and_year_before_come_in_credit_code_order(empty_con):
     assert data.prior.columns["tax"].tolist() == [tax[c] for c in codes]
 
 
+@pytest.mark.parametrize("order", ["as coded", "reversed", "shuffled"])
+def test_a_year_comes_sorted_whether_or_not_it_was_imported_in_code_order(empty_con, order):
+    """Rows already in code order are kept as read (no reordering copy); any other import
+    order is sorted, so the check that decides between the two cannot let one through."""
+    firms = sorted(random_firms(300), key=lambda f: f["credit_code"])
+    if order == "reversed":
+        firms.reverse()
+    elif order == "shuffled":
+        firms = [firms[i] for i in np.random.default_rng(7).permutation(len(firms))]
+    insert(empty_con, firms)
+    insert(empty_con, [{**f, "year": YEAR - 1} for f in firms])
+    data = scoring.load_year(empty_con, YEAR)
+    codes = data.frame["credit_code"].tolist()
+    assert codes == sorted(f["credit_code"] for f in firms)
+    land = [{f["credit_code"]: f["land_own_mu"] for f in firms}[c] for c in codes]
+    assert data.frame["land_own_mu"].tolist() == land
+    assert data.prior is not None  # year − 1 is never re-sorted later: this check alone decides
+    assert data.prior.land.tolist() == land
+
+
 def test_scoring_a_year_holds_each_new_column_once(empty_con):
     """The transient memory of `score_prepared` (numpy's allocations, which tracemalloc sees):
     the float columns are filled in the block the result keeps, not gathered and then copied
