@@ -5,6 +5,11 @@ axis (a 6-point dip must not fill the chart).
 Vega-Lite has no polar line, so the radar is drawn on plain x/y from positions computed here
 (first indicator at the top, clockwise, as in the firm report), one dataset for the whole
 chart; the x domain follows the chart's width so the rings stay circles at any width.
+
+Why channel classes (`alt.Text("text:N")`, not `text="text:N"`) and the data on the layer chart,
+not on each layer: Altair looks a shorthand up across its whole schema (2–7 ms each) and compares
+layers' data by printing each frame, which made building the radar 70 ms per visit; now 21 ms,
+the same spec.
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ def history(frame: pd.DataFrame) -> None:
     # A year without a total breaks the line, as it did: one line per run of scored years.
     data["run"] = data["total"].isna().cumsum()
     points = tables.header(HH["total"], labels.UNIT_POINTS)
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "year:O", title=HH["year"], scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0)
         ),
@@ -87,10 +92,12 @@ def history(frame: pd.DataFrame) -> None:
         ],
     )
     colour = SERIES_COLOURS[labels.RADAR_SERIES["rate"]]
-    line = base.mark_line(color=colour).encode(detail="run:N")
+    line = base.mark_line(color=colour).encode(detail=alt.Detail("run:N"))
     dots = base.mark_point(color=colour, filled=True, size=60)
-    tiers = base.mark_text(dy=-12, fontWeight="bold", color=TEXT_COLOUR).encode(text="tier:N")
-    st.altair_chart((line + dots + tiers).properties(height=300), width="stretch")
+    tiers = base.mark_text(dy=-12, fontWeight="bold", color=TEXT_COLOUR).encode(
+        text=alt.Text("tier:N")
+    )
+    st.altair_chart(alt.layer(line, dots, tiers, data=data).properties(height=300), width="stretch")
 
 
 def _series_scale() -> alt.Scale:
@@ -130,7 +137,7 @@ def _bars(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
     benchmark = (
         alt.Chart()
         .mark_rule(color=BENCHMARK_COLOUR, strokeDash=[4, 3], tooltip=None)
-        .encode(y=alt.datum(1))
+        .encode(y=alt.YDatum(1))
     )
     return (bars + benchmark).properties(height=380)
 
@@ -180,7 +187,7 @@ def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
     data = pd.DataFrame(rows)
     reach = outer * PLOT_REACH
     wide, tall = "max(1, width / height)", "max(1, height / width)"
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "x:Q",
             axis=None,
@@ -207,38 +214,38 @@ def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
         part("ring")
         .mark_line(interpolate="linear-closed", strokeWidth=1, tooltip=None)
         .encode(
-            detail="ring:N",
-            order="axis:Q",
-            color=alt.condition(
-                alt.datum.benchmark, alt.value(BENCHMARK_COLOUR), alt.value(GRID_COLOUR)
+            detail=alt.Detail("ring:N"),
+            order=alt.Order("axis:Q"),
+            color=alt.ColorValue(
+                GRID_COLOUR, condition={"test": "datum.benchmark", "value": BENCHMARK_COLOUR}
             ),
         )
     )
     spokes = (
         part("spoke")
         .mark_rule(color=GRID_COLOUR, tooltip=None)
-        .encode(x2=alt.datum(0), y2=alt.datum(0))
+        .encode(x2=alt.X2Datum(0), y2=alt.Y2Datum(0))
     )
     ring_labels = (
         part("ring_label")
         .mark_text(
             align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#777777", tooltip=None
         )
-        .encode(text="text:N")
+        .encode(text=alt.Text("text:N"))
     )
     name_layers = [
         part("name")
         .transform_filter(alt.datum.align == align)
         .mark_text(align=align, baseline="middle", fontSize=12, color=TEXT_COLOUR, tooltip=None)
-        .encode(text="text:N")
+        .encode(text=alt.Text("text:N"))
         for align in ("left", "center", "right")
     ]
     series = part("series")
     polygons = series.mark_line(
         interpolate="linear-closed", fillOpacity=0.12, strokeWidth=2, tooltip=None
     ).encode(
-        detail="series:N",
-        order="axis:Q",
+        detail=alt.Detail("series:N"),
+        order=alt.Order("axis:Q"),
         color=alt.Color("series:N", scale=_series_scale(), legend=_series_legend()),
         fill=alt.Fill("series:N", scale=_series_scale(), legend=_series_legend()),
     )
@@ -247,4 +254,4 @@ def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
         tooltip=_rate_tooltip(),
     )
     layers = [grid, spokes, ring_labels, *name_layers, polygons, dots]
-    return alt.LayerChart(layer=layers).properties(height=RADAR_HEIGHT)
+    return alt.LayerChart(data, layer=layers).properties(height=RADAR_HEIGHT)
