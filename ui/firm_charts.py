@@ -254,4 +254,4 @@ def _radar(rates: pd.DataFrame, names: list[str]) -> alt.LayerChart:
         tooltip=_rate_tooltip(),
     )
     layers = [grid, spokes, ring_labels, *name_layers, polygons, dots]
-    return alt.LayerChart(data, layer=layers).properties(height=RADAR_HEIGHT)
+    return alt.LayerChart(data=data, layer=layers).properties(height=RADAR_HEIGHT)
