@@ -512,7 +512,7 @@ def _separator(first_line: str) -> str:
     return "\t" if "\t" in first_line and "," not in first_line else ","
 
 
-_SCAN_BYTES = 1 << 20
+_SCAN_BYTES = 1 << 20  # `_widest` tests this many bytes (whole lines) at a time
 
 
 def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
