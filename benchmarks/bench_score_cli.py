@@ -50,12 +50,13 @@ from muyun.labels import TABLE_HEADERS  # noqa: E402
 
 PROFILE = "yongkang-default"
 TAX, LAND, INDUSTRY = (TABLE_HEADERS["enterprises"][k] for k in ("tax", "land_own_mu", "industry"))
-# DuckDB alone: read, rank within the industry by tax per mu, write. `{src}`/`{out}` are paths.
+# DuckDB alone: read, rank within the industry by tax per mu, write. `{src}`/`{out}` are paths;
+# `{computed}` is empty for the baseline and holds the wide reference's extra columns.
 BASELINE_SQL = f"""
     COPY (
         SELECT *, rank() OVER (
             PARTITION BY "{INDUSTRY}" ORDER BY "{TAX}" / nullif("{LAND}", 0) DESC NULLS LAST
-        ) AS rank_in_industry
+        ) AS rank_in_industry{{computed}}
         FROM read_csv('{{src}}')
     ) TO '{{out}}' (HEADER, DELIMITER ',')
 """
@@ -81,8 +82,7 @@ def wide_reference_sql(src: Path, out: Path, width: int) -> str:
     computed = "".join(
         f', "{a}" / nullif("{b}", 0) AS computed_{i}' for i, (a, b) in enumerate(pairs)
     )
-    wide = BASELINE_SQL.replace(") AS rank_in_industry", f") AS rank_in_industry{computed}")
-    return wide.format(src=src, out=out)
+    return BASELINE_SQL.format(src=src, out=out, computed=computed)
 
 
 def write_input(path: Path, rows: int, store: str | None, year: int) -> None:
@@ -143,7 +143,7 @@ def main() -> None:
         write_input(src, args.rows, args.db, args.year)
         lines = sum(1 for _ in src.open("rb")) - 1
         print(f"input: {lines:,} firms, {src.stat().st_size / 1e6:.1f} MB ({src})")
-        baseline_sql = BASELINE_SQL.format(src=src, out=work / "baseline.csv")
+        baseline_sql = BASELINE_SQL.format(src=src, out=work / "baseline.csv", computed="")
         stores = iter(range(10_000))
 
         def fresh_store() -> str:

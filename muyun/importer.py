@@ -1282,8 +1282,7 @@ def _rules_sql(columns: list[tuple[Column, str | None]], source: str, where: str
         sql = step(sql, each)
     typed, flags = [], []
     for col, ref in columns:
-        kind = _SQL_TYPES.get(col.kind, "VARCHAR")
-        default = "NULL" if col.default is None else f"$default_{col.key}"
+        kind, default = _stored_type(col)
         k = col.key
         if ref is None:
             typed.append(f'CAST({default} AS {kind}) AS "{k}"')
@@ -1297,6 +1296,12 @@ def _rules_sql(columns: list[tuple[Column, str | None]], source: str, where: str
         if col.required == SCALE_ABOVE:  # `_TABLE_CHECKS` asks whether the cell was missing
             flags.append(f"m_{k} AS _m_{k}")
     return f"SELECT {', '.join(['row', *typed, *flags])} FROM ({sql})"
+
+
+def _stored_type(col: Column) -> tuple[str, str]:
+    """The column's SQL type in `_muyun_checked`, and what an empty or absent cell becomes."""
+    default = "NULL" if col.default is None else f"$default_{col.key}"
+    return _SQL_TYPES.get(col.kind, "VARCHAR"), default
 
 
 def _typed_rows(
@@ -1324,13 +1329,11 @@ def _typed_rows(
     if reader is None:
         return False
     filled = [
-        f"c{i} IS NOT NULL" if i in numbers else _filled_sql(f"coalesce(c{i}, '')")
-        for i in range(source.width)
+        f"c{i} IS NOT NULL" if i in numbers else _filled_sql(_cell(i)) for i in range(source.width)
     ]
     typed, flags, passes = [], [], []
     for col, ref in columns:
-        kind = _SQL_TYPES.get(col.kind, "VARCHAR")
-        default = "NULL" if col.default is None else f"$default_{col.key}"
+        kind, default = _stored_type(col)
         if ref is None:
             typed.append(f'CAST({default} AS {kind}) AS "{col.key}"')
             continue
