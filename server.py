@@ -4,7 +4,9 @@ Why: Streamlit imports a page's modules during its first run, so the first offic
 page after a restart waited for pandas, DuckDB, Altair and muyun to load: about 0.7 s of the
 server's CPU on every page's first visit (issue 15). `st.App` runs this lifespan once, after
 Streamlit's runtime has started and before the server accepts a connection. `streamlit run
-app.py` still works: it only pays those imports on the first visit.
+app.py` still works: it only pays those imports on the first visit. The app's HTML carries
+a hint that saves a page opened at its own address a failed request and a retry
+(`ui/serving.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from ui.serving import BackendHint
 
 
 def preload_modules() -> None:
@@ -31,4 +36,4 @@ async def _preloaded(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App("app.py", lifespan=_preloaded)
+app = st.App("app.py", lifespan=_preloaded, middleware=[Middleware(BackendHint)])

@@ -133,3 +133,25 @@ def test_the_land_pages_tabs_draw_when_opened_and_stay_in_the_url(
         _check_page(page, "land")
         assert "land_tab=" in page.url, page.url
         browser.close()
+
+
+def test_a_page_opened_at_its_own_address_asks_the_servers_root_at_once(
+    chromium_path: Path, demo_app: tuple[str, subprocess.Popen]
+) -> None:
+    """The backend hint (ui/serving.py): a link to a page makes no request under the page's
+    own path (`/rankings/_stcore/health`, a 404 and a retry without the hint)."""
+    from playwright.sync_api import sync_playwright
+
+    url, _process = demo_app
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(f"{url}/rankings?scale={quote(labels.SCALE_BELOW)}")
+        _settle(page, "rankings")
+        _check_page(page, "rankings")
+        assert page.evaluate("window.__streamlit.BACKEND_BASE_URL") == f"{url}/"
+        assert f"{url}/_stcore/health" in asked
+        assert not [a for a in asked if a.startswith(f"{url}/rankings/")], asked
+        browser.close()
