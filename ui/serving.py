@@ -46,8 +46,9 @@ def _plain_html(message: Message) -> bool:
 class BackendHint:
     """Adds `BACKEND_HINT` to every HTML page the app serves; everything else passes as it is.
 
-    The request for a page is passed on without `Accept-Encoding`, so Streamlit's compression
-    (which runs inside this middleware) leaves the ~9 KB page as text to add the hint to.
+    A browser's request for an address is passed on without `Accept-Encoding`, so Streamlit's
+    compression (which runs inside this middleware) leaves the ~9 KB page as text to add the
+    hint to; whatever else a browser opens by its address (a file link) comes uncompressed too.
     """
 
     def __init__(self, app: ASGIApp) -> None:
